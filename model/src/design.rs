@@ -1,0 +1,127 @@
+//! Which design the service runs and which safety mechanism, if any, a mutant removes.
+//!
+//! Owns the catalogue of designs and mutants and their names on the command line. Model
+//! code asks [`Variant::has`] at the one place each mechanism lives; it never branches on
+//! a mutant anywhere else.
+
+use std::fmt;
+
+/// A service design (DESIGN §3).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Design {
+    /// PR 40769: hooks on a pump worker, callbacks pumped onto the notifying thread.
+    Pump,
+}
+
+impl Design {
+    /// Every modelled design.
+    pub const ALL: [Design; 1] = [Design::Pump];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Design::Pump => "pump",
+        }
+    }
+
+    /// One line on what the design is.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Design::Pump => "PR 40769: threaded callback pump, single recursive instance lock",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(text: &str) -> Option<Design> {
+        Design::ALL.into_iter().find(|design| design.name() == text)
+    }
+}
+
+/// One safety mechanism removed from the pump design (spec §4.4, §4.6, §5.3).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Mutant {
+    /// The direct path blocks on `m_instanceLock` instead of the 25 ms timed acquire (§4.6 step 4).
+    NoTimedAcquire,
+    /// A timed-out direct acquire fails the callback instead of re-checking for a pump (§4.6 step 5).
+    NoRecheck,
+    /// `Run` learns of the worker's completion only from the wait's result (§4.4 third bullet).
+    NoWorkerDonePoll,
+    /// `Invoke` on a stopped pump reports "ran" without running the work (§4.3 step 2).
+    StoppedReportedAsRan,
+    /// `LatchHostCrash` records nothing (§5.3).
+    NoCrashLatch,
+    /// A host crash during a start hook is logged and skipped, as in PR 40120's first commit (§7).
+    CrashNotFatalOnStart,
+}
+
+impl Mutant {
+    /// Every mutant.
+    pub const ALL: [Mutant; 6] = [
+        Mutant::NoTimedAcquire,
+        Mutant::NoRecheck,
+        Mutant::NoWorkerDonePoll,
+        Mutant::StoppedReportedAsRan,
+        Mutant::NoCrashLatch,
+        Mutant::CrashNotFatalOnStart,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mutant::NoTimedAcquire => "no-timed-acquire",
+            Mutant::NoRecheck => "no-recheck",
+            Mutant::NoWorkerDonePoll => "no-workerdone-poll",
+            Mutant::StoppedReportedAsRan => "stopped-reported-as-ran",
+            Mutant::NoCrashLatch => "no-crash-latch",
+            Mutant::CrashNotFatalOnStart => "crash-not-fatal-on-start",
+        }
+    }
+
+    /// One line on what the mutant removes.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Mutant::NoTimedAcquire => "direct path blocks on the instance lock (no 25 ms timed acquire)",
+            Mutant::NoRecheck => "a timed-out direct acquire fails the callback instead of re-checking",
+            Mutant::NoWorkerDonePoll => "the pump learns of completion only from the wait's result",
+            Mutant::StoppedReportedAsRan => "Invoke on a stopped pump reports success without running",
+            Mutant::NoCrashLatch => "a host crash is not latched as a fatal plugin error",
+            Mutant::CrashNotFatalOnStart => "a host crash during a start hook does not fail the start",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(text: &str) -> Option<Mutant> {
+        Mutant::ALL.into_iter().find(|mutant| mutant.name() == text)
+    }
+}
+
+impl fmt::Display for Mutant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for Design {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A design with at most one mechanism removed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Variant {
+    /// The design.
+    pub design: Design,
+    /// The removed mechanism, if any.
+    pub mutant: Option<Mutant>,
+}
+
+impl Variant {
+    /// The unmodified pump design.
+    pub const PUMP: Variant = Variant { design: Design::Pump, mutant: None };
+
+    /// Whether this variant runs with `mutant` applied.
+    pub fn has(self, mutant: Mutant) -> bool {
+        self.mutant == Some(mutant)
+    }
+}

@@ -1,0 +1,44 @@
+//! Small identifiers shared by the service, the host and the traces.
+//!
+//! Owns the identity types only; it never allocates them (the components that create
+//! sessions, pumps and callbacks own their counters, so numbering is deterministic).
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A WSL user session's cookie (`SessionId` in the plugin API).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct SessionCookie(pub u32);
+
+/// A plugin's position in registry-enumeration order (the order hooks are fanned out in).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct PluginIndex(pub u32);
+
+/// One plugin callback received by the service, numbered in arrival order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct CallbackId(pub u64);
+
+/// One `PluginCallPump`, numbered in creation order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct PumpId(pub u64);
+
+/// A cheaply clonable name (plugin, distribution, worker).
+pub type Name = Arc<str>;
+
+impl fmt::Display for SessionCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "session#{}", self.0)
+    }
+}
+
+impl fmt::Display for CallbackId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cb#{}", self.0)
+    }
+}
+
+impl fmt::Display for PumpId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pump#{}", self.0)
+    }
+}

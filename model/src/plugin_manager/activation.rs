@@ -1,0 +1,71 @@
+//! Lazy plugin activation and shutdown (spec §5.1, §5.5 step 6).
+//!
+//! Owns `EnsureInitialized` (`m_initOnce`: the first caller loads every plugin, others block
+//! until it is done) and `Shutdown` (killing every host, as closing the job does). A load
+//! failure is recorded as the fatal error and, like `emplace`, the last failure wins (§9.9).
+
+use std::sync::Arc;
+
+use super::callbacks::CallbackHandler;
+use super::{PluginManager, PluginSlot};
+use crate::event::ModelEvent;
+use crate::hresult::HResult;
+use crate::platform::{HostLink, LockGuard, PlainMutex, Platform};
+use crate::wire::HostRequest;
+
+impl<P: Platform> PluginManager<P> {
+    /// `EnsureInitialized`.
+    pub(crate) async fn ensure_initialized(&self) {
+        if *self.initialized.lock() {
+            return;
+        }
+        let guard = self.init_lock.lock().await;
+        if !*self.initialized.lock() {
+            for slot in &self.plugins {
+                self.load_and_record(slot).await;
+            }
+            *self.initialized.lock() = true;
+        }
+        guard.unlock().await;
+    }
+
+    async fn load_and_record(&self, slot: &PluginSlot<P>) {
+        match self.load_plugin(slot).await {
+            Ok(host) => {
+                *slot.host.lock() = Some(Arc::new(host));
+                self.platform.emit(ModelEvent::HostActivated { plugin: slot.name.clone() });
+            }
+            Err(hr) => {
+                *self.plugin_error.lock() = Some((slot.name.clone(), hr));
+                self.platform.emit(ModelEvent::PluginLoadFailed { plugin: slot.name.clone(), hr });
+            }
+        }
+    }
+
+    /// `LoadPlugin`: activate a host, then `Initialize` it; on failure the host is released.
+    async fn load_plugin(&self, slot: &PluginSlot<P>) -> Result<P::HostLink, HResult> {
+        let callbacks = Arc::new(CallbackHandler::new(self.this.clone(), slot.name.clone()));
+        let host = self.platform.activate_host(slot.index, slot.name.clone(), callbacks).await?;
+        let request = HostRequest::Initialize { name: slot.name.clone(), script: slot.script.clone() };
+        match host.call(request).await {
+            Ok(reply) if reply.hr.succeeded() => Ok(host),
+            Ok(reply) => {
+                host.kill();
+                Err(reply.hr)
+            }
+            Err(transport) => {
+                host.kill();
+                Err(transport)
+            }
+        }
+    }
+
+    /// `PluginManager::Shutdown`: every host is killed (job kill-on-close).
+    pub fn shutdown(&self) {
+        for slot in &self.plugins {
+            if let Some(host) = slot.host() {
+                host.kill();
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! `PluginHostCallbackImpl` (spec §3.1): the service object a host calls back into, and the
+//! work each WSL callback asks for.
+//!
+//! Owns callback numbering and the work closure: resolve the cookie (`FindSessionByCookie`),
+//! then mount or launch under the session's lock. Routing is `routing`'s job; argument
+//! validation of null pointers is absent because the model's calls carry no nulls.
+
+use std::sync::Weak;
+use std::sync::atomic::Ordering;
+
+use super::PluginManager;
+use crate::call_pump::PumpWork;
+use crate::event::{ModelEvent, WorkSite};
+use crate::hresult::{ERROR_NOT_FOUND, RPC_E_DISCONNECTED};
+use crate::ids::{CallbackId, Name, SessionCookie};
+use crate::platform::{BoxFuture, CallbackServer, Platform};
+use crate::session_registry::SessionRegistry;
+use crate::wire::{ApiCall, CallbackReply, CallbackRequest};
+
+/// The callback object handed to one plugin's host.
+pub(crate) struct CallbackHandler<P: Platform> {
+    manager: Weak<PluginManager<P>>,
+    plugin: Name,
+}
+
+impl<P: Platform> CallbackHandler<P> {
+    pub(crate) fn new(manager: Weak<PluginManager<P>>, plugin: Name) -> Self {
+        CallbackHandler { manager, plugin }
+    }
+}
+
+impl<P: Platform> CallbackServer for CallbackHandler<P> {
+    fn serve(&self, request: CallbackRequest) -> BoxFuture<CallbackReply> {
+        let manager = self.manager.clone();
+        let plugin = self.plugin.clone();
+        Box::pin(async move {
+            match manager.upgrade() {
+                Some(manager) => manager.serve_callback(plugin, request).await,
+                None => CallbackReply::hr(RPC_E_DISCONNECTED),
+            }
+        })
+    }
+}
+
+impl<P: Platform> PluginManager<P> {
+    /// One WSL callback, on its RPC thread.
+    async fn serve_callback(&self, plugin: Name, request: CallbackRequest) -> CallbackReply {
+        let callback = CallbackId(self.next_callback.fetch_add(1, Ordering::Relaxed));
+        self.platform.emit(ModelEvent::CallbackReceived {
+            callback,
+            plugin,
+            session: request.session,
+            api: request.api.method(),
+        });
+        let work = WslWork {
+            callback,
+            session: request.session,
+            api: request.api,
+            registry: self.registry.clone(),
+            platform: self.platform.clone(),
+        };
+        let reply = self.invoke_on_wsl_pump(work).await;
+        self.platform.emit(ModelEvent::CallbackReplied { callback, hr: reply.hr });
+        reply
+    }
+}
+
+/// The work of one WSL callback (the lambda passed to `InvokeOnWslPump`).
+#[derive(Clone)]
+pub struct WslWork<P: Platform> {
+    callback: CallbackId,
+    session: SessionCookie,
+    api: ApiCall,
+    registry: Weak<SessionRegistry<P>>,
+    platform: P,
+}
+
+impl<P: Platform> WslWork<P> {
+    /// The cookie the plugin passed.
+    pub fn session(&self) -> SessionCookie {
+        self.session
+    }
+}
+
+impl<P: Platform> PumpWork for WslWork<P> {
+    fn callback(&self) -> CallbackId {
+        self.callback
+    }
+
+    async fn run(&self, site: WorkSite) -> CallbackReply {
+        let session = match self.registry.upgrade() {
+            Some(registry) => registry.find(self.session).await,
+            None => None,
+        };
+        let holds_instance_lock = session.as_ref().is_some_and(|s| s.holds_instance_lock());
+        self.platform.emit(ModelEvent::WorkBegin {
+            callback: self.callback,
+            session: self.session,
+            site,
+            holds_instance_lock,
+        });
+        let reply = match session {
+            None => CallbackReply::hr(ERROR_NOT_FOUND),
+            Some(session) => session.run_api(&self.api).await,
+        };
+        self.platform.emit(ModelEvent::WorkEnd { callback: self.callback, hr: reply.hr });
+        reply
+    }
+}

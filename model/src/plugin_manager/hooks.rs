@@ -1,0 +1,155 @@
+//! Hook fan-out (spec §2, §2.1) and `RunHostNotification` (§4.5).
+//!
+//! Owns the per-hook loops: start hooks stop at the first failing plugin and throw a
+//! plugin-named error (a crash is latched first); teardown hooks try every loaded plugin
+//! and never fail (a crash is latched, anything else ignored). Every WSL notification runs
+//! on a fresh pump registered for its session cookie (overwriting, erased by key).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::crash::{is_host_crash, throw_if_plugin_error};
+use super::{HookSite, PluginManager, PluginSlot, WslPump};
+use crate::call_pump::CallPump;
+use crate::design::Mutant;
+use crate::event::{ModelEvent, UserError};
+use crate::hresult::E_NOT_VALID_STATE;
+use crate::ids::{PumpId, SessionCookie};
+use crate::platform::{HostLink, LockGuard, Platform, SrwLock};
+use crate::wire::{DistroInfo, HookCall, HookKind, HostReply, HostRequest};
+
+impl<P: Platform> PluginManager<P> {
+    /// `OnVmStarted` (fatal).
+    pub async fn on_vm_started(&self, site: HookSite) -> Result<(), UserError> {
+        self.start_hook(site, HookKind::VmStarted, None).await
+    }
+
+    /// `OnDistributionStarted` (fatal).
+    pub async fn on_distribution_started(
+        &self,
+        site: HookSite,
+        distro: &DistroInfo,
+    ) -> Result<(), UserError> {
+        self.start_hook(site, HookKind::DistributionStarted, Some(distro)).await
+    }
+
+    /// `OnVmStopping`.
+    pub async fn on_vm_stopping(&self, site: HookSite) {
+        self.teardown_hook(site, HookKind::VmStopping, None).await
+    }
+
+    /// `OnDistributionStopping`.
+    pub async fn on_distribution_stopping(&self, site: HookSite, distro: &DistroInfo) {
+        self.teardown_hook(site, HookKind::DistributionStopping, Some(distro)).await
+    }
+
+    /// `OnDistributionRegistered`.
+    pub async fn on_distribution_registered(&self, site: HookSite, distro: &DistroInfo) {
+        self.teardown_hook(site, HookKind::DistributionRegistered, Some(distro)).await
+    }
+
+    /// `OnDistributionUnregistered`.
+    pub async fn on_distribution_unregistered(&self, site: HookSite, distro: &DistroInfo) {
+        self.teardown_hook(site, HookKind::DistributionUnregistered, Some(distro)).await
+    }
+
+    async fn start_hook(
+        &self,
+        site: HookSite,
+        kind: HookKind,
+        distro: Option<&DistroInfo>,
+    ) -> Result<(), UserError> {
+        self.ensure_initialized().await;
+        let call = HookCall { kind, session: site.session, distro: distro.cloned() };
+        self.platform.emit(ModelEvent::FanOutBegin { hook: kind, session: site.session });
+        let result = self.start_hook_loop(site, &call).await;
+        let failed = result.as_ref().err().map(|error| error.hr);
+        self.platform.emit(ModelEvent::FanOutEnd { hook: kind, session: site.session, failed });
+        result
+    }
+
+    async fn start_hook_loop(&self, site: HookSite, call: &HookCall) -> Result<(), UserError> {
+        for slot in self.loaded() {
+            let reply = self.notify(slot, site, call.clone()).await;
+            if is_host_crash(reply.hr) {
+                if self.variant.has(Mutant::CrashNotFatalOnStart) {
+                    self.latch_host_crash(slot, reply.hr).await;
+                    continue;
+                }
+                return Err(self.throw_host_crash(slot, reply.hr).await);
+            }
+            throw_if_plugin_error(&reply, &slot.name)?;
+        }
+        Ok(())
+    }
+
+    async fn teardown_hook(&self, site: HookSite, kind: HookKind, distro: Option<&DistroInfo>) {
+        self.ensure_initialized().await;
+        let call = HookCall { kind, session: site.session, distro: distro.cloned() };
+        self.platform.emit(ModelEvent::FanOutBegin { hook: kind, session: site.session });
+        for slot in self.loaded() {
+            let reply = self.notify(slot, site, call.clone()).await;
+            if is_host_crash(reply.hr) {
+                self.latch_host_crash(slot, reply.hr).await;
+            }
+            // Any other failure is logged ("Error thrown from plugin") and ignored.
+        }
+        self.platform.emit(ModelEvent::FanOutEnd { hook: kind, session: site.session, failed: None });
+    }
+
+    async fn notify(&self, slot: &PluginSlot<P>, site: HookSite, call: HookCall) -> HostReply {
+        let kind = call.kind;
+        self.platform.emit(ModelEvent::HookCall {
+            hook: kind,
+            plugin: slot.name.clone(),
+            session: site.session,
+        });
+        let reply = self.run_host_notification(slot, site, call).await;
+        self.platform.emit(ModelEvent::HookReturned {
+            hook: kind,
+            plugin: slot.name.clone(),
+            hr: reply.hr,
+            message: reply.error_message.clone(),
+        });
+        reply
+    }
+
+    /// `RunHostNotification`: a fresh pump, registered for the cookie while the worker calls
+    /// the host; unregistered (by key) when `Run` returns.
+    async fn run_host_notification(&self, slot: &PluginSlot<P>, site: HookSite, call: HookCall) -> HostReply {
+        let pump: Arc<WslPump<P>> = Arc::new(CallPump::new(
+            &self.platform,
+            PumpId(self.next_pump.fetch_add(1, Ordering::Relaxed)),
+            self.variant,
+        ));
+        self.register_wsl_pump(site.session, &pump).await;
+        let host = slot.host();
+        self.platform.emit(ModelEvent::PumpRunBegin { pump: pump.id(), holds_instance_lock: site.locked });
+        let reply = pump
+            .run(format!("W-{}", pump.id().0), move || async move {
+                match host {
+                    None => HostReply::hr(E_NOT_VALID_STATE),
+                    Some(host) => host.call(HostRequest::Hook(call)).await.unwrap_or_else(HostReply::hr),
+                }
+            })
+            .await;
+        self.unregister_wsl_pump(site.session, pump.id()).await;
+        reply
+    }
+
+    /// `RegisterWslPump`: `map[cookie] = pump`, overwriting.
+    async fn register_wsl_pump(&self, session: SessionCookie, pump: &Arc<WslPump<P>>) {
+        let guard = self.pump_lock.lock_exclusive().await;
+        self.pumps.lock().insert(session, pump.clone());
+        self.platform.emit(ModelEvent::PumpRegistered { pump: pump.id(), session });
+        guard.unlock().await;
+    }
+
+    /// `UnregisterWslPump`: erases by key, whichever pump is there (§9.1 (b)).
+    async fn unregister_wsl_pump(&self, session: SessionCookie, pump: PumpId) {
+        let guard = self.pump_lock.lock_exclusive().await;
+        let erased = self.pumps.lock().remove(&session).map(|erased| erased.id());
+        self.platform.emit(ModelEvent::PumpUnregistered { pump, session, erased });
+        guard.unlock().await;
+    }
+}

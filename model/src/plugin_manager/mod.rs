@@ -1,0 +1,138 @@
+//! `PluginManager` (spec §2, §4.5–§4.6, §5): the service's side of every plugin — lazy
+//! activation, hook fan-out, the per-session pump registry, callback routing, crash
+//! classification and the fatal-error latch.
+//!
+//! Owns `m_plugins`, `m_initOnce`, `m_pluginError` under `m_pluginErrorLock`, and
+//! `m_wslPumps` under `m_wslPumpLock`. None of those locks is ever held across a wait on
+//! another thread, a cross-process call or another lock (I-5). It never touches session
+//! state except through the session registry and `UserSession` methods.
+//!
+//! Submodules: `activation` (§5.1), `hooks` (§2 fan-out, §4.5), `routing` (§4.6),
+//! `crash` (§5.2–§5.3), `callbacks` (`PluginHostCallbackImpl`, §3.1).
+//!
+//! Simplifications: `AcquireHostProxy` through the GIT always succeeds while a plugin is
+//! loaded (what a dead host returns there is a spec gap, §9.7): a dead host is observed on
+//! the call itself. WSLC hooks and callbacks are not modelled.
+
+mod activation;
+mod callbacks;
+mod crash;
+mod hooks;
+mod routing;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Weak};
+
+use parking_lot::Mutex;
+
+use crate::call_pump::CallPump;
+use crate::design::Variant;
+use crate::hresult::HResult;
+use crate::ids::{Name, PluginIndex, SessionCookie};
+use crate::platform::Platform;
+use crate::script::PluginScript;
+use crate::session_registry::SessionRegistry;
+
+pub use callbacks::WslWork;
+pub use crash::is_host_crash;
+
+/// The pump type WSL hooks use.
+pub type WslPump<P> = CallPump<P, WslWork<P>>;
+
+/// Where a hook is fired from: the session, and whether the notifying thread holds its
+/// `m_instanceLock` (every WSL hook site but `RegisterDistribution`'s, §2.1).
+#[derive(Clone, Copy, Debug)]
+pub struct HookSite {
+    /// The session the hook is about.
+    pub session: SessionCookie,
+    /// Whether the calling thread holds that session's `m_instanceLock`.
+    pub locked: bool,
+}
+
+/// A plugin as registered (`HKLM\…\Lxss\Plugins`), in enumeration order.
+#[derive(Clone, Debug)]
+pub struct PluginRegistration {
+    /// The registry value name.
+    pub name: Name,
+    /// What the plugin does (stands in for its DLL).
+    pub script: Arc<PluginScript>,
+}
+
+/// One entry of `m_plugins` (`OutOfProcPlugin`).
+struct PluginSlot<P: Platform> {
+    index: PluginIndex,
+    name: Name,
+    script: Arc<PluginScript>,
+    /// `hostCookie`: set once by activation, never cleared (a crashed host stays dialled, §5.3).
+    host: Mutex<Option<Arc<P::HostLink>>>,
+    crash_telemetry_fired: AtomicBool,
+}
+
+impl<P: Platform> PluginSlot<P> {
+    fn host(&self) -> Option<Arc<P::HostLink>> {
+        self.host.lock().clone()
+    }
+}
+
+/// The fatal plugin error (`m_pluginError`).
+type FatalError = Option<(Name, HResult)>;
+
+/// The service's plugin manager.
+pub struct PluginManager<P: Platform> {
+    platform: P,
+    variant: Variant,
+    plugins: Vec<PluginSlot<P>>,
+    registry: Weak<SessionRegistry<P>>,
+    init_lock: P::Mutex,
+    initialized: Mutex<bool>,
+    error_lock: P::SrwLock,
+    plugin_error: Mutex<FatalError>,
+    pump_lock: P::SrwLock,
+    pumps: Mutex<BTreeMap<SessionCookie, Arc<WslPump<P>>>>,
+    next_pump: AtomicU64,
+    next_callback: AtomicU64,
+    this: Weak<Self>,
+}
+
+impl<P: Platform> PluginManager<P> {
+    /// `LoadPlugins`: records the plugins; no host is started until first use (§5.1).
+    pub fn new(
+        platform: P,
+        variant: Variant,
+        plugins: &[PluginRegistration],
+        registry: Weak<SessionRegistry<P>>,
+    ) -> Arc<Self> {
+        let slots = plugins
+            .iter()
+            .zip(0..)
+            .map(|(plugin, index)| PluginSlot {
+                index: PluginIndex(index),
+                name: plugin.name.clone(),
+                script: plugin.script.clone(),
+                host: Mutex::new(None),
+                crash_telemetry_fired: AtomicBool::new(false),
+            })
+            .collect();
+        Arc::new_cyclic(|this| PluginManager {
+            init_lock: platform.mutex("m_initOnce".to_string()),
+            error_lock: platform.srw_lock("m_pluginErrorLock".to_string()),
+            pump_lock: platform.srw_lock("m_wslPumpLock".to_string()),
+            platform,
+            variant,
+            plugins: slots,
+            registry,
+            initialized: Mutex::new(false),
+            plugin_error: Mutex::new(None),
+            pumps: Mutex::new(BTreeMap::new()),
+            next_pump: AtomicU64::new(1),
+            next_callback: AtomicU64::new(1),
+            this: this.clone(),
+        })
+    }
+
+    /// Plugins whose host was activated (`hostCookie != 0`), in enumeration order.
+    fn loaded(&self) -> impl Iterator<Item = &PluginSlot<P>> {
+        self.plugins.iter().filter(|slot| slot.host.lock().is_some())
+    }
+}

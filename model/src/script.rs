@@ -1,0 +1,108 @@
+//! A scripted plugin's behaviour as data: what it does when loaded and in each hook.
+//!
+//! Owns the action vocabulary (log, call an API, `PluginError`, spawn / join a worker,
+//! rendezvous, loop, sleep, set / wait a flag, return an HRESULT, crash, hang). The scenario
+//! parser builds these values; `scripted_plugin` interprets them. Nothing here runs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::hresult::HResult;
+use crate::ids::Name;
+use crate::wire::HookKind;
+
+/// A sequence of actions, shared cheaply with spawned workers.
+pub type Block = Arc<[Action]>;
+
+/// Everything one plugin does.
+#[derive(Clone, Debug, Default)]
+pub struct PluginScript {
+    /// The entry point (`WSLPluginAPIV1_EntryPoint`); returning a failure fails the load.
+    pub on_load: Block,
+    /// Implemented hooks; an absent hook is a null pointer (the host answers `S_OK`).
+    pub hooks: BTreeMap<HookKind, Block>,
+}
+
+/// A log line with `{placeholder}`s, rendered when the action runs.
+///
+/// Placeholders: `{hr}` and `{output}` of the thread's last API call, `{distro}` and
+/// `{init_pid}` of the hook's distribution, `{session}`, `{worker}` (the thread's worker
+/// name), `{NAME}` and `{NAME.max}` of a counter. `{{` and `}}` are literal braces.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Template(pub String);
+
+/// One step of a plugin thread.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Appends a line to the plugin's log.
+    Log(Template),
+    /// Calls the plugin API.
+    Call(ApiAction),
+    /// `PluginError(message)`; the result becomes the thread's last result.
+    PluginError(String),
+    /// Starts `count` worker threads running `body` (named `worker`, or `worker-1`… when
+    /// `count > 1`). Workers inherit the hook's session and distribution.
+    Spawn { worker: Name, count: u32, body: Block },
+    /// Joins every started, not yet joined worker of that name (a no-op when none).
+    Join(Name),
+    /// Blocks until `parties` threads reached the rendezvous of that name.
+    Rendezvous { name: Name, parties: u32 },
+    /// Adds `by` to a counter, tracking its high-water mark.
+    Add { counter: Name, by: i64 },
+    /// Runs `body` `times` times.
+    Repeat { times: u32, body: Block },
+    /// Runs `body` until `flag` is seen set, then `extra` more times; sleeps `pause` after
+    /// each iteration that does not end the loop (the test plugin's wind-down loop, §8 test 32).
+    LoopUntilFlag { flag: Name, extra: u32, pause: Duration, body: Block },
+    /// Runs `then` if `flag` is set, else `otherwise`.
+    IfFlag { flag: Name, then: Block, otherwise: Block },
+    /// Sleeps.
+    Sleep(Duration),
+    /// Sets a plugin-wide flag (a manual-reset event).
+    SetFlag(Name),
+    /// Waits until a flag is set.
+    WaitFlag(Name),
+    /// Returns from the hook (or ends the worker) with this HRESULT.
+    Return(HResult),
+    /// Terminates the host process (`TerminateProcess(GetCurrentProcess())`).
+    Crash,
+    /// Blocks this thread forever.
+    Hang,
+}
+
+/// An API call and what the thread does with its result.
+#[derive(Clone, Debug)]
+pub struct ApiAction {
+    /// Which API, with its arguments.
+    pub api: ApiTemplate,
+    /// The session cookie to pass instead of the hook's (e.g. a bogus one).
+    pub session: Option<u32>,
+    /// What a failure does.
+    pub on_error: OnError,
+    /// Counter incremented on success.
+    pub count_ok: Option<Name>,
+    /// Counter incremented on failure.
+    pub count_err: Option<Name>,
+}
+
+/// The API of an [`ApiAction`].
+#[derive(Clone, Debug)]
+pub enum ApiTemplate {
+    /// `MountFolder`.
+    MountFolder { windows_path: Name, linux_path: Name, read_only: bool, name: Name },
+    /// `ExecuteBinary`.
+    ExecuteBinary { path: Name, args: Vec<Name> },
+    /// `ExecuteBinaryInDistribution`; `distro` defaults to the hook's distribution.
+    ExecuteBinaryInDistribution { distro: Option<Name>, path: Name, args: Vec<Name> },
+}
+
+/// What an API failure does to the calling thread.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum OnError {
+    /// Keep going.
+    #[default]
+    Continue,
+    /// Return the failure from the hook (`RETURN_IF_FAILED`).
+    Return,
+}
