@@ -20,7 +20,7 @@ use crate::design::{Mutant, Variant};
 use crate::event::{ModelEvent, WorkSite};
 use crate::hresult::E_FAIL;
 use crate::ids::{CallbackId, PumpId};
-use crate::platform::{Event, LockGuard, Platform, Reset, SrwLock};
+use crate::platform::{Event, LockGuard, Platform, Reset, SrwLock, ThreadId};
 use crate::wire::CallbackReply;
 
 /// Service-side work a pump can run: the lambda `PluginHostCallbackImpl` builds.
@@ -48,6 +48,8 @@ struct Guarded<P: Platform, W> {
 pub struct CallPump<P: Platform, W: PumpWork> {
     platform: P,
     id: PumpId,
+    /// The notifying thread: the pump's only consumer.
+    consumer: ThreadId,
     variant: Variant,
     lock: P::SrwLock,
     guarded: Mutex<Guarded<P, W>>,
@@ -55,9 +57,10 @@ pub struct CallPump<P: Platform, W: PumpWork> {
 }
 
 impl<P: Platform, W: PumpWork> CallPump<P, W> {
-    /// A fresh, running pump.
+    /// A fresh, running pump, consumed by the calling thread.
     pub fn new(platform: &P, id: PumpId, variant: Variant) -> CallPump<P, W> {
         CallPump {
+            consumer: platform.current_thread(),
             lock: platform.srw_lock(format!("{id}.lock")),
             call_available: platform.event(format!("{id}.call_available"), Reset::Auto),
             guarded: Mutex::new(Guarded { queue: VecDeque::new(), stopped: false }),
@@ -96,6 +99,7 @@ impl<P: Platform, W: PumpWork> CallPump<P, W> {
                 ),
             )
             .await;
+        worker_done.expect_signal_from(P::thread_id(&worker));
         self.pump_until_worker_done(&worker_done).await;
         // The join, not the event, orders the worker's write of the result before this read.
         self.platform.join(&worker).await;
@@ -155,6 +159,7 @@ impl<P: Platform, W: PumpWork> CallPump<P, W> {
     pub async fn invoke(&self, work: W) -> Option<CallbackReply> {
         let callback = work.callback();
         let done = self.platform.event(format!("{}.{callback}.done", self.id), Reset::Auto);
+        done.expect_signal_from(self.consumer);
         let call = Arc::new(Call { work, result: Mutex::new(None), done });
         let guard = self.lock.lock_exclusive().await;
         if self.guarded.lock().stopped {

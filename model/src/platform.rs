@@ -63,6 +63,8 @@ pub trait Platform: Clone + Send + Sync + 'static {
         F: Future<Output = ()> + Send + 'static;
     /// Waits until `thread` has finished.
     fn join(&self, thread: &Self::Thread) -> impl Future<Output = ()> + Send;
+    /// The identity of a started thread.
+    fn thread_id(thread: &Self::Thread) -> ThreadId;
     /// The calling logical thread.
     fn current_thread(&self) -> ThreadId;
 
@@ -146,6 +148,9 @@ pub trait Event: Send + Sync + 'static {
     /// Waits up to `timeout`; `Duration::ZERO` is a non-blocking poll. Returns whether the
     /// event was signalled (consuming it if auto-reset).
     fn wait_timeout(&self, timeout: Duration) -> impl Future<Output = bool> + Send;
+    /// Declares which thread is expected to set this event. It changes nothing but what a
+    /// deadlock report can say about a thread waiting on it.
+    fn expect_signal_from(&self, thread: ThreadId);
 }
 
 /// The service's proxy to one plugin host (`IWslPluginHost`).

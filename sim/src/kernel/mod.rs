@@ -1,0 +1,166 @@
+//! The simulation kernel: one [`State`] behind one lock, shared by every simulated thread,
+//! and the async operations the platform handles are made of.
+//!
+//! Exactly one simulated thread runs at a time. Every operation starts with a choice point
+//! ([`Kernel::choice_point`]) where the strategy may hand the processor to another runnable
+//! thread or let the clock run to the next timer; then it takes effect atomically. A thread
+//! that must wait blocks ([`State::block`]) and resumes when another thread's operation
+//! (or the clock) wakes it *and* the strategy picks it. madsim polls the tasks; since only
+//! the granted thread's task can make progress, madsim's own ordering decides nothing.
+//!
+//! Never hold the state lock across an await, and never drop a future, a waker or a host
+//! object while holding it (their destructors may re-enter the kernel).
+
+mod objects;
+mod ops;
+mod processes;
+mod state;
+mod transport;
+
+use std::future::{Future, poll_fn};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use parking_lot::{Mutex, MutexGuard};
+use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::platform::ThreadId;
+
+pub(crate) use objects::{LockKind, Mode};
+pub use state::Budget;
+pub(crate) use state::{EventId, LockId, ProcessId, State, ThreadState, Wait, Wake};
+
+use crate::outcome::Outcome;
+use crate::strategy::Strategy;
+use crate::trace;
+
+/// A handle to the kernel of one run.
+#[derive(Clone)]
+pub(crate) struct Kernel(Arc<Mutex<State>>);
+
+impl Kernel {
+    pub fn new(
+        strategy: Box<dyn Strategy>,
+        budget: Budget,
+        sink: Arc<dyn EventSink>,
+        tracing: bool,
+    ) -> Kernel {
+        Kernel(Arc::new(Mutex::new(State::new(strategy, budget, sink, tracing))))
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.0.lock()
+    }
+
+    /// The running thread.
+    pub fn current(&self) -> ThreadId {
+        self.state().current()
+    }
+
+    /// A scheduling point of the running thread.
+    pub async fn choice_point(&self) {
+        let me = {
+            let mut state = self.state();
+            let me = state.current();
+            if !state.reschedule(me) {
+                return;
+            }
+            me
+        };
+        self.wait_turn(me).await;
+    }
+
+    /// Resolves when `me` is the running thread; never, once the run has ended.
+    pub async fn wait_turn(&self, me: ThreadId) {
+        poll_fn(|cx| {
+            let mut state = self.state();
+            if state.running == Some(me) {
+                return Poll::Ready(());
+            }
+            let slot = state.thread(me);
+            if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                slot.waker = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Waits, after `block` was recorded, until woken and scheduled; returns why it woke.
+    pub async fn resume(&self, me: ThreadId) -> Wake {
+        self.wait_turn(me).await;
+        self.state().take_wake(me)
+    }
+
+    /// Starts a thread in `process` (no choice point: the caller had one).
+    pub fn spawn_thread<F>(&self, process: ProcessId, name: &str, body: F) -> ThreadId
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (id, node, parent, child) = {
+            let mut state = self.state();
+            let id = state.add_thread(process, name);
+            let child = state.thread_name(id).to_string();
+            (id, state.processes[process].node.clone(), state.running, child)
+        };
+        if let Some(parent) = parent {
+            self.trace_for(parent, |_| format!("spawn {child}"));
+        }
+        let kernel = self.clone();
+        node.spawn(async move {
+            kernel.wait_turn(id).await;
+            body.await;
+            kernel.trace(|_| "exits".to_string());
+            kernel.state().exit(id);
+        });
+        id
+    }
+
+    /// Emits a model event: oracles always, the trace when recording.
+    pub fn emit(&self, event: ModelEvent) {
+        let state = self.state();
+        let me = state.current();
+        state.sink.record(state.clock, me, &event);
+        if state.tracing {
+            trace::line(state.clock, state.thread_name(me), format_args!("{event}"));
+        }
+    }
+
+    /// Writes a trace line for the running thread, built (from the locked state) only when
+    /// recording.
+    pub fn trace(&self, text: impl FnOnce(&State) -> String) {
+        let state = self.state();
+        if state.tracing {
+            let me = state.current();
+            trace::line(state.clock, state.thread_name(me), format_args!("{}", text(&state)));
+        }
+    }
+
+    /// Writes a trace line attributed to `thread`.
+    pub fn trace_for(&self, thread: ThreadId, text: impl FnOnce(&State) -> String) {
+        let state = self.state();
+        if state.tracing {
+            trace::line(state.clock, state.thread_name(thread), format_args!("{}", text(&state)));
+        }
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> Duration {
+        self.state().clock
+    }
+
+    /// The run's outcome, once there is one.
+    pub async fn outcome(&self) -> Outcome {
+        poll_fn(|cx| {
+            let mut state = self.state();
+            match &state.outcome {
+                Some(outcome) => Poll::Ready(outcome.clone()),
+                None => {
+                    state.supervisor = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+}

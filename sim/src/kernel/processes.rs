@@ -1,0 +1,123 @@
+//! Simulated processes and the calls between them: the service, one host process per
+//! plugin (each a madsim node), hook calls out and callbacks in, and death.
+//!
+//! A call is served on a fresh thread of the target process; its caller blocks on it.
+//! Killing a process kills its threads (madsim drops their futures), fails every call in
+//! flight to it with `RPC_S_CALL_FAILED` and every later one with `RPC_S_SERVER_UNAVAILABLE`
+//! (what COM returns; both are crash HRESULTs, spec §5.2). Callbacks it already handed to
+//! the service keep running; their replies are dropped. The service dying ends the run.
+
+use std::sync::Arc;
+
+use madsim::runtime::NodeHandle;
+use plughost_model::hresult::{HResult, RPC_S_CALL_FAILED};
+use plughost_model::platform::ThreadId;
+use plughost_model::plugin_host::PluginHost;
+use plughost_model::wire::{CallbackReply, HostReply};
+
+use super::state::{CallId, ProcessId, State, ThreadState, Wait, Wake};
+use crate::outcome::Outcome;
+use crate::platform::SimPlatform;
+
+/// A call's result, by direction.
+#[derive(Debug)]
+pub(crate) enum CallResult {
+    Host(Result<HostReply, HResult>),
+    Callback(Result<CallbackReply, HResult>),
+}
+
+pub(crate) struct ProcessState {
+    pub name: String,
+    pub node: NodeHandle,
+    pub alive: bool,
+    /// The host object, for host processes.
+    pub host: Option<Arc<PluginHost<SimPlatform>>>,
+    pub is_service: bool,
+    pub rpc_threads: u32,
+}
+
+/// Which way a call goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Direction {
+    /// A hook call from the service to a host.
+    ToHost,
+    /// A plugin callback from a host to the service.
+    ToService,
+}
+
+pub(crate) struct CallState {
+    pub label: String,
+    pub direction: Direction,
+    pub caller: ThreadId,
+    pub target: ProcessId,
+    pub server: Option<ThreadId>,
+    pub done: bool,
+}
+
+impl State {
+    pub fn add_process(&mut self, name: String, node: NodeHandle, is_service: bool) -> ProcessId {
+        self.processes.push(ProcessState { name, node, alive: true, host: None, is_service, rpc_threads: 0 });
+        self.processes.len() - 1
+    }
+
+    pub fn add_call(
+        &mut self,
+        label: String,
+        direction: Direction,
+        caller: ThreadId,
+        target: ProcessId,
+    ) -> CallId {
+        self.calls.push(CallState { label, direction, caller, target, server: None, done: false });
+        self.calls.len() - 1
+    }
+
+    /// Delivers a call's result to its caller, unless the caller died meanwhile.
+    pub fn complete_call(&mut self, call: CallId, result: CallResult) {
+        let state = &mut self.calls[call];
+        if state.done {
+            return;
+        }
+        state.done = true;
+        let caller = state.caller;
+        let waiting = matches!(
+            self.threads[caller.0 as usize].state,
+            ThreadState::Blocked { wait: Wait::Call(c), .. } if c == call
+        );
+        if waiting {
+            self.unblock(caller, Wake::Reply(result));
+        }
+    }
+
+    /// Kills `process`; returns its host object (dropped by the caller, outside the lock).
+    pub fn kill_process(&mut self, process: ProcessId) -> Option<Arc<PluginHost<SimPlatform>>> {
+        if !self.processes[process].alive {
+            return None;
+        }
+        self.processes[process].alive = false;
+        let running_dies = self.running.is_some_and(|t| self.threads[t.0 as usize].process == process);
+        for index in 0..self.threads.len() {
+            if self.threads[index].process == process {
+                self.kill_thread(ThreadId(index as u32));
+            }
+        }
+        for call in 0..self.calls.len() {
+            if self.calls[call].target == process && !self.calls[call].done {
+                self.complete_call(call, failed_call(self.calls[call].direction));
+            }
+        }
+        if self.processes[process].is_service {
+            self.finish(Outcome::ServiceDied(format!("{} terminated", self.processes[process].name)));
+        } else if running_dies {
+            self.dispatch_away();
+        }
+        self.processes[process].host.take()
+    }
+}
+
+/// The transport failure of a call in flight to a process that died.
+fn failed_call(direction: Direction) -> CallResult {
+    match direction {
+        Direction::ToHost => CallResult::Host(Err(RPC_S_CALL_FAILED)),
+        Direction::ToService => CallResult::Callback(Err(RPC_S_CALL_FAILED)),
+    }
+}

@@ -1,0 +1,371 @@
+//! The kernel's state and its central scheduling loop: which thread runs, which are
+//! runnable or blocked and on what, the virtual clock and its timers, and how a run ends.
+//!
+//! Invariants: at most one thread is `running`, and it is runnable; a blocked thread is on
+//! exactly the waiter lists its [`Wait`] names and has a timer iff it has a deadline;
+//! time moves only in [`State::advance_clock`], to the earliest deadline. Nothing here
+//! awaits: async operations live in `kernel::mod` and the platform handles.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Duration;
+
+use plughost_model::event::EventSink;
+use plughost_model::platform::ThreadId;
+
+use super::objects::{EventState, LockState};
+use super::processes::{CallResult, CallState, ProcessState};
+use crate::outcome::Outcome;
+use crate::strategy::Strategy;
+use crate::waitfor;
+
+/// Index into [`State::locks`].
+pub(crate) type LockId = usize;
+/// Index into [`State::events`].
+pub(crate) type EventId = usize;
+/// Index into [`State::processes`].
+pub(crate) type ProcessId = usize;
+/// Index into [`State::calls`].
+pub(crate) type CallId = usize;
+
+/// What a blocked thread waits for.
+#[derive(Clone, Debug)]
+pub(crate) enum Wait {
+    Lock(LockId),
+    Events(Vec<EventId>),
+    Join(ThreadId),
+    Call(CallId),
+    Sleep,
+}
+
+/// Why a blocked thread became runnable again.
+#[derive(Debug)]
+pub(crate) enum Wake {
+    /// The lock was released: try again.
+    Retry,
+    TimedOut,
+    Signalled(usize),
+    Joined,
+    Reply(CallResult),
+}
+
+#[derive(Debug)]
+pub(crate) enum ThreadState {
+    Runnable,
+    Blocked { wait: Wait, deadline: Option<Duration> },
+    Finished,
+    Killed,
+}
+
+pub(crate) struct ThreadSlot {
+    pub name: String,
+    pub process: ProcessId,
+    pub state: ThreadState,
+    pub waker: Option<Waker>,
+    pub wake: Option<Wake>,
+    pub joiners: Vec<ThreadId>,
+    /// Timed waits of this thread that expired (the 25 ms spin shows up here).
+    pub timeouts: u32,
+}
+
+/// How long a run may go on.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// Virtual time after which a run with threads still waiting on timers is a livelock.
+    pub time: Duration,
+    /// Choice points after which a run is a livelock (threads spinning without time passing).
+    pub steps: u64,
+}
+
+enum Pick {
+    Thread(ThreadId),
+    AdvanceClock,
+    Nothing,
+}
+
+pub(crate) struct State {
+    pub threads: Vec<ThreadSlot>,
+    pub running: Option<ThreadId>,
+    /// Runnable threads, sorted by id (the order options are offered in).
+    runnable: Vec<ThreadId>,
+    pub clock: Duration,
+    timers: BTreeSet<(Duration, ThreadId)>,
+    pub locks: Vec<LockState>,
+    pub events: Vec<EventState>,
+    pub processes: Vec<ProcessState>,
+    pub calls: Vec<CallState>,
+    strategy: Box<dyn Strategy>,
+    pub decisions: Vec<u32>,
+    pub steps: u64,
+    budget: Budget,
+    pub outcome: Option<Outcome>,
+    pub supervisor: Option<Waker>,
+    pub sink: Arc<dyn EventSink>,
+    pub tracing: bool,
+    thread_names: BTreeMap<String, u32>,
+}
+
+impl State {
+    pub fn new(
+        strategy: Box<dyn Strategy>,
+        budget: Budget,
+        sink: Arc<dyn EventSink>,
+        tracing: bool,
+    ) -> State {
+        State {
+            threads: Vec::new(),
+            running: None,
+            runnable: Vec::new(),
+            clock: Duration::ZERO,
+            timers: BTreeSet::new(),
+            locks: Vec::new(),
+            events: Vec::new(),
+            processes: Vec::new(),
+            calls: Vec::new(),
+            strategy,
+            decisions: Vec::new(),
+            steps: 0,
+            budget,
+            outcome: None,
+            supervisor: None,
+            sink,
+            tracing,
+            thread_names: BTreeMap::new(),
+        }
+    }
+
+    /// The running thread. Only running code calls this.
+    pub fn current(&self) -> ThreadId {
+        self.running.expect("a platform operation outside any simulated thread")
+    }
+
+    pub fn thread_name(&self, thread: ThreadId) -> &str {
+        &self.threads[thread.0 as usize].name
+    }
+
+    pub fn thread(&mut self, thread: ThreadId) -> &mut ThreadSlot {
+        &mut self.threads[thread.0 as usize]
+    }
+
+    /// Adds a runnable thread named `process/name` (made unique with `#n`).
+    pub fn add_thread(&mut self, process: ProcessId, name: &str) -> ThreadId {
+        let qualified = format!("{}/{name}", self.processes[process].name);
+        let count = self.thread_names.entry(qualified.clone()).or_insert(0);
+        *count += 1;
+        let name = if *count == 1 { qualified } else { format!("{qualified}#{count}") };
+        let id = ThreadId(self.threads.len() as u32);
+        self.threads.push(ThreadSlot {
+            name,
+            process,
+            state: ThreadState::Runnable,
+            waker: None,
+            wake: None,
+            joiners: Vec::new(),
+            timeouts: 0,
+        });
+        self.runnable.push(id);
+        id
+    }
+
+    pub fn is_done(&self, thread: ThreadId) -> bool {
+        matches!(self.threads[thread.0 as usize].state, ThreadState::Finished | ThreadState::Killed)
+    }
+
+    /// Marks `me` blocked and hands the processor to someone else.
+    pub fn block(&mut self, me: ThreadId, wait: Wait, deadline: Option<Duration>) {
+        if let Some(deadline) = deadline {
+            self.timers.insert((deadline, me));
+        }
+        self.thread(me).state = ThreadState::Blocked { wait, deadline };
+        self.remove_runnable(me);
+        self.dispatch_away();
+    }
+
+    /// Makes a blocked thread runnable with `wake`, taking it off every waiter list.
+    pub fn unblock(&mut self, thread: ThreadId, wake: Wake) {
+        let slot = &mut self.threads[thread.0 as usize];
+        let ThreadState::Blocked { wait, deadline } =
+            std::mem::replace(&mut slot.state, ThreadState::Runnable)
+        else {
+            panic!("unblocking {} which is not blocked", slot.name);
+        };
+        slot.wake = Some(wake);
+        if let Some(deadline) = deadline {
+            self.timers.remove(&(deadline, thread));
+        }
+        match wait {
+            Wait::Lock(lock) => self.locks[lock].waiters.retain(|&t| t != thread),
+            Wait::Events(events) => {
+                for event in events {
+                    self.events[event].waiters.retain(|&t| t != thread);
+                }
+            }
+            Wait::Join(target) => self.thread(target).joiners.retain(|&t| t != thread),
+            Wait::Call(_) | Wait::Sleep => {}
+        }
+        self.insert_runnable(thread);
+    }
+
+    /// Takes the reason the running thread was woken.
+    pub fn take_wake(&mut self, me: ThreadId) -> Wake {
+        self.thread(me).wake.take().expect("a thread resumed without a wake reason")
+    }
+
+    /// The running thread finished.
+    pub fn exit(&mut self, me: ThreadId) {
+        self.thread(me).state = ThreadState::Finished;
+        self.remove_runnable(me);
+        for joiner in std::mem::take(&mut self.thread(me).joiners) {
+            self.unblock(joiner, Wake::Joined);
+        }
+        if self.running == Some(me) {
+            self.dispatch_away();
+        }
+    }
+
+    /// Removes a thread of a dead process.
+    pub fn kill_thread(&mut self, thread: ThreadId) {
+        if self.is_done(thread) {
+            return;
+        }
+        if matches!(self.threads[thread.0 as usize].state, ThreadState::Blocked { .. }) {
+            self.unblock(thread, Wake::Retry);
+            self.thread(thread).wake = None;
+        }
+        self.thread(thread).state = ThreadState::Killed;
+        self.remove_runnable(thread);
+        for joiner in std::mem::take(&mut self.thread(thread).joiners) {
+            self.unblock(joiner, Wake::Joined);
+        }
+    }
+
+    fn insert_runnable(&mut self, thread: ThreadId) {
+        if let Err(at) = self.runnable.binary_search(&thread) {
+            self.runnable.insert(at, thread);
+        }
+    }
+
+    fn remove_runnable(&mut self, thread: ThreadId) {
+        if let Ok(at) = self.runnable.binary_search(&thread) {
+            self.runnable.remove(at);
+        }
+    }
+
+    /// A choice point of the running thread `me`: returns whether another thread now runs.
+    pub fn reschedule(&mut self, me: ThreadId) -> bool {
+        self.steps += 1;
+        if self.steps > self.budget.steps {
+            self.finish(waitfor::step_budget_exhausted(self));
+            return true;
+        }
+        loop {
+            match self.pick() {
+                Pick::Thread(thread) if thread == me => return false,
+                Pick::Thread(thread) => {
+                    self.grant(thread);
+                    return true;
+                }
+                Pick::AdvanceClock => {
+                    if !self.advance_clock() {
+                        return true;
+                    }
+                }
+                Pick::Nothing => unreachable!("the running thread is runnable"),
+            }
+        }
+    }
+
+    /// The running thread cannot continue: run someone else, let time pass, or end the run.
+    pub fn dispatch_away(&mut self) {
+        self.running = None;
+        if self.outcome.is_some() {
+            return;
+        }
+        loop {
+            match self.pick() {
+                Pick::Thread(thread) => return self.grant(thread),
+                Pick::AdvanceClock => {
+                    if !self.advance_clock() {
+                        return;
+                    }
+                }
+                Pick::Nothing => return self.quiesce(),
+            }
+        }
+    }
+
+    /// Offers every runnable thread (in id order) and, if a timer is pending, letting the
+    /// clock run to it; asks the strategy when there is more than one option.
+    fn pick(&mut self) -> Pick {
+        let threads = self.runnable.len();
+        let options = threads + usize::from(!self.timers.is_empty());
+        let choice = match options {
+            0 => return Pick::Nothing,
+            1 => 0,
+            _ => {
+                let choice = self.strategy.choose(options);
+                self.decisions.push(choice as u32);
+                choice
+            }
+        };
+        if choice < threads { Pick::Thread(self.runnable[choice]) } else { Pick::AdvanceClock }
+    }
+
+    fn grant(&mut self, thread: ThreadId) {
+        self.running = Some(thread);
+        if let Some(waker) = self.thread(thread).waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// Moves the clock to the earliest deadline and wakes every thread due then. Returns
+    /// false when that would exceed the time budget (the run ends).
+    fn advance_clock(&mut self) -> bool {
+        let (deadline, _) = *self.timers.first().expect("advancing the clock without timers");
+        if deadline > self.budget.time {
+            self.finish(waitfor::time_budget_exhausted(self));
+            return false;
+        }
+        if deadline > self.clock {
+            madsim::time::advance(deadline - self.clock);
+            self.clock = deadline;
+        }
+        while let Some(&(due, thread)) = self.timers.first() {
+            if due != deadline {
+                break;
+            }
+            self.timers.pop_first();
+            self.thread(thread).timeouts += 1;
+            self.unblock(thread, Wake::TimedOut);
+        }
+        true
+    }
+
+    /// Nothing can run and no timer is pending.
+    fn quiesce(&mut self) {
+        let all_done = (0..self.threads.len()).all(|i| self.is_done(ThreadId(i as u32)));
+        let outcome = if all_done { Outcome::Completed } else { waitfor::deadlock(self) };
+        self.finish(outcome);
+    }
+
+    /// Ends the run (the first outcome wins) and wakes the supervisor.
+    pub fn finish(&mut self, outcome: Outcome) {
+        if self.outcome.is_some() {
+            return;
+        }
+        self.outcome = Some(outcome);
+        self.running = None;
+        if let Some(waker) = self.supervisor.take() {
+            waker.wake();
+        }
+    }
+
+    /// Threads with a pending timer, in id order.
+    pub fn timed_waiters(&self) -> Vec<ThreadId> {
+        let mut threads: Vec<ThreadId> = self.timers.iter().map(|&(_, t)| t).collect();
+        threads.sort();
+        threads.dedup();
+        threads
+    }
+}

@@ -1,0 +1,163 @@
+//! The kernel's cross-process operations: hook calls to a host, callbacks to the service,
+//! host activation and process death.
+
+use std::sync::Arc;
+
+use plughost_model::hresult::{HResult, RPC_S_SERVER_UNAVAILABLE};
+use plughost_model::platform::CallbackServer;
+use plughost_model::plugin_host::PluginHost;
+use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};
+
+use super::Kernel;
+use super::processes::{CallResult, Direction};
+use super::state::{ProcessId, Wait, Wake};
+use crate::platform::SimPlatform;
+
+impl Kernel {
+    /// The service process (always the first).
+    pub const SERVICE: ProcessId = 0;
+
+    /// A hook call from the running thread to the host in `process`, served on a fresh
+    /// host RPC thread.
+    pub async fn call_host(&self, process: ProcessId, request: HostRequest) -> Result<HostReply, HResult> {
+        self.choice_point().await;
+        let label = match &request {
+            HostRequest::Initialize { .. } => "Initialize".to_string(),
+            HostRequest::Hook(call) => call.kind.method().to_string(),
+        };
+        let Some(host) = self.live_host(process) else {
+            self.trace(|state| {
+                format!("calls {label} on dead {}: RPC_S_SERVER_UNAVAILABLE", state.processes[process].name)
+            });
+            return Err(RPC_S_SERVER_UNAVAILABLE);
+        };
+        let kernel = self.clone();
+        let result = self
+            .call(process, Direction::ToHost, label, move |call| async move {
+                let reply = host.serve(request).await;
+                kernel.choice_point().await;
+                kernel.state().complete_call(call, CallResult::Host(Ok(reply)));
+            })
+            .await;
+        match result {
+            CallResult::Host(result) => result,
+            CallResult::Callback(_) => unreachable!("a hook call completes with a host reply"),
+        }
+    }
+
+    /// A plugin callback from the running (host) thread, served on a fresh service RPC thread.
+    pub async fn call_service(
+        &self,
+        server: Arc<dyn CallbackServer>,
+        request: CallbackRequest,
+    ) -> Result<CallbackReply, HResult> {
+        self.choice_point().await;
+        if !self.state().processes[Kernel::SERVICE].alive {
+            return Err(RPC_S_SERVER_UNAVAILABLE);
+        }
+        let label = format!("{} for {}", request.api.method(), request.session);
+        let kernel = self.clone();
+        let result = self
+            .call(Kernel::SERVICE, Direction::ToService, label, move |call| async move {
+                let reply = server.serve(request).await;
+                kernel.choice_point().await;
+                kernel.state().complete_call(call, CallResult::Callback(Ok(reply)));
+            })
+            .await;
+        match result {
+            CallResult::Callback(result) => result,
+            CallResult::Host(_) => unreachable!("a callback completes with a callback reply"),
+        }
+    }
+
+    /// Starts the serving thread and blocks the caller until the call completes or fails.
+    async fn call<F, Fut>(
+        &self,
+        target: ProcessId,
+        direction: Direction,
+        label: String,
+        serve: F,
+    ) -> CallResult
+    where
+        F: FnOnce(super::state::CallId) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let (me, call, rpc_name) = {
+            let mut state = self.state();
+            let me = state.current();
+            let call = state.add_call(label.clone(), direction, me, target);
+            let process = &mut state.processes[target];
+            process.rpc_threads += 1;
+            let prefix = if process.is_service { "R" } else { "H" };
+            (me, call, format!("{prefix}-{}", process.rpc_threads))
+        };
+        self.trace(|state| format!("calls {label} on {}", state.processes[target].name));
+        let server = self.spawn_thread(target, &rpc_name, serve(call));
+        {
+            let mut state = self.state();
+            state.calls[call].server = Some(server);
+            state.block(me, Wait::Call(call), None);
+        }
+        match self.resume(me).await {
+            Wake::Reply(result) => {
+                self.trace(|_| format!("{label} returned {}", describe(&result)));
+                result
+            }
+            other => unreachable!("a caller woke with {other:?}"),
+        }
+    }
+
+    fn live_host(&self, process: ProcessId) -> Option<Arc<PluginHost<SimPlatform>>> {
+        let state = self.state();
+        let process = &state.processes[process];
+        if process.alive { process.host.clone() } else { None }
+    }
+
+    /// Creates a host process (a madsim node) named `host:NAME`.
+    pub fn add_host_process(&self, name: &str) -> ProcessId {
+        let process_name = format!("host:{name}");
+        let node = madsim::runtime::Handle::current().create_node().name(process_name.clone()).build();
+        self.trace(|_| format!("activates {process_name}"));
+        self.state().add_process(process_name, node, false)
+    }
+
+    /// Installs the host object of a host process.
+    pub fn set_host(&self, process: ProcessId, host: Arc<PluginHost<SimPlatform>>) {
+        self.state().processes[process].host = Some(host);
+    }
+
+    /// Kills `process` (job close, or the process terminating itself).
+    pub fn kill_process(&self, process: ProcessId) {
+        self.trace_kill(process);
+        let (host, node) = {
+            let mut state = self.state();
+            let node = state.processes[process].node.id();
+            (state.kill_process(process), node)
+        };
+        drop(host);
+        madsim::runtime::Handle::current().kill(node);
+    }
+
+    fn trace_kill(&self, process: ProcessId) {
+        let state = self.state();
+        if state.tracing && state.processes[process].alive {
+            let line = format!("kills {}", state.processes[process].name);
+            let thread = state.running.map_or("-", |t| state.thread_name(t));
+            crate::trace::line(state.clock, thread, format_args!("{line}"));
+        }
+    }
+
+    /// The process of the running thread.
+    pub fn current_process(&self) -> ProcessId {
+        let state = self.state();
+        state.threads[state.current().0 as usize].process
+    }
+}
+
+fn describe(result: &CallResult) -> String {
+    match result {
+        CallResult::Host(Ok(reply)) => reply.hr.to_string(),
+        CallResult::Callback(Ok(reply)) => reply.hr.to_string(),
+        CallResult::Host(Err(hr)) | CallResult::Callback(Err(hr)) => format!("transport error {hr}"),
+    }
+}

@@ -1,0 +1,63 @@
+//! How a simulated run ended, as the kernel sees it (before any oracle looks at the events).
+
+use std::fmt;
+
+/// The kernel's verdict on a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every thread finished (or died with its process).
+    Completed,
+    /// Nothing could run, no timer was pending, and threads were still blocked; or a
+    /// budget ran out while a wait-for cycle existed.
+    Deadlock(Report),
+    /// A budget ran out with threads still retrying (timed waits expiring, or choice points
+    /// without time passing).
+    Livelock(Report),
+    /// The model panicked: a broken model invariant.
+    Panic(String),
+    /// The service process terminated.
+    ServiceDied(String),
+}
+
+/// A multi-line explanation: a summary and one line per thread involved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// One line.
+    pub summary: String,
+    /// Details, one per line.
+    pub lines: Vec<String>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.summary)?;
+        for line in &self.lines {
+            writeln!(f, "  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Outcome {
+    /// A one-word name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Deadlock(_) => "deadlock",
+            Outcome::Livelock(_) => "livelock",
+            Outcome::Panic(_) => "panic",
+            Outcome::ServiceDied(_) => "service-died",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Completed => f.write_str("completed"),
+            Outcome::Deadlock(report) | Outcome::Livelock(report) => write!(f, "{report}"),
+            Outcome::Panic(message) => write!(f, "panic: {message}"),
+            Outcome::ServiceDied(message) => write!(f, "service died: {message}"),
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! [`SimPlatform`]: the model's platform seam implemented on the simulation kernel.
+//!
+//! Owns the handle types (threads, locks, events, guards, links). Each handle is an index
+//! into the kernel's tables plus a kernel handle; each operation is the kernel operation of
+//! the same name. Nothing here decides scheduling.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plughost_model::event::ModelEvent;
+use plughost_model::hresult::HResult;
+use plughost_model::ids::{Name, PluginIndex};
+use plughost_model::platform::{
+    CallbackServer, Event, HostLink, LockGuard, PlainMutex, Platform, RecursiveMutex, Reset, ServiceLink,
+    SrwLock, ThreadId,
+};
+use plughost_model::plugin_host::PluginHost;
+use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};
+
+use crate::kernel::{EventId, Kernel, LockId, LockKind, Mode, ProcessId};
+
+/// The simulated platform. Clones share one run's kernel.
+#[derive(Clone)]
+pub struct SimPlatform {
+    kernel: Kernel,
+}
+
+impl SimPlatform {
+    pub(crate) fn new(kernel: Kernel) -> SimPlatform {
+        SimPlatform { kernel }
+    }
+
+    fn lock(&self, name: String, kind: LockKind) -> LockId {
+        self.kernel.state().add_lock(name, kind)
+    }
+}
+
+/// A simulated thread handle.
+pub struct SimThread {
+    id: ThreadId,
+}
+
+/// A held simulated lock; dropping it releases the lock.
+pub struct SimGuard {
+    kernel: Kernel,
+    lock: LockId,
+    thread: ThreadId,
+    mode: Mode,
+    held: bool,
+}
+
+impl SimGuard {
+    fn new(kernel: &Kernel, lock: LockId, thread: ThreadId, mode: Mode) -> SimGuard {
+        SimGuard { kernel: kernel.clone(), lock, thread, mode, held: true }
+    }
+}
+
+impl LockGuard for SimGuard {
+    async fn unlock(mut self) {
+        self.kernel.choice_point().await;
+        self.held = false;
+        self.kernel.release(self.lock, self.thread, self.mode);
+    }
+}
+
+impl Drop for SimGuard {
+    fn drop(&mut self) {
+        if self.held {
+            self.kernel.release(self.lock, self.thread, self.mode);
+        }
+    }
+}
+
+/// `std::recursive_timed_mutex`.
+pub struct SimRecursiveMutex {
+    kernel: Kernel,
+    lock: LockId,
+}
+
+impl RecursiveMutex for SimRecursiveMutex {
+    type Guard = SimGuard;
+
+    async fn lock(&self) -> SimGuard {
+        let thread = self.kernel.acquire(self.lock, Mode::Exclusive, None).await;
+        SimGuard::new(&self.kernel, self.lock, thread.expect("an untimed acquire succeeds"), Mode::Exclusive)
+    }
+
+    async fn try_lock_for(&self, timeout: Duration) -> Option<SimGuard> {
+        let thread = self.kernel.acquire(self.lock, Mode::Exclusive, Some(timeout)).await?;
+        Some(SimGuard::new(&self.kernel, self.lock, thread, Mode::Exclusive))
+    }
+
+    fn held_by_current_thread(&self) -> bool {
+        self.kernel.owns(self.lock)
+    }
+}
+
+/// `wil::srwlock`.
+pub struct SimSrwLock {
+    kernel: Kernel,
+    lock: LockId,
+}
+
+impl SrwLock for SimSrwLock {
+    type Guard = SimGuard;
+
+    async fn lock_shared(&self) -> SimGuard {
+        let thread = self.kernel.acquire(self.lock, Mode::Shared, None).await;
+        SimGuard::new(&self.kernel, self.lock, thread.expect("an untimed acquire succeeds"), Mode::Shared)
+    }
+
+    async fn lock_exclusive(&self) -> SimGuard {
+        let thread = self.kernel.acquire(self.lock, Mode::Exclusive, None).await;
+        SimGuard::new(&self.kernel, self.lock, thread.expect("an untimed acquire succeeds"), Mode::Exclusive)
+    }
+}
+
+/// `std::mutex`.
+pub struct SimMutex {
+    kernel: Kernel,
+    lock: LockId,
+}
+
+impl PlainMutex for SimMutex {
+    type Guard = SimGuard;
+
+    async fn lock(&self) -> SimGuard {
+        let thread = self.kernel.acquire(self.lock, Mode::Exclusive, None).await;
+        SimGuard::new(&self.kernel, self.lock, thread.expect("an untimed acquire succeeds"), Mode::Exclusive)
+    }
+}
+
+/// A Win32 event.
+pub struct SimEvent {
+    kernel: Kernel,
+    event: EventId,
+}
+
+impl Event for SimEvent {
+    async fn set(&self) {
+        self.kernel.set_event(self.event).await;
+    }
+
+    async fn reset(&self) {
+        self.kernel.reset_event(self.event).await;
+    }
+
+    async fn wait(&self) {
+        self.kernel.wait_events(&[self.event], None).await;
+    }
+
+    async fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.kernel.wait_events(&[self.event], Some(timeout)).await.is_some()
+    }
+
+    fn expect_signal_from(&self, thread: ThreadId) {
+        self.kernel.state().events[self.event].signaller = Some(thread);
+    }
+}
+
+/// The service's proxy to one host process.
+pub struct SimHostLink {
+    kernel: Kernel,
+    process: ProcessId,
+}
+
+impl HostLink for SimHostLink {
+    async fn call(&self, request: HostRequest) -> Result<HostReply, HResult> {
+        self.kernel.call_host(self.process, request).await
+    }
+
+    fn kill(&self) {
+        self.kernel.kill_process(self.process);
+    }
+}
+
+/// A host's proxy to the service.
+pub struct SimServiceLink {
+    kernel: Kernel,
+    callbacks: Arc<dyn CallbackServer>,
+}
+
+impl ServiceLink for SimServiceLink {
+    async fn call(&self, request: CallbackRequest) -> Result<CallbackReply, HResult> {
+        self.kernel.call_service(self.callbacks.clone(), request).await
+    }
+}
+
+impl Platform for SimPlatform {
+    type Thread = SimThread;
+    type RecursiveMutex = SimRecursiveMutex;
+    type SrwLock = SimSrwLock;
+    type Mutex = SimMutex;
+    type Event = SimEvent;
+    type HostLink = SimHostLink;
+    type ServiceLink = SimServiceLink;
+
+    async fn spawn<F>(&self, name: String, body: F) -> SimThread
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.kernel.choice_point().await;
+        let process = self.kernel.current_process();
+        SimThread { id: self.kernel.spawn_thread(process, &name, body) }
+    }
+
+    async fn join(&self, thread: &SimThread) {
+        self.kernel.join(thread.id).await;
+    }
+
+    fn thread_id(thread: &SimThread) -> ThreadId {
+        thread.id
+    }
+
+    fn current_thread(&self) -> ThreadId {
+        self.kernel.current()
+    }
+
+    fn recursive_mutex(&self, name: String) -> SimRecursiveMutex {
+        SimRecursiveMutex { lock: self.lock(name, LockKind::Recursive), kernel: self.kernel.clone() }
+    }
+
+    fn srw_lock(&self, name: String) -> SimSrwLock {
+        SimSrwLock { lock: self.lock(name, LockKind::Srw), kernel: self.kernel.clone() }
+    }
+
+    fn mutex(&self, name: String) -> SimMutex {
+        SimMutex { lock: self.lock(name, LockKind::Plain), kernel: self.kernel.clone() }
+    }
+
+    fn event(&self, name: String, reset: Reset) -> SimEvent {
+        SimEvent { event: self.kernel.state().add_event(name, reset), kernel: self.kernel.clone() }
+    }
+
+    async fn wait_any(&self, events: &[&SimEvent]) -> usize {
+        let ids: Vec<EventId> = events.iter().map(|e| e.event).collect();
+        self.kernel.wait_events(&ids, None).await.expect("an untimed wait returns a signalled index")
+    }
+
+    fn now(&self) -> Duration {
+        self.kernel.now()
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        self.kernel.sleep(duration).await;
+    }
+
+    async fn activate_host(
+        &self,
+        _plugin: PluginIndex,
+        name: Name,
+        callbacks: Arc<dyn CallbackServer>,
+    ) -> Result<SimHostLink, HResult> {
+        self.kernel.choice_point().await;
+        let process = self.kernel.add_host_process(&name);
+        let link = SimServiceLink { kernel: self.kernel.clone(), callbacks };
+        self.kernel.set_host(process, PluginHost::new(self.clone(), link));
+        Ok(SimHostLink { kernel: self.kernel.clone(), process })
+    }
+
+    async fn terminate_current_process(&self) {
+        self.kernel.choice_point().await;
+        self.kernel.kill_process(self.kernel.current_process());
+        std::future::pending::<()>().await;
+    }
+
+    fn emit(&self, event: ModelEvent) {
+        self.kernel.emit(event);
+    }
+}

@@ -1,0 +1,149 @@
+//! Running one simulation: a fresh madsim runtime, the kernel, the root thread, and the
+//! teardown that leaves nothing behind (so memory stays flat over millions of runs).
+//!
+//! A run is a pure function of its [`RunConfig`] and the root future: madsim's own seed is
+//! fixed, every decision that matters comes from the strategy, and the clock is the
+//! kernel's. The result carries the decision list that replays the run without the seed.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use plughost_model::event::EventSink;
+
+use crate::kernel::{Budget, Kernel};
+use crate::outcome::Outcome;
+use crate::platform::SimPlatform;
+use crate::strategy::StrategySpec;
+use crate::trace;
+
+/// What a run needs besides its root future.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Who decides the choice points.
+    pub strategy: StrategySpec,
+    /// When a run that has not ended counts as a livelock.
+    pub budget: Budget,
+}
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    /// How the kernel saw the run end.
+    pub outcome: Outcome,
+    /// The decisions taken at choice points with more than one option.
+    pub decisions: Vec<u32>,
+    /// Choice points passed.
+    pub steps: u64,
+    /// Virtual time at the end.
+    pub virtual_time: Duration,
+}
+
+thread_local! {
+    static IN_SIMULATION: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes panics inside simulations silent (they become a `panic` outcome with the message);
+/// panics elsewhere still reach the previous hook. Call once, early, from a binary.
+pub fn install_quiet_panic_hook() {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if !IN_SIMULATION.with(Cell::get) {
+            previous(info);
+        }
+    }));
+}
+
+/// Runs `root` as the service's first thread (`svc/main`) until every thread finished, the
+/// run deadlocked, a budget ran out, the model panicked or the service died.
+pub fn run<F, Fut>(config: &RunConfig, sink: Arc<dyn EventSink>, root: F) -> RunReport
+where
+    F: FnOnce(SimPlatform) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let kernel = Kernel::new(config.strategy.build(), config.budget, sink, trace::enabled());
+    let runtime = madsim::runtime::Runtime::with_seed_and_config(0, madsim::Config::default());
+    let supervisor = {
+        let kernel = kernel.clone();
+        async move {
+            let node = madsim::runtime::Handle::current().create_node().name("svc").build();
+            let service = kernel.state().add_process("svc".to_string(), node, true);
+            let root_thread = kernel.spawn_thread(service, "main", root(SimPlatform::new(kernel.clone())));
+            kernel.state().running = Some(root_thread);
+            kernel.outcome().await
+        }
+    };
+    IN_SIMULATION.with(|flag| flag.set(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(supervisor)));
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(payload) => Outcome::Panic(panic_message(payload.as_ref())),
+    };
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(drop_every_task(kernel.clone()))));
+    IN_SIMULATION.with(|flag| flag.set(false));
+    let report = kernel.teardown(outcome);
+    drop(runtime);
+    report
+}
+
+/// Kills every node so madsim drops every task's future (a task blocked forever would
+/// otherwise keep itself alive through its own waker).
+async fn drop_every_task(kernel: Kernel) {
+    let nodes: Vec<_> = kernel.state().processes.iter().map(|p| p.node.id()).collect();
+    let handle = madsim::runtime::Handle::current();
+    for node in nodes {
+        handle.kill(node);
+    }
+    yield_once().await;
+}
+
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+impl Kernel {
+    /// Breaks every reference cycle through the kernel (wakers, host objects) and returns
+    /// the run's report. Drops happen outside the state lock.
+    fn teardown(&self, outcome: Outcome) -> RunReport {
+        let (wakers, hosts, report) = {
+            let mut state = self.state();
+            state.running = None;
+            if state.outcome.is_none() {
+                state.outcome = Some(outcome.clone());
+            }
+            let wakers: Vec<_> = state.threads.iter_mut().filter_map(|t| t.waker.take()).collect();
+            let hosts: Vec<_> = state.processes.iter_mut().filter_map(|p| p.host.take()).collect();
+            let report = RunReport {
+                outcome,
+                decisions: std::mem::take(&mut state.decisions),
+                steps: state.steps,
+                virtual_time: state.clock,
+            };
+            (wakers, hosts, report)
+        };
+        drop(wakers);
+        drop(hosts);
+        report
+    }
+}

@@ -1,0 +1,179 @@
+//! The simulation kernel on small hand-written programs: locks, events, timers, deadlock
+//! and livelock detection, determinism and replay.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::platform::{Event, LockGuard, Platform, RecursiveMutex, Reset, ThreadId};
+use plughost_sim::{Budget, Outcome, RunConfig, RunReport, SimPlatform, StrategySpec, run, trace};
+
+/// Collects emitted events as text.
+#[derive(Default)]
+struct Log(Mutex<Vec<String>>);
+
+impl EventSink for Log {
+    fn record(&self, at: Duration, _thread: ThreadId, event: &ModelEvent) {
+        self.0.lock().push(format!("{at:?} {event}"));
+    }
+}
+
+fn note(platform: &SimPlatform, text: &str) {
+    platform.emit(ModelEvent::PluginLog { plugin: "test".into(), line: text.to_string() });
+}
+
+fn config(strategy: StrategySpec) -> RunConfig {
+    RunConfig { strategy, budget: Budget { time: Duration::from_secs(10), steps: 100_000 } }
+}
+
+fn run_program<F, Fut>(seed: u64, program: F) -> (RunReport, Vec<String>)
+where
+    F: FnOnce(SimPlatform) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let log = Arc::new(Log::default());
+    let report = run(&config(StrategySpec::Random { seed }), log.clone(), program);
+    let lines = log.0.lock().clone();
+    (report, lines)
+}
+
+/// Two threads take two locks in opposite orders.
+async fn lock_order_inversion(platform: SimPlatform) {
+    let first = Arc::new(platform.recursive_mutex("first".into()));
+    let second = Arc::new(platform.recursive_mutex("second".into()));
+    let (a1, a2) = (first.clone(), second.clone());
+    let a = platform
+        .spawn("a".into(), async move {
+            let g1 = a1.lock().await;
+            let g2 = a2.lock().await;
+            g2.unlock().await;
+            g1.unlock().await;
+        })
+        .await;
+    let b = platform
+        .spawn("b".into(), async move {
+            let g2 = second.lock().await;
+            let g1 = first.lock().await;
+            g1.unlock().await;
+            g2.unlock().await;
+        })
+        .await;
+    platform.join(&a).await;
+    platform.join(&b).await;
+}
+
+#[test]
+fn lock_order_inversion_deadlocks_on_some_seeds_and_names_the_cycle() {
+    let outcomes: Vec<Outcome> =
+        (0..200).map(|seed| run_program(seed, lock_order_inversion).0.outcome).collect();
+    assert!(outcomes.contains(&Outcome::Completed), "some schedules complete");
+    let deadlock = outcomes.iter().find_map(|o| match o {
+        Outcome::Deadlock(report) => Some(report.clone()),
+        _ => None,
+    });
+    let report = deadlock.expect("some schedule deadlocks");
+    assert!(report.summary.contains("wait-for cycle of 2 threads"), "{report}");
+    let text = report.to_string();
+    assert!(text.contains("svc/a waits for lock second held by svc/b"), "{text}");
+    assert!(text.contains("svc/b waits for lock first held by svc/a"), "{text}");
+    assert!(text.contains("also blocked: svc/main waits to join"), "{text}");
+}
+
+#[test]
+fn recursive_mutex_reenters_and_timed_acquire_times_out_in_virtual_time() {
+    let mut timed_out = 0;
+    for seed in 0..50 {
+        let (report, lines) = run_program(seed, |platform| async move {
+            let lock = Arc::new(platform.recursive_mutex("l".into()));
+            let outer = lock.lock().await;
+            let inner = lock.lock().await;
+            assert!(lock.held_by_current_thread());
+            let (contender, p) = (lock.clone(), platform.clone());
+            let waiter = platform
+                .spawn("waiter".into(), async move {
+                    let start = p.now();
+                    let got = contender.try_lock_for(Duration::from_millis(25)).await;
+                    let waited = p.now() - start;
+                    note(
+                        &p,
+                        &format!(
+                            "acquired={} waited_at_least_25ms={}",
+                            got.is_some(),
+                            waited >= Duration::from_millis(25)
+                        ),
+                    );
+                })
+                .await;
+            platform.sleep(Duration::from_millis(100)).await;
+            inner.unlock().await;
+            outer.unlock().await;
+            platform.join(&waiter).await;
+        });
+        assert_eq!(report.outcome, Outcome::Completed);
+        // The owner holds the lock across a 100 ms sleep, so the waiter either gives up after at
+        // least 25 ms of virtual time (more if it was preempted before it started waiting), or
+        // got the lock because the owner released it first.
+        let line = lines.iter().find(|l| l.contains("acquired=")).expect("the waiter reports");
+        if line.contains("acquired=false") {
+            assert!(line.ends_with("waited_at_least_25ms=true"), "seed {seed}: {line}");
+            timed_out += 1;
+        }
+    }
+    assert!(timed_out > 0, "some schedules time out");
+}
+
+#[test]
+fn wait_any_reports_the_lowest_signalled_index_and_consumes_auto_reset() {
+    let (report, lines) = run_program(3, |platform| async move {
+        let auto = platform.event("auto".into(), Reset::Auto);
+        let manual = platform.event("manual".into(), Reset::Manual);
+        manual.set().await;
+        auto.set().await;
+        let first = platform.wait_any(&[&auto, &manual]).await;
+        let second = platform.wait_any(&[&auto, &manual]).await;
+        let polled = auto.wait_timeout(Duration::ZERO).await;
+        note(&platform, &format!("{first} {second} {polled}"));
+    });
+    assert_eq!(report.outcome, Outcome::Completed);
+    assert!(lines.iter().any(|l| l.ends_with("0 1 false")), "{lines:?}");
+}
+
+#[test]
+fn a_waiter_nobody_signals_is_a_deadlock_listing_every_blocked_thread() {
+    let (report, _) = run_program(0, |platform| async move {
+        let never = platform.event("never".into(), Reset::Manual);
+        never.wait().await;
+    });
+    let Outcome::Deadlock(report) = report.outcome else { panic!("expected a deadlock") };
+    assert!(report.summary.contains("1 threads are blocked forever"), "{report}");
+    assert_eq!(report.lines, vec!["svc/main waits on never".to_string()]);
+}
+
+#[test]
+fn spinning_past_the_time_budget_is_a_livelock() {
+    let (report, _) = run_program(0, |platform| async move {
+        loop {
+            platform.sleep(Duration::from_millis(25)).await;
+        }
+    });
+    let Outcome::Livelock(report) = report.outcome else { panic!("expected a livelock") };
+    assert!(report.summary.contains("virtual-time budget exhausted"), "{report}");
+}
+
+#[test]
+fn same_seed_same_trace_and_decisions_replay_it_without_the_seed() {
+    let traced = |strategy: StrategySpec| {
+        trace::record(|| run(&config(strategy), Arc::new(Log::default()), lock_order_inversion))
+    };
+    for seed in 0..20 {
+        let (first, first_trace) = traced(StrategySpec::Random { seed });
+        let (again, again_trace) = traced(StrategySpec::Random { seed });
+        assert_eq!(first_trace, again_trace, "seed {seed}");
+        assert_eq!(first.decisions, again.decisions);
+        let (replayed, replay_trace) = traced(StrategySpec::Replay { decisions: first.decisions.clone() });
+        assert_eq!(replay_trace, first_trace, "replay of seed {seed}");
+        assert_eq!(replayed.outcome, first.outcome);
+        assert!(!first_trace.is_empty());
+    }
+}
