@@ -52,17 +52,25 @@ pub enum Mutant {
     NoCrashLatch,
     /// A host crash during a start hook is logged and skipped, as in PR 40120's first commit (§7).
     CrashNotFatalOnStart,
+    /// `RunHostNotification` never registers its pump, so callbacks during a hook take the
+    /// direct path (§4.5): the mechanism the pump design is built on.
+    NoPumpRegistration,
+    /// A callback with no pump in flight fails instead of running under the instance lock
+    /// (§4.6 steps 3–5), as a design that only serves callbacks during hooks would.
+    NoDirectPath,
 }
 
 impl Mutant {
     /// Every mutant.
-    pub const ALL: [Mutant; 6] = [
+    pub const ALL: [Mutant; 8] = [
         Mutant::NoTimedAcquire,
         Mutant::NoRecheck,
         Mutant::NoWorkerDonePoll,
         Mutant::StoppedReportedAsRan,
         Mutant::NoCrashLatch,
         Mutant::CrashNotFatalOnStart,
+        Mutant::NoPumpRegistration,
+        Mutant::NoDirectPath,
     ];
 
     /// The command-line name.
@@ -74,6 +82,8 @@ impl Mutant {
             Mutant::StoppedReportedAsRan => "stopped-reported-as-ran",
             Mutant::NoCrashLatch => "no-crash-latch",
             Mutant::CrashNotFatalOnStart => "crash-not-fatal-on-start",
+            Mutant::NoPumpRegistration => "no-pump-registration",
+            Mutant::NoDirectPath => "no-direct-path",
         }
     }
 
@@ -86,6 +96,10 @@ impl Mutant {
             Mutant::StoppedReportedAsRan => "Invoke on a stopped pump reports success without running",
             Mutant::NoCrashLatch => "a host crash is not latched as a fatal plugin error",
             Mutant::CrashNotFatalOnStart => "a host crash during a start hook does not fail the start",
+            Mutant::NoPumpRegistration => {
+                "hooks never register their pump: callbacks always take the direct path"
+            }
+            Mutant::NoDirectPath => "a callback outside any hook fails instead of running under the lock",
         }
     }
 

@@ -147,6 +147,15 @@ impl<P: Platform> UserSession<P> {
         Ok(())
     }
 
+    /// A client operation that needs only the VM (`wsl --mount`, the system distribution):
+    /// `_CreateVm` under the lock.
+    pub async fn start_vm(&self) -> Result<(), UserError> {
+        let guard = self.instance_lock.lock().await;
+        let result = self.create_vm().await;
+        guard.unlock().await;
+        result
+    }
+
     /// `TerminateDistribution`.
     pub async fn terminate_distribution(&self, distro: &Name) -> Result<(), UserError> {
         let guard = self.instance_lock.lock().await;

@@ -1,1 +1,23 @@
-//! placeholder
+//! Scenarios: the files (data), their parser, the oracles, the runner over the simulator,
+//! exploration, and the `plughost` CLI.
+//!
+//! - [`scenario`], [`format`], [`parse`], [`catalogue`]: what a scenario is and how it is read;
+//! - [`driver`]: the client side of a run, generic over the platform;
+//! - [`oracles`], [`expect`], [`observer`], [`verdict`]: judging a run;
+//! - [`runner`], [`explore`], [`report`], [`cli`]: running, many times, and telling.
+//!
+//! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
+
+pub mod catalogue;
+pub mod cli;
+pub mod driver;
+pub mod expect;
+pub mod explore;
+pub mod format;
+pub mod observer;
+pub mod oracles;
+pub mod parse;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod verdict;

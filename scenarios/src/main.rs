@@ -1,2 +1,5 @@
-//! placeholder
-fn main() {}
+//! The `plughost` binary: see `cli`.
+
+fn main() -> std::process::ExitCode {
+    plughost_scenarios::cli::main()
+}

@@ -6,6 +6,8 @@
 //! the first cycle found (rotated to start at its lowest thread id, so it is stable) and
 //! then every other blocked thread with what it waits for.
 
+use std::collections::BTreeSet;
+
 use plughost_model::platform::ThreadId;
 
 use crate::kernel::{State, ThreadState, Wait};
@@ -39,17 +41,39 @@ pub(crate) fn step_budget_exhausted(state: &State) -> Outcome {
     budget_outcome(state, summary)
 }
 
+/// A budget ran out: a cycle among threads that wait without a timeout is a deadlock (the
+/// other threads merely kept the clock going); otherwise it is a livelock, and a cycle
+/// that closes through a spinning thread is named as the reason it spins.
 fn budget_outcome(state: &State, summary: String) -> Outcome {
     let blocked = blocked_threads(state);
-    if let Some(cycle) = find_cycle(state, &blocked) {
+    let spinning = state.timed_waiters();
+    let untimed: Vec<ThreadId> = blocked.iter().copied().filter(|t| !spinning.contains(t)).collect();
+    if let Some(cycle) = find_cycle(state, &untimed) {
         return Outcome::Deadlock(cycle_report(state, &cycle, &blocked));
     }
-    let mut lines: Vec<String> = state
-        .timed_waiters()
-        .into_iter()
-        .map(|t| format!("{} (timed out {} times)", describe(state, t), state.threads[t.0 as usize].timeouts))
+    let mut lines: Vec<String> = spinning
+        .iter()
+        .map(|&t| {
+            format!(
+                "spinning: {} (timed out {} times)",
+                describe(state, t),
+                state.threads[t.0 as usize].timeouts
+            )
+        })
         .collect();
-    lines.extend(blocked.iter().filter(|t| !state.timed_waiters().contains(t)).map(|&t| describe(state, t)));
+    match find_cycle(state, &blocked) {
+        Some(cycle) => {
+            lines.push("wait-for cycle through the spinning thread:".to_string());
+            lines.extend(cycle.iter().map(|&t| format!("  {}", describe(state, t))));
+            lines.extend(
+                untimed
+                    .iter()
+                    .filter(|t| !cycle.contains(t))
+                    .map(|&t| format!("also blocked: {}", describe(state, t))),
+            );
+        }
+        None => lines.extend(untimed.iter().map(|&t| format!("blocked: {}", describe(state, t)))),
+    }
     if let Some(running) = state.running {
         lines.push(format!("{} is running", state.thread_name(running)));
     }
@@ -84,31 +108,43 @@ fn edges(state: &State, thread: ThreadId) -> Vec<ThreadId> {
     }
 }
 
-fn find_cycle(state: &State, blocked: &[ThreadId]) -> Option<Vec<ThreadId>> {
-    for &start in blocked {
+/// The first cycle of the wait-for graph restricted to `among` (depth-first, each thread
+/// explored once).
+fn find_cycle(state: &State, among: &[ThreadId]) -> Option<Vec<ThreadId>> {
+    let mut explored = BTreeSet::new();
+    for &start in among {
         let mut path = vec![start];
-        if let Some(cycle) = search(state, &mut path) {
+        if let Some(cycle) = search(state, among, &mut path, &mut explored) {
             return Some(rotate(cycle));
         }
     }
     None
 }
 
-fn search(state: &State, path: &mut Vec<ThreadId>) -> Option<Vec<ThreadId>> {
+fn search(
+    state: &State,
+    among: &[ThreadId],
+    path: &mut Vec<ThreadId>,
+    explored: &mut BTreeSet<ThreadId>,
+) -> Option<Vec<ThreadId>> {
     let last = *path.last().expect("the search path is never empty");
+    if explored.contains(&last) {
+        return None;
+    }
     for next in edges(state, last) {
         if let Some(at) = path.iter().position(|&t| t == next) {
             return Some(path[at..].to_vec());
         }
-        if wait_of(state, next).is_none() || path.len() > state.threads.len() {
+        if !among.contains(&next) {
             continue;
         }
         path.push(next);
-        if let Some(cycle) = search(state, path) {
+        if let Some(cycle) = search(state, among, path, explored) {
             return Some(cycle);
         }
         path.pop();
     }
+    explored.insert(last);
     None
 }
 
@@ -119,8 +155,7 @@ fn rotate(mut cycle: Vec<ThreadId>) -> Vec<ThreadId> {
 }
 
 fn cycle_report(state: &State, cycle: &[ThreadId], blocked: &[ThreadId]) -> Report {
-    let processes: std::collections::BTreeSet<usize> =
-        cycle.iter().map(|t| state.threads[t.0 as usize].process).collect();
+    let processes: BTreeSet<usize> = cycle.iter().map(|t| state.threads[t.0 as usize].process).collect();
     let mut lines: Vec<String> = cycle.iter().map(|&t| describe(state, t)).collect();
     let others: Vec<String> = blocked
         .iter()

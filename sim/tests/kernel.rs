@@ -24,7 +24,9 @@ fn note(platform: &SimPlatform, text: &str) {
 }
 
 fn config(strategy: StrategySpec) -> RunConfig {
-    RunConfig { strategy, budget: Budget { time: Duration::from_secs(10), steps: 100_000 } }
+    let budget =
+        Budget { time: Duration::from_secs(10), steps: 100_000, preemption: Duration::from_millis(25) };
+    RunConfig { strategy, budget }
 }
 
 fn run_program<F, Fut>(seed: u64, program: F) -> (RunReport, Vec<String>)

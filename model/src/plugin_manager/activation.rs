@@ -44,7 +44,7 @@ impl<P: Platform> PluginManager<P> {
 
     /// `LoadPlugin`: activate a host, then `Initialize` it; on failure the host is released.
     async fn load_plugin(&self, slot: &PluginSlot<P>) -> Result<P::HostLink, HResult> {
-        let callbacks = Arc::new(CallbackHandler::new(self.this.clone(), slot.name.clone()));
+        let callbacks = Arc::new(CallbackHandler::new(self.this.clone(), &self.registry, slot.name.clone()));
         let host = self.platform.activate_host(slot.index, slot.name.clone(), callbacks).await?;
         let request = HostRequest::Initialize { name: slot.name.clone(), script: slot.script.clone() };
         match host.call(request).await {

@@ -5,8 +5,8 @@
 //! then mount or launch under the session's lock. Routing is `routing`'s job; argument
 //! validation of null pointers is absent because the model's calls carry no nulls.
 
-use std::sync::Weak;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 
 use super::PluginManager;
 use crate::call_pump::PumpWork;
@@ -17,15 +17,21 @@ use crate::platform::{BoxFuture, CallbackServer, Platform};
 use crate::session_registry::SessionRegistry;
 use crate::wire::{ApiCall, CallbackReply, CallbackRequest};
 
-/// The callback object handed to one plugin's host.
+/// The callback object handed to one plugin's host. Like the COM object it stands for, it
+/// keeps the service's session table alive for as long as a host can call back.
 pub(crate) struct CallbackHandler<P: Platform> {
     manager: Weak<PluginManager<P>>,
+    _registry: Option<Arc<SessionRegistry<P>>>,
     plugin: Name,
 }
 
 impl<P: Platform> CallbackHandler<P> {
-    pub(crate) fn new(manager: Weak<PluginManager<P>>, plugin: Name) -> Self {
-        CallbackHandler { manager, plugin }
+    pub(crate) fn new(
+        manager: Weak<PluginManager<P>>,
+        registry: &Weak<SessionRegistry<P>>,
+        plugin: Name,
+    ) -> Self {
+        CallbackHandler { manager, _registry: registry.upgrade(), plugin }
     }
 }
 

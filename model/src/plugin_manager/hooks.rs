@@ -139,6 +139,9 @@ impl<P: Platform> PluginManager<P> {
 
     /// `RegisterWslPump`: `map[cookie] = pump`, overwriting.
     async fn register_wsl_pump(&self, session: SessionCookie, pump: &Arc<WslPump<P>>) {
+        if self.variant.has(Mutant::NoPumpRegistration) {
+            return;
+        }
         let guard = self.pump_lock.lock_exclusive().await;
         self.pumps.lock().insert(session, pump.clone());
         self.platform.emit(ModelEvent::PumpRegistered { pump: pump.id(), session });
@@ -147,6 +150,9 @@ impl<P: Platform> PluginManager<P> {
 
     /// `UnregisterWslPump`: erases by key, whichever pump is there (§9.1 (b)).
     async fn unregister_wsl_pump(&self, session: SessionCookie, pump: PumpId) {
+        if self.variant.has(Mutant::NoPumpRegistration) {
+            return;
+        }
         let guard = self.pump_lock.lock_exclusive().await;
         let erased = self.pumps.lock().remove(&session).map(|erased| erased.id());
         self.platform.emit(ModelEvent::PumpUnregistered { pump, session, erased });

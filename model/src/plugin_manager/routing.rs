@@ -11,7 +11,7 @@ use super::{PluginManager, WslWork};
 use crate::call_pump::PumpWork;
 use crate::design::Mutant;
 use crate::event::{ModelEvent, WorkSite};
-use crate::hresult::ERROR_TIMEOUT;
+use crate::hresult::{E_ILLEGAL_METHOD_CALL, ERROR_TIMEOUT};
 use crate::platform::{LockGuard, Platform, SrwLock};
 use crate::wire::CallbackReply;
 
@@ -32,6 +32,10 @@ impl<P: Platform> PluginManager<P> {
                 && let Some(reply) = pump.invoke(work.clone()).await
             {
                 return reply;
+            }
+
+            if self.variant.has(Mutant::NoDirectPath) {
+                return CallbackReply::hr(E_ILLEGAL_METHOD_CALL);
             }
 
             // 3. Unknown session: run the work unlocked so it reports "not found".

@@ -69,13 +69,17 @@ pub(crate) struct ThreadSlot {
     pub timeouts: u32,
 }
 
-/// How long a run may go on.
+/// How long a run may go on, and how far time may run ahead of runnable threads.
 #[derive(Clone, Copy, Debug)]
 pub struct Budget {
     /// Virtual time after which a run with threads still waiting on timers is a livelock.
     pub time: Duration,
     /// Choice points after which a run is a livelock (threads spinning without time passing).
     pub steps: u64,
+    /// The preemption bound: while threads are runnable, the strategy may let the clock run
+    /// to the next timer only if it is at most this far away (a runnable thread stalled that
+    /// long). With nothing runnable, the clock always runs to the next timer.
+    pub preemption: Duration,
 }
 
 enum Pick {
@@ -295,11 +299,16 @@ impl State {
         }
     }
 
-    /// Offers every runnable thread (in id order) and, if a timer is pending, letting the
-    /// clock run to it; asks the strategy when there is more than one option.
+    /// Offers every runnable thread (in id order) and, if the next timer is due within the
+    /// preemption bound (or nothing can run), letting the clock run to it; asks the strategy
+    /// when there is more than one option.
     fn pick(&mut self) -> Pick {
         let threads = self.runnable.len();
-        let options = threads + usize::from(!self.timers.is_empty());
+        let can_advance = self
+            .timers
+            .first()
+            .is_some_and(|&(due, _)| threads == 0 || due <= self.clock + self.budget.preemption);
+        let options = threads + usize::from(can_advance);
         let choice = match options {
             0 => return Pick::Nothing,
             1 => 0,

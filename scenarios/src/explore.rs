@@ -1,0 +1,215 @@
+//! Exploration: many seeds of one scenario under one variant, tallied by verdict, with the
+//! first seed that did not go as the scenario expects and the command that replays it.
+//!
+//! Seeds are split across `jobs` OS threads (each with its own simulations); the tallies
+//! and the first failure do not depend on `jobs`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+use plughost_model::design::{Design, Variant};
+use plughost_sim::StrategySpec;
+
+use crate::runner::run_sim;
+use crate::scenario::Scenario;
+use crate::verdict::Verdict;
+
+/// What one exploration asks for.
+#[derive(Clone, Debug)]
+pub struct Exploration {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// Design and mutant.
+    pub variant: Variant,
+    /// The first seed.
+    pub start_seed: u64,
+    /// How many seeds.
+    pub seeds: u64,
+    /// OS threads to spread seeds over.
+    pub jobs: usize,
+    /// Stop once a seed fails (every lower seed still runs).
+    pub stop_at_first_failure: bool,
+}
+
+/// What a scenario expects of a variant.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Expectation {
+    /// Every seed ends with this verdict (the unmodified design).
+    Every(Verdict),
+    /// Some seed ends with this verdict (a mutant the scenario catches).
+    Catches(Verdict),
+    /// Nothing is expected (a mutant the scenario does not claim to catch).
+    Nothing,
+}
+
+impl Expectation {
+    /// What `scenario` expects of `variant`.
+    pub fn of(scenario: &Scenario, variant: Variant) -> Expectation {
+        match variant.mutant {
+            None => Expectation::Every(scenario.expect.verdict),
+            Some(mutant) => scenario
+                .catches
+                .iter()
+                .find(|(m, _)| *m == mutant)
+                .map_or(Expectation::Nothing, |(_, verdict)| Expectation::Catches(*verdict)),
+        }
+    }
+
+    /// Whether a run with `verdict` counts as a failure (a bug found, or a regression).
+    pub fn is_failure(self, verdict: Verdict) -> bool {
+        match self {
+            Expectation::Every(expected) => verdict != expected,
+            Expectation::Catches(_) | Expectation::Nothing => verdict != Verdict::Pass,
+        }
+    }
+
+    /// How it reads in reports.
+    pub fn describe(self) -> String {
+        match self {
+            Expectation::Every(verdict) => format!("every seed {verdict}"),
+            Expectation::Catches(verdict) => format!("caught as {verdict}"),
+            Expectation::Nothing => "nothing".to_string(),
+        }
+    }
+}
+
+/// The first failing seed.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// Its seed.
+    pub seed: u64,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Why.
+    pub details: Vec<String>,
+}
+
+/// The result of an exploration.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Design and mutant.
+    pub variant: Variant,
+    /// First seed.
+    pub start_seed: u64,
+    /// Seeds run.
+    pub seeds_run: u64,
+    /// Runs per verdict.
+    pub verdicts: BTreeMap<Verdict, u64>,
+    /// What the scenario expects.
+    pub expected: Expectation,
+    /// The lowest failing seed, if any.
+    pub first_failure: Option<Failure>,
+}
+
+impl Summary {
+    /// Whether the exploration went as the scenario expects.
+    pub fn meets_expectation(&self) -> bool {
+        match self.expected {
+            Expectation::Every(_) => self.first_failure.is_none(),
+            Expectation::Catches(verdict) => self.verdicts.get(&verdict).copied().unwrap_or(0) > 0,
+            Expectation::Nothing => true,
+        }
+    }
+
+    /// The command that replays `seed`.
+    pub fn replay_command(&self, seed: u64) -> String {
+        replay_command(&self.scenario, self.variant, seed)
+    }
+}
+
+/// `plughost replay …` for one seed.
+pub fn replay_command(scenario: &str, variant: Variant, seed: u64) -> String {
+    let mut command = format!("plughost replay --scenario {scenario} --seed {seed}");
+    if variant.design != Design::Pump {
+        command.push_str(&format!(" --design {}", variant.design));
+    }
+    if let Some(mutant) = variant.mutant {
+        command.push_str(&format!(" --mutant {mutant}"));
+    }
+    command
+}
+
+struct Tally {
+    verdicts: BTreeMap<Verdict, u64>,
+    seeds_run: u64,
+    first_failure: Option<Failure>,
+}
+
+/// Runs the exploration.
+pub fn explore(exploration: &Exploration) -> Summary {
+    explore_with_progress(exploration, &|| {})
+}
+
+/// Runs the exploration, calling `on_seed` after every seed (from any job's thread).
+pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
+    let expected = Expectation::of(&exploration.scenario, exploration.variant);
+    let tally = Mutex::new(Tally { verdicts: BTreeMap::new(), seeds_run: 0, first_failure: None });
+    let lowest_failure = AtomicU64::new(u64::MAX);
+    let jobs = exploration.jobs.max(1) as u64;
+    let work = |job: u64| run_stride(exploration, expected, job, jobs, &tally, &lowest_failure, on_seed);
+    if jobs == 1 {
+        work(0);
+    } else {
+        run_on_threads(jobs, &work);
+    }
+    let tally = tally.into_inner();
+    let seeds_run = match (&tally.first_failure, exploration.stop_at_first_failure) {
+        (Some(failure), true) => failure.seed - exploration.start_seed + 1,
+        _ => tally.seeds_run,
+    };
+    Summary {
+        scenario: exploration.scenario.name.clone(),
+        variant: exploration.variant,
+        start_seed: exploration.start_seed,
+        seeds_run,
+        verdicts: tally.verdicts,
+        expected,
+        first_failure: tally.first_failure,
+    }
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "--jobs spreads whole simulations over OS threads; none runs inside a simulation"
+)]
+fn run_on_threads(jobs: u64, work: &(dyn Fn(u64) + Sync)) {
+    std::thread::scope(|scope| {
+        for job in 0..jobs {
+            scope.spawn(move || work(job));
+        }
+    });
+}
+
+fn run_stride(
+    exploration: &Exploration,
+    expected: Expectation,
+    job: u64,
+    jobs: u64,
+    tally: &Mutex<Tally>,
+    lowest_failure: &AtomicU64,
+    on_seed: &(dyn Fn() + Sync),
+) {
+    let end = exploration.start_seed + exploration.seeds;
+    let mut seed = exploration.start_seed + job;
+    while seed < end {
+        if exploration.stop_at_first_failure && seed > lowest_failure.load(Ordering::Relaxed) {
+            return;
+        }
+        let run = run_sim(&exploration.scenario, exploration.variant, StrategySpec::Random { seed }, false);
+        let failed = expected.is_failure(run.verdict);
+        let mut tally = tally.lock();
+        *tally.verdicts.entry(run.verdict).or_insert(0) += 1;
+        tally.seeds_run += 1;
+        if failed && tally.first_failure.as_ref().is_none_or(|f| seed < f.seed) {
+            lowest_failure.fetch_min(seed, Ordering::Relaxed);
+            tally.first_failure = Some(Failure { seed, verdict: run.verdict, details: run.details });
+        }
+        drop(tally);
+        on_seed();
+        seed += jobs;
+    }
+}

@@ -1,0 +1,499 @@
+//! From TOML text to a checked [`Scenario`]: syntax errors come from the TOML parser (with
+//! line, column and the offending key); everything else is checked here and reported with
+//! the file and the path of the offending field (`plugin.TestPlugin.on_vm_started[2].join`).
+//!
+//! Checks: every action and step is well formed; HRESULTs, mutants and verdicts are known
+//! names; a joined worker is spawned and a waited flag is set somewhere in the same plugin;
+//! log placeholders name something that exists; steps name known distributions; expected
+//! logs name declared plugins. A scenario that passes these checks cannot panic the runner.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plughost_model::design::Mutant;
+use plughost_model::event::UserError;
+use plughost_model::hresult::HResult;
+use plughost_model::ids::Name;
+use plughost_model::plugin_manager::PluginRegistration;
+use plughost_model::script::{Action, ApiAction, ApiTemplate, Block, OnError, PluginScript, Template};
+use plughost_model::wire::HookKind;
+use plughost_model::world::World;
+
+use crate::format::{
+    ActionFile, ExecFile, ExpectFile, MountFile, OnErrorFile, PluginFile, ResultFile, ScenarioFile, StepFile,
+    WorldFile,
+};
+use crate::scenario::{Expectations, ExploreDefaults, LogExpectation, Scenario, Step, StepAction};
+use crate::verdict::Verdict;
+
+/// A scenario file that cannot be used, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (or catalogue entry) it came from.
+    pub file: String,
+    /// The offending field's path, when the problem is in one field.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{}: {field}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Parses and checks scenario `name` from `text`; `file` names the source in errors.
+pub fn parse(name: &str, file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let raw: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError {
+        file: file.to_string(),
+        field: None,
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    Checker { file }.scenario(name, raw)
+}
+
+struct Checker<'a> {
+    file: &'a str,
+}
+
+type Checked<T> = Result<T, ScenarioError>;
+
+/// What one plugin's script declares, for the cross-references checked at its end.
+#[derive(Default)]
+struct Declared {
+    spawned: BTreeSet<String>,
+    joined: BTreeMap<String, String>,
+    flags_set: BTreeSet<String>,
+    flags_waited: BTreeMap<String, String>,
+    counters: BTreeSet<String>,
+    templates: Vec<(String, String)>,
+}
+
+impl Checker<'_> {
+    fn error(&self, field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError { file: self.file.to_string(), field: Some(field.into()), message: message.into() }
+    }
+
+    fn scenario(&self, name: &str, raw: ScenarioFile) -> Checked<Scenario> {
+        let world = self.world(&raw.world)?;
+        if raw.plugins.is_empty() {
+            return Err(self.error("plugin", "a scenario needs at least one [[plugin]]"));
+        }
+        let mut plugins = Vec::new();
+        for plugin in &raw.plugins {
+            if plugins.iter().any(|p: &PluginRegistration| *p.name == *plugin.name) {
+                return Err(self.error(format!("plugin.{}", plugin.name), "duplicate plugin name"));
+            }
+            plugins.push(self.plugin(plugin)?);
+        }
+        let mut distros: BTreeSet<String> = world.distros.iter().map(|d| d.to_string()).collect();
+        let steps = self.steps(&raw.steps, "step", &mut distros)?;
+        if steps.is_empty() {
+            return Err(self.error("step", "a scenario needs at least one [[step]]"));
+        }
+        Ok(Scenario {
+            name: name.to_string(),
+            description: raw.description,
+            spec: raw.spec,
+            world,
+            plugins,
+            steps,
+            expect: self.expectations(&raw.expect, &raw.plugins)?,
+            catches: self.catches(&raw.catches)?,
+            explore: self.explore(&raw.explore),
+            stop_service: raw.stop_service,
+        })
+    }
+
+    fn world(&self, raw: &WorldFile) -> Checked<World> {
+        let defaults = World::default();
+        let names = |list: &Option<Vec<String>>, default: &Vec<Name>| {
+            list.as_ref()
+                .map_or_else(|| default.clone(), |l| l.iter().map(|s| Name::from(s.as_str())).collect())
+        };
+        Ok(World {
+            distros: names(&raw.distros, &defaults.distros),
+            windows_folders: names(&raw.windows_folders, &defaults.windows_folders),
+            binaries: names(&raw.binaries, &defaults.binaries),
+            vm_boot: Duration::from_millis(raw.vm_boot_ms),
+            process_start: Duration::from_millis(raw.process_start_ms),
+        })
+    }
+
+    fn plugin(&self, raw: &PluginFile) -> Checked<PluginRegistration> {
+        if raw.name.is_empty() {
+            return Err(self.error("plugin.name", "a plugin name cannot be empty"));
+        }
+        let base = format!("plugin.{}", raw.name);
+        let mut declared = Declared::default();
+        let on_load = self.block(&raw.on_load, &format!("{base}.on_load"), &mut declared)?;
+        let mut hooks = BTreeMap::new();
+        let sources = [
+            (HookKind::VmStarted, "on_vm_started", &raw.on_vm_started),
+            (HookKind::VmStopping, "on_vm_stopping", &raw.on_vm_stopping),
+            (HookKind::DistributionStarted, "on_distribution_started", &raw.on_distribution_started),
+            (HookKind::DistributionStopping, "on_distribution_stopping", &raw.on_distribution_stopping),
+            (HookKind::DistributionRegistered, "on_distribution_registered", &raw.on_distribution_registered),
+            (
+                HookKind::DistributionUnregistered,
+                "on_distribution_unregistered",
+                &raw.on_distribution_unregistered,
+            ),
+        ];
+        for (kind, key, actions) in sources {
+            if let Some(actions) = actions {
+                hooks.insert(kind, self.block(actions, &format!("{base}.{key}"), &mut declared)?);
+            }
+        }
+        self.cross_references(&declared)?;
+        Ok(PluginRegistration {
+            name: raw.name.as_str().into(),
+            script: Arc::new(PluginScript { on_load, hooks }),
+        })
+    }
+
+    fn cross_references(&self, declared: &Declared) -> Checked<()> {
+        for (worker, path) in &declared.joined {
+            if !declared.spawned.contains(worker) {
+                return Err(self
+                    .error(path, format!("joins worker `{worker}`, which no action of this plugin spawns")));
+            }
+        }
+        for (flag, path) in &declared.flags_waited {
+            if !declared.flags_set.contains(flag) {
+                return Err(
+                    self.error(path, format!("waits for flag `{flag}`, which no action of this plugin sets"))
+                );
+            }
+        }
+        for (template, path) in &declared.templates {
+            self.template(template, path, &declared.counters)?;
+        }
+        Ok(())
+    }
+
+    fn template(&self, text: &str, path: &str, counters: &BTreeSet<String>) -> Checked<()> {
+        const BUILT_IN: [&str; 6] = ["hr", "output", "distro", "init_pid", "session", "worker"];
+        let mut unknown = None;
+        plughost_model::scripted_plugin::render_template(text, |key| {
+            let counter = key.strip_suffix(".max").unwrap_or(key);
+            if !BUILT_IN.contains(&key) && !counters.contains(counter) && unknown.is_none() {
+                unknown = Some(key.to_string());
+            }
+            Some(String::new())
+        });
+        match unknown {
+            Some(key) => Err(self.error(
+                path,
+                format!(
+                    "unknown placeholder `{{{key}}}` (built-ins: {}; or a counter this plugin counts)",
+                    BUILT_IN.join(", ")
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn block(&self, actions: &[ActionFile], path: &str, declared: &mut Declared) -> Checked<Block> {
+        let mut block = Vec::with_capacity(actions.len());
+        for (index, action) in actions.iter().enumerate() {
+            block.push(self.action(action, &format!("{path}[{index}]"), declared)?);
+        }
+        Ok(block.into())
+    }
+
+    fn action(&self, raw: &ActionFile, path: &str, declared: &mut Declared) -> Checked<Action> {
+        Ok(match raw {
+            ActionFile::Log(text) => {
+                declared.templates.push((text.clone(), format!("{path}.log")));
+                Action::Log(Template(text.clone()))
+            }
+            ActionFile::MountFolder(mount) => Action::Call(self.mount(mount, declared)),
+            ActionFile::ExecuteBinary(exec) => {
+                if exec.distro.is_some() {
+                    return Err(self.error(
+                        format!("{path}.execute_binary.distro"),
+                        "execute_binary runs in the root namespace; use execute_binary_in_distribution",
+                    ));
+                }
+                let api =
+                    ApiTemplate::ExecuteBinary { path: exec.path.as_str().into(), args: names(&exec.args) };
+                Action::Call(self.api_action(
+                    api,
+                    exec.session,
+                    &exec.on_error,
+                    &exec.count_ok,
+                    &exec.count_err,
+                    declared,
+                ))
+            }
+            ActionFile::ExecuteBinaryInDistribution(exec) => {
+                Action::Call(self.exec_in_distro(exec, declared))
+            }
+            ActionFile::PluginError(message) => Action::PluginError(message.clone()),
+            ActionFile::Spawn(spawn) => {
+                if spawn.worker.is_empty() || spawn.count == 0 {
+                    return Err(self.error(
+                        format!("{path}.spawn"),
+                        "a spawn needs a worker name and a count of at least 1",
+                    ));
+                }
+                declared.spawned.insert(spawn.worker.clone());
+                let body = self.block(&spawn.body, &format!("{path}.spawn.do"), declared)?;
+                Action::Spawn { worker: spawn.worker.as_str().into(), count: spawn.count, body }
+            }
+            ActionFile::Join(worker) => {
+                declared.joined.entry(worker.clone()).or_insert_with(|| format!("{path}.join"));
+                Action::Join(worker.as_str().into())
+            }
+            ActionFile::Rendezvous(point) => {
+                if point.parties == 0 {
+                    return Err(self.error(
+                        format!("{path}.rendezvous.parties"),
+                        "a rendezvous needs at least one party",
+                    ));
+                }
+                Action::Rendezvous { name: point.name.as_str().into(), parties: point.parties }
+            }
+            ActionFile::Add(add) => {
+                declared.counters.insert(add.counter.clone());
+                Action::Add { counter: add.counter.as_str().into(), by: add.by }
+            }
+            ActionFile::Repeat(repeat) => {
+                let body = self.block(&repeat.body, &format!("{path}.repeat.do"), declared)?;
+                Action::Repeat { times: repeat.times, body }
+            }
+            ActionFile::Loop(spec) => {
+                declared
+                    .flags_waited
+                    .entry(spec.until_flag.clone())
+                    .or_insert_with(|| format!("{path}.loop.until_flag"));
+                let body = self.block(&spec.body, &format!("{path}.loop.do"), declared)?;
+                Action::LoopUntilFlag {
+                    flag: spec.until_flag.as_str().into(),
+                    extra: spec.then,
+                    pause: Duration::from_millis(spec.pause_ms),
+                    body,
+                }
+            }
+            ActionFile::IfFlag(spec) => Action::IfFlag {
+                flag: spec.flag.as_str().into(),
+                then: self.block(&spec.then, &format!("{path}.if_flag.then"), declared)?,
+                otherwise: self.block(&spec.otherwise, &format!("{path}.if_flag.else"), declared)?,
+            },
+            ActionFile::SleepMs(ms) => Action::Sleep(Duration::from_millis(*ms)),
+            ActionFile::SetFlag(flag) => {
+                declared.flags_set.insert(flag.clone());
+                Action::SetFlag(flag.as_str().into())
+            }
+            ActionFile::WaitFlag(flag) => {
+                declared.flags_waited.entry(flag.clone()).or_insert_with(|| format!("{path}.wait_flag"));
+                Action::WaitFlag(flag.as_str().into())
+            }
+            ActionFile::Return(hr) => Action::Return(self.hresult(hr, &format!("{path}.return"))?),
+            ActionFile::Crash => Action::Crash,
+            ActionFile::Hang => Action::Hang,
+        })
+    }
+
+    fn mount(&self, mount: &MountFile, declared: &mut Declared) -> ApiAction {
+        let api = ApiTemplate::MountFolder {
+            windows_path: mount.windows.as_str().into(),
+            linux_path: mount.linux.as_str().into(),
+            read_only: mount.read_only,
+            name: mount.name.as_str().into(),
+        };
+        self.api_action(api, mount.session, &mount.on_error, &mount.count_ok, &mount.count_err, declared)
+    }
+
+    fn exec_in_distro(&self, exec: &ExecFile, declared: &mut Declared) -> ApiAction {
+        let api = ApiTemplate::ExecuteBinaryInDistribution {
+            distro: exec.distro.as_deref().map(Name::from),
+            path: exec.path.as_str().into(),
+            args: names(&exec.args),
+        };
+        self.api_action(api, exec.session, &exec.on_error, &exec.count_ok, &exec.count_err, declared)
+    }
+
+    fn api_action(
+        &self,
+        api: ApiTemplate,
+        session: Option<u32>,
+        on_error: &OnErrorFile,
+        count_ok: &Option<String>,
+        count_err: &Option<String>,
+        declared: &mut Declared,
+    ) -> ApiAction {
+        declared.counters.extend(count_ok.iter().chain(count_err.iter()).cloned());
+        ApiAction {
+            api,
+            session,
+            on_error: match on_error {
+                OnErrorFile::Continue => OnError::Continue,
+                OnErrorFile::Return => OnError::Return,
+            },
+            count_ok: count_ok.as_deref().map(Name::from),
+            count_err: count_err.as_deref().map(Name::from),
+        }
+    }
+
+    fn hresult(&self, text: &str, path: &str) -> Checked<HResult> {
+        HResult::parse(text).ok_or_else(|| {
+            self.error(
+                path,
+                format!(
+                    "unknown HRESULT `{text}` (a name such as E_FAIL, or hexadecimal such as 0x80004005)"
+                ),
+            )
+        })
+    }
+
+    fn steps(&self, raw: &[StepFile], path: &str, distros: &mut BTreeSet<String>) -> Checked<Vec<Step>> {
+        let mut steps = Vec::with_capacity(raw.len());
+        for (index, step) in raw.iter().enumerate() {
+            steps.push(self.step(step, &format!("{path}[{index}]"), distros)?);
+        }
+        Ok(steps)
+    }
+
+    fn step(&self, raw: &StepFile, path: &str, distros: &mut BTreeSet<String>) -> Checked<Step> {
+        let set = [
+            raw.start_vm.is_some(),
+            raw.start_distro.is_some(),
+            raw.terminate_distro.is_some(),
+            raw.shutdown.is_some(),
+            raw.register_distro.is_some(),
+            raw.unregister_distro.is_some(),
+            raw.sleep_ms.is_some(),
+            raw.parallel.is_some(),
+        ];
+        if set.iter().filter(|&&s| s).count() != 1 {
+            return Err(self.error(
+                path,
+                "a step needs exactly one of start_vm, start_distro, terminate_distro, shutdown, register_distro, unregister_distro, sleep_ms, parallel",
+            ));
+        }
+        let known = |name: &String, distros: &BTreeSet<String>| -> Checked<Name> {
+            if distros.contains(name) {
+                Ok(name.as_str().into())
+            } else {
+                Err(self.error(path, format!("unknown distribution `{name}` (not in [world] distros nor registered by an earlier step)")))
+            }
+        };
+        let action = if raw.start_vm.is_some() {
+            StepAction::StartVm
+        } else if let Some(name) = &raw.start_distro {
+            StepAction::StartDistro(known(name, distros)?)
+        } else if let Some(name) = &raw.terminate_distro {
+            StepAction::TerminateDistro(known(name, distros)?)
+        } else if raw.shutdown.is_some() {
+            StepAction::Shutdown
+        } else if let Some(name) = &raw.register_distro {
+            distros.insert(name.clone());
+            StepAction::RegisterDistro(name.as_str().into())
+        } else if let Some(name) = &raw.unregister_distro {
+            StepAction::UnregisterDistro(known(name, distros)?)
+        } else if let Some(ms) = raw.sleep_ms {
+            StepAction::Sleep(Duration::from_millis(ms))
+        } else {
+            let inner = raw.parallel.as_deref().unwrap_or_default();
+            if inner.iter().any(|step| step.parallel.is_some()) {
+                return Err(self.error(format!("{path}.parallel"), "parallel steps cannot nest"));
+            }
+            StepAction::Parallel(self.steps(inner, &format!("{path}.parallel"), distros)?)
+        };
+        let composite = matches!(action, StepAction::Sleep(_) | StepAction::Parallel(_));
+        let expect = match (&raw.expect, composite) {
+            (Some(_), true) => {
+                return Err(
+                    self.error(format!("{path}.expect"), "sleep and parallel steps have no result to expect")
+                );
+            }
+            (_, true) => None,
+            (None, false) => Some(Ok(())),
+            (Some(ResultFile::Ok), false) => Some(Ok(())),
+            (Some(ResultFile::Err { hr, message }), false) => Some(Err(UserError {
+                hr: self.hresult(hr, &format!("{path}.expect.hr"))?,
+                message: message.clone(),
+            })),
+        };
+        Ok(Step { action, expect })
+    }
+
+    fn expectations(&self, raw: &ExpectFile, plugins: &[PluginFile]) -> Checked<Expectations> {
+        let verdict = match &raw.verdict {
+            None => Verdict::Pass,
+            Some(name) => self.verdict(name, "expect.verdict")?,
+        };
+        let mut logs = Vec::new();
+        for (table, ordered) in [(&raw.log, true), (&raw.log_unordered, false)] {
+            for (plugin, patterns) in table {
+                let key = if ordered { "log" } else { "log_unordered" };
+                if !plugins.iter().any(|p| p.name == *plugin) {
+                    return Err(self.error(format!("expect.{key}.{plugin}"), "no [[plugin]] has this name"));
+                }
+                if logs.iter().any(|(name, _): &(Name, LogExpectation)| **name == **plugin) {
+                    return Err(self.error(
+                        format!("expect.{key}.{plugin}"),
+                        "a plugin's log is either ordered or unordered",
+                    ));
+                }
+                let expectation = if ordered {
+                    LogExpectation::Ordered(patterns.clone())
+                } else {
+                    LogExpectation::Unordered(patterns.clone())
+                };
+                logs.push((plugin.as_str().into(), expectation));
+            }
+        }
+        Ok(Expectations { verdict, logs })
+    }
+
+    fn verdict(&self, name: &str, path: &str) -> Checked<Verdict> {
+        Verdict::parse(name).ok_or_else(|| {
+            let names: Vec<&str> = Verdict::ALL.iter().map(|v| v.name()).collect();
+            self.error(path, format!("unknown verdict `{name}` (one of {})", names.join(", ")))
+        })
+    }
+
+    fn catches(&self, raw: &BTreeMap<String, String>) -> Checked<Vec<(Mutant, Verdict)>> {
+        let mut catches = Vec::new();
+        for (mutant, verdict) in raw {
+            let path = format!("catches.{mutant}");
+            let Some(parsed) = Mutant::parse(mutant) else {
+                let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
+                return Err(self.error(path, format!("unknown mutant (one of {})", names.join(", "))));
+            };
+            let verdict = self.verdict(verdict, &path)?;
+            if verdict == Verdict::Pass {
+                return Err(self.error(path, "a mutant is caught by a failing verdict, not `pass`"));
+            }
+            catches.push((parsed, verdict));
+        }
+        Ok(catches)
+    }
+
+    fn explore(&self, raw: &crate::format::ExploreFile) -> ExploreDefaults {
+        let defaults = ExploreDefaults::default();
+        ExploreDefaults {
+            seeds: raw.seeds.unwrap_or(defaults.seeds),
+            time_budget: raw.time_budget_ms.map_or(defaults.time_budget, Duration::from_millis),
+            step_budget: raw.step_budget.unwrap_or(defaults.step_budget),
+            preemption_bound: raw
+                .preemption_bound_ms
+                .map_or(defaults.preemption_bound, Duration::from_millis),
+        }
+    }
+}
+
+fn names(list: &[String]) -> Vec<Name> {
+    list.iter().map(|s| Name::from(s.as_str())).collect()
+}

@@ -1,0 +1,106 @@
+//! How results are shown: the exploration table, failure reports (always led by the exact
+//! replay command), and the JSON objects of `--json`.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::explore::Summary;
+use crate::verdict::Verdict;
+
+/// One exploration's figures as printed: the summary and its wall-clock rate.
+pub struct Measured<'a> {
+    /// The summary.
+    pub summary: &'a Summary,
+    /// Seeds per wall-clock second.
+    pub schedules_per_sec: f64,
+}
+
+/// The table header.
+pub fn table_header() -> String {
+    let mut header = format!("{:<30} {:>7}", "scenario", "seeds");
+    for verdict in Verdict::ALL {
+        let _ = write!(header, " {:>9}", short(verdict));
+    }
+    let _ = write!(header, " {:>9}  {:<22} result", "sched/s", "expected");
+    header
+}
+
+fn short(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::ServiceDied => "svc-died",
+        other => other.name(),
+    }
+}
+
+/// One table row.
+pub fn table_row(measured: &Measured<'_>) -> String {
+    let summary = measured.summary;
+    let name = match summary.variant.mutant {
+        Some(mutant) => format!("{} [{mutant}]", summary.scenario),
+        None => summary.scenario.clone(),
+    };
+    let mut row = format!("{name:<30} {:>7}", summary.seeds_run);
+    for verdict in Verdict::ALL {
+        let _ = write!(row, " {:>9}", summary.verdicts.get(&verdict).copied().unwrap_or(0));
+    }
+    let result = if summary.meets_expectation() { "ok" } else { "FAILED" };
+    let _ = write!(row, " {:>9.0}  {:<22} {result}", measured.schedules_per_sec, summary.expected.describe());
+    row
+}
+
+/// The report of a summary's first failing seed: the replay command first, then why.
+pub fn failure_report(summary: &Summary) -> Option<String> {
+    let failure = summary.first_failure.as_ref()?;
+    let mut text = format!("{}\n", summary.replay_command(failure.seed));
+    let what = if summary.meets_expectation() { "caught" } else { "FAILED" };
+    let _ = writeln!(
+        text,
+        "{what}: {} under {}: seed {} ended {}",
+        summary.scenario,
+        variant_name(summary),
+        failure.seed,
+        failure.verdict
+    );
+    for line in &failure.details {
+        let _ = writeln!(text, "  {line}");
+    }
+    Some(text)
+}
+
+fn variant_name(summary: &Summary) -> String {
+    match summary.variant.mutant {
+        Some(mutant) => format!("{} with {mutant}", summary.variant.design),
+        None => summary.variant.design.to_string(),
+    }
+}
+
+/// The `--json` object of one exploration.
+pub fn json(measured: &Measured<'_>) -> Value {
+    let summary = measured.summary;
+    let verdicts: serde_json::Map<String, Value> = Verdict::ALL
+        .iter()
+        .map(|v| (v.name().to_string(), json!(summary.verdicts.get(v).copied().unwrap_or(0))))
+        .collect();
+    let first_failure = summary.first_failure.as_ref().map(|failure| {
+        json!({
+            "seed": failure.seed,
+            "verdict": failure.verdict.name(),
+            "message": failure.details.join("\n"),
+            "replay": summary.replay_command(failure.seed),
+        })
+    });
+    json!({
+        "scenario": summary.scenario,
+        "design": summary.variant.design.name(),
+        "mutant": summary.variant.mutant.map(|m| m.name()),
+        "strategy": "random",
+        "start_seed": summary.start_seed,
+        "seeds_run": summary.seeds_run,
+        "schedules_per_sec": (measured.schedules_per_sec * 10.0).round() / 10.0,
+        "verdicts": verdicts,
+        "expected": summary.expected.describe(),
+        "meets_expectation": summary.meets_expectation(),
+        "first_failure": first_failure,
+    })
+}

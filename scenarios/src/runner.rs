@@ -1,0 +1,65 @@
+//! Running a scenario once in the simulator: the observer, the driver, the run, the verdict.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plughost_model::design::Variant;
+use plughost_sim::{Budget, RunConfig, StrategySpec};
+
+use crate::driver::drive;
+use crate::observer::Observer;
+use crate::scenario::Scenario;
+use crate::verdict::Verdict;
+
+/// One simulated run, judged.
+#[derive(Clone, Debug)]
+pub struct SimRun {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why (empty for a pass).
+    pub details: Vec<String>,
+    /// The decision list that replays the run.
+    pub decisions: Vec<u32>,
+    /// Choice points passed.
+    pub steps: u64,
+    /// Virtual time at the end.
+    pub virtual_time: Duration,
+    /// The canonical trace, when requested.
+    pub trace: Option<String>,
+}
+
+/// Runs `scenario` once under `variant`, deciding choice points with `strategy`.
+pub fn run_sim(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    strategy: StrategySpec,
+    record_trace: bool,
+) -> SimRun {
+    let observer = Arc::new(Observer::new(scenario.clone()));
+    let explore = &scenario.explore;
+    let budget = Budget {
+        time: explore.time_budget,
+        steps: explore.step_budget,
+        preemption: explore.preemption_bound,
+    };
+    let config = RunConfig { strategy, budget };
+    let root_scenario = scenario.clone();
+    let go = || {
+        plughost_sim::run(&config, observer.clone(), move |platform| drive(platform, root_scenario, variant))
+    };
+    let (report, trace) = if record_trace {
+        let (report, trace) = plughost_sim::trace::record(go);
+        (report, Some(trace))
+    } else {
+        (go(), None)
+    };
+    let judgement = observer.judge(&report.outcome);
+    SimRun {
+        verdict: judgement.verdict,
+        details: judgement.details,
+        decisions: report.decisions,
+        steps: report.steps,
+        virtual_time: report.virtual_time,
+        trace,
+    }
+}

@@ -1,0 +1,153 @@
+//! A scenario as typed data: the plugins and their scripts, the world, the client steps,
+//! and what must come out (step results, plugin logs, verdict, and which mutants it catches).
+//!
+//! Owns the shape only; `parse` builds it from TOML and validates it, `driver` runs it.
+
+use std::time::Duration;
+
+use plughost_model::design::Mutant;
+use plughost_model::event::UserError;
+use plughost_model::ids::Name;
+use plughost_model::plugin_manager::PluginRegistration;
+use plughost_model::world::World;
+
+use crate::verdict::Verdict;
+
+/// One scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The name (the file stem).
+    pub name: String,
+    /// What it exercises.
+    pub description: String,
+    /// The spec section or test it comes from.
+    pub spec: Option<String>,
+    /// What exists outside the service.
+    pub world: World,
+    /// Registered plugins, in enumeration order.
+    pub plugins: Vec<PluginRegistration>,
+    /// Client steps, in order.
+    pub steps: Vec<Step>,
+    /// What must come out.
+    pub expect: Expectations,
+    /// Mutants this scenario catches, with the verdict it catches them with.
+    pub catches: Vec<(Mutant, Verdict)>,
+    /// Exploration defaults.
+    pub explore: ExploreDefaults,
+    /// Whether the service stops (teardown hooks, hosts killed) after the last step.
+    pub stop_service: bool,
+}
+
+impl Scenario {
+    /// Every step that runs on a thread of its own, numbered from 1 in the order the driver
+    /// starts them (a parallel group contributes its members, not itself).
+    pub fn numbered_steps(&self) -> Vec<(u32, &Step)> {
+        let leaves = self.steps.iter().flat_map(|step| match &step.action {
+            StepAction::Parallel(members) => members.iter().collect::<Vec<_>>(),
+            _ => vec![step],
+        });
+        (1..).zip(leaves).collect()
+    }
+}
+
+/// A client step.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// What the client asks for.
+    pub action: StepAction,
+    /// The client-visible result it must get (`None` for composite and sleep steps).
+    pub expect: Option<Result<(), UserError>>,
+}
+
+/// The client operations.
+#[derive(Clone, Debug)]
+pub enum StepAction {
+    /// An operation that needs only the VM (`wsl --mount`): `_CreateVm`.
+    StartVm,
+    /// `wsl -d NAME` (creates the VM if needed).
+    StartDistro(Name),
+    /// `wsl --terminate NAME`.
+    TerminateDistro(Name),
+    /// `wsl --shutdown`.
+    Shutdown,
+    /// `wsl --import` of a new distribution.
+    RegisterDistro(Name),
+    /// `wsl --unregister NAME`.
+    UnregisterDistro(Name),
+    /// The client waits (e.g. a command runs in the distribution).
+    Sleep(Duration),
+    /// Steps issued concurrently, each on its own service thread.
+    Parallel(Vec<Step>),
+}
+
+impl StepAction {
+    /// A short kebab-case label, used in thread names.
+    pub fn label(&self) -> &'static str {
+        match self {
+            StepAction::StartVm => "start-vm",
+            StepAction::StartDistro(_) => "start-distro",
+            StepAction::TerminateDistro(_) => "terminate-distro",
+            StepAction::Shutdown => "shutdown",
+            StepAction::RegisterDistro(_) => "register-distro",
+            StepAction::UnregisterDistro(_) => "unregister-distro",
+            StepAction::Sleep(_) => "sleep",
+            StepAction::Parallel(_) => "parallel",
+        }
+    }
+
+    /// The step as a client would type it.
+    pub fn describe(&self) -> String {
+        match self {
+            StepAction::StartVm => "start the VM".to_string(),
+            StepAction::StartDistro(name) => format!("start {name}"),
+            StepAction::TerminateDistro(name) => format!("terminate {name}"),
+            StepAction::Shutdown => "shutdown".to_string(),
+            StepAction::RegisterDistro(name) => format!("register {name}"),
+            StepAction::UnregisterDistro(name) => format!("unregister {name}"),
+            StepAction::Sleep(duration) => format!("sleep {}ms", duration.as_millis()),
+            StepAction::Parallel(steps) => format!("{} steps in parallel", steps.len()),
+        }
+    }
+}
+
+/// Expected plugin log lines, matched with `*` and `?` wildcards.
+#[derive(Clone, Debug)]
+pub enum LogExpectation {
+    /// One pattern per line, in order, all lines matched.
+    Ordered(Vec<String>),
+    /// A one-to-one match of lines to patterns, ignoring order.
+    Unordered(Vec<String>),
+}
+
+/// What a run must produce besides passing the always-on oracles.
+#[derive(Clone, Debug)]
+pub struct Expectations {
+    /// The verdict on the unmodified design.
+    pub verdict: Verdict,
+    /// Per plugin.
+    pub logs: Vec<(Name, LogExpectation)>,
+}
+
+/// How much exploring a scenario gets by default.
+#[derive(Clone, Copy, Debug)]
+pub struct ExploreDefaults {
+    /// Seeds per exploration.
+    pub seeds: u64,
+    /// Virtual-time budget of one run.
+    pub time_budget: Duration,
+    /// Choice-point budget of one run.
+    pub step_budget: u64,
+    /// How far the clock may run ahead of runnable threads (see `plughost_sim::Budget`).
+    pub preemption_bound: Duration,
+}
+
+impl Default for ExploreDefaults {
+    fn default() -> ExploreDefaults {
+        ExploreDefaults {
+            seeds: 500,
+            time_budget: Duration::from_secs(120),
+            step_budget: 2_000_000,
+            preemption_bound: Duration::from_millis(25),
+        }
+    }
+}

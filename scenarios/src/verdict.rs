@@ -1,0 +1,55 @@
+//! Verdicts: how a run ended once the oracles and the scenario's expectations had their say.
+
+use std::fmt;
+
+/// The verdict on one run.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Verdict {
+    /// Completed, every oracle held, every expectation met.
+    Pass,
+    /// Threads blocked forever (or a wait-for cycle when a budget ran out).
+    Deadlock,
+    /// A budget ran out with threads still retrying.
+    Livelock,
+    /// An always-on oracle or a scenario expectation failed.
+    Invariant,
+    /// The model panicked (a broken model invariant).
+    Panic,
+    /// The service process died.
+    ServiceDied,
+}
+
+impl Verdict {
+    /// Every verdict, in report order.
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Pass,
+        Verdict::Deadlock,
+        Verdict::Livelock,
+        Verdict::Invariant,
+        Verdict::Panic,
+        Verdict::ServiceDied,
+    ];
+
+    /// The name used in scenario files, reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Deadlock => "deadlock",
+            Verdict::Livelock => "livelock",
+            Verdict::Invariant => "invariant",
+            Verdict::Panic => "panic",
+            Verdict::ServiceDied => "service-died",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(text: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.name() == text)
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
