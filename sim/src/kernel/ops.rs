@@ -91,6 +91,10 @@ impl Kernel {
                 return None;
             }
             let deadline = timeout.map(|timeout| state.clock + timeout);
+            if state.tracing {
+                let line = format!("waits on {}", event_names(&state, events));
+                trace::line(state.clock, state.thread_name(me), format_args!("{line}"));
+            }
             state.wait_for_events(events.to_vec(), me, deadline);
             me
         };
@@ -130,6 +134,10 @@ impl Kernel {
             if state.is_done(thread) {
                 None
             } else {
+                if state.tracing {
+                    let line = format!("waits to join {}", state.thread_name(thread));
+                    trace::line(state.clock, state.thread_name(me), format_args!("{line}"));
+                }
                 state.thread(thread).joiners.push(me);
                 state.block(me, Wait::Join(thread), None);
                 Some(me)
@@ -158,6 +166,11 @@ fn lock_line(state: &State, lock: LockId, mode: Mode, depth: u32) -> String {
         (_, Mode::Shared) => format!("lock {} (shared)", lock.name),
         _ => format!("lock {}", lock.name),
     }
+}
+
+fn event_names(state: &State, events: &[EventId]) -> String {
+    let names: Vec<&str> = events.iter().map(|&e| state.events[e].name.as_str()).collect();
+    if names.len() == 1 { names[0].to_string() } else { format!("[{}]", names.join(", ")) }
 }
 
 fn wait_line(state: &State, events: &[EventId], index: Option<usize>) -> String {

@@ -17,7 +17,7 @@ use plughost_model::platform::ThreadId;
 use super::objects::{EventState, LockState};
 use super::processes::{CallResult, CallState, ProcessState};
 use crate::outcome::Outcome;
-use crate::strategy::Strategy;
+use crate::strategy::{ChoicePoint, Strategy};
 use crate::waitfor;
 
 /// Index into [`State::locks`].
@@ -308,12 +308,12 @@ impl State {
             .timers
             .first()
             .is_some_and(|&(due, _)| threads == 0 || due <= self.clock + self.budget.preemption);
-        let options = threads + usize::from(can_advance);
-        let choice = match options {
+        let point = ChoicePoint { threads, can_advance };
+        let choice = match point.options() {
             0 => return Pick::Nothing,
             1 => 0,
             _ => {
-                let choice = self.strategy.choose(options);
+                let choice = self.strategy.choose(point);
                 self.decisions.push(choice as u32);
                 choice
             }

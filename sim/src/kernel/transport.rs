@@ -55,7 +55,7 @@ impl Kernel {
         if !self.state().processes[Kernel::SERVICE].alive {
             return Err(RPC_S_SERVER_UNAVAILABLE);
         }
-        let label = format!("{} for {}", request.api.method(), request.session);
+        let label = format!("{} ({})", request.api.method(), request.session);
         let kernel = self.clone();
         let result = self
             .call(Kernel::SERVICE, Direction::ToService, label, move |call| async move {

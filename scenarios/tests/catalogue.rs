@@ -1,0 +1,26 @@
+//! Every catalogue scenario passes a seed sweep on the pump design. (The closing figure of
+//! 10,000 seeds per scenario comes from `plughost explore --seeds 10000`; see README.)
+
+use crate::util::{all_scenarios, failure_text, sweep};
+
+/// Seeds per scenario in the test suite: a scenario's own default, capped for CI time.
+fn sweep_seeds(default: u64) -> u64 {
+    default.min(300)
+}
+
+#[test]
+fn every_scenario_passes_a_seed_sweep_on_the_pump_design() {
+    for scenario in all_scenarios() {
+        // Seeds 1000.. so this sweep and the determinism test (0..200) cover different schedules.
+        let summary = sweep(&scenario, None, 1000, sweep_seeds(scenario.explore.seeds), false);
+        assert!(summary.meets_expectation(), "{}: {}", scenario.name, failure_text(&summary));
+        assert_eq!(summary.seeds_run, sweep_seeds(scenario.explore.seeds));
+    }
+}
+
+#[test]
+fn every_scenario_catches_at_least_one_mutant() {
+    for scenario in all_scenarios() {
+        assert!(!scenario.catches.is_empty(), "{} has no known-bad variant it catches", scenario.name);
+    }
+}

@@ -1,0 +1,39 @@
+//! Reviewed snapshots (under `snapshots/`): the canonical trace of every scenario at seed 0,
+//! and the deadlock report of `pre_registration_race` without the timed acquire. A change
+//! that moves any of them shows up as a `.snap.new` to read and accept (`cargo insta review`).
+
+use plughost_model::design::Mutant;
+use plughost_scenarios::verdict::Verdict;
+use plughost_sim::StrategySpec;
+
+use crate::util::{all_scenarios, scenario, sweep, traced_run};
+
+fn assert_reviewed(name: &str, text: &str) {
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn the_trace_of_every_scenario_at_seed_0() {
+    for scenario in all_scenarios() {
+        let run = traced_run(&scenario, None, StrategySpec::Random { seed: 0 });
+        assert_eq!(run.verdict, Verdict::Pass, "{}: {:?}", scenario.name, run.details);
+        let text = format!(
+            "plughost replay --scenario {} --seed 0\n{}",
+            scenario.name,
+            run.trace.unwrap_or_default()
+        );
+        assert_reviewed(&format!("trace_{}", scenario.name), &text);
+    }
+}
+
+#[test]
+fn the_deadlock_report_of_pre_registration_race_without_the_timed_acquire() {
+    let race = scenario("pre_registration_race");
+    let summary = sweep(&race, Some(Mutant::NoTimedAcquire), 0, 2_000, true);
+    let failure = summary.first_failure.as_ref().expect("the mutant deadlocks on some seed");
+    assert_eq!(failure.verdict, Verdict::Deadlock);
+    let report = format!("{}\n{}\n", summary.replay_command(failure.seed), failure.details.join("\n"));
+    assert_reviewed("deadlock_pre_registration_race_no_timed_acquire", &report);
+}

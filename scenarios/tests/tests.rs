@@ -1,0 +1,17 @@
+//! The integration tests of plughost, one binary. Table of contents:
+//!
+//! - `catalogue`: every scenario passes a seed sweep on the pump design;
+//! - `mutants`: every mutant is caught by each scenario that claims it, within 2,000 seeds;
+//! - `determinism`: the same seed gives a byte-identical trace, and a decision list replays it;
+//! - `snapshots`: reviewed canonical traces and the headline deadlock report;
+//! - `parser`: malformed scenario files get errors naming the file and the field;
+//! - `hygiene`: every source file has a module doc.
+
+mod util;
+
+mod catalogue;
+mod determinism;
+mod hygiene;
+mod mutants;
+mod parser;
+mod snapshots;
