@@ -4,7 +4,7 @@
 //! - [`scenario`], [`format`], [`parse`], [`catalogue`]: what a scenario is and how it is read;
 //! - [`driver`]: the client side of a run, generic over the platform;
 //! - [`oracles`], [`expect`], [`observer`], [`verdict`]: judging a run;
-//! - [`runner`], [`explore`], [`report`], [`cli`]: running, many times, and telling.
+//! - [`runner`], [`explore`], [`report`], [`cli`], [`memory`]: running, many times, and telling.
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
 
@@ -14,6 +14,7 @@ pub mod driver;
 pub mod expect;
 pub mod explore;
 pub mod format;
+pub mod memory;
 pub mod observer;
 pub mod oracles;
 pub mod parse;

@@ -102,5 +102,6 @@ pub fn json(measured: &Measured<'_>) -> Value {
         "expected": summary.expected.describe(),
         "meets_expectation": summary.meets_expectation(),
         "first_failure": first_failure,
+        "peak_rss_kib": crate::memory::peak_rss_kib(),
     })
 }

@@ -1,0 +1,112 @@
+//! `cargo bench -p plughost-scenarios --bench measure`: the figures quoted in the README,
+//! measured in one run on this machine (one core: no `--jobs`).
+//!
+//! 1. every scenario on the pump design: seeds run, failures, schedules per second
+//!    (10,000 seeds each; 20,000 for `pump_kernel`);
+//! 2. every mutant against every scenario that claims it: the median, over 20 starting seeds
+//!    spaced 100,000 apart, of seeds run until the first failure (at most 2,000);
+//! 3. memory: peak RSS after 1,000 and after 100,000 seeds of `pump_kernel`.
+
+use std::sync::Arc;
+
+use plughost_model::design::{Mutant, Variant};
+use plughost_scenarios::catalogue;
+use plughost_scenarios::explore::{Exploration, explore};
+use plughost_scenarios::memory::peak_rss_kib;
+use plughost_scenarios::scenario::Scenario;
+
+fn exploration(
+    scenario: &Arc<Scenario>,
+    mutant: Option<Mutant>,
+    start_seed: u64,
+    seeds: u64,
+    stop: bool,
+) -> Exploration {
+    Exploration {
+        scenario: scenario.clone(),
+        variant: Variant { mutant, ..Variant::PUMP },
+        start_seed,
+        seeds,
+        jobs: 1,
+        stop_at_first_failure: stop,
+    }
+}
+
+#[expect(
+    clippy::disallowed_types,
+    clippy::disallowed_methods,
+    reason = "a throughput figure is wall-clock time"
+)]
+fn timed<T>(work: impl FnOnce() -> T) -> (T, f64) {
+    let started = std::time::Instant::now();
+    let result = work();
+    (result, started.elapsed().as_secs_f64().max(1e-9))
+}
+
+fn throughput(scenarios: &[Arc<Scenario>]) {
+    println!("1. pump design, every scenario (one core)");
+    println!("{:<30} {:>8} {:>9} {:>12}", "scenario", "seeds", "failures", "schedules/s");
+    for scenario in scenarios {
+        let seeds = if scenario.name == "pump_kernel" { 20_000 } else { 10_000 };
+        let (summary, seconds) = timed(|| explore(&exploration(scenario, None, 0, seeds, false)));
+        let failures = summary.seeds_run
+            - summary.verdicts.get(&plughost_scenarios::verdict::Verdict::Pass).copied().unwrap_or(0);
+        println!(
+            "{:<30} {:>8} {:>9} {:>12.0}",
+            scenario.name,
+            summary.seeds_run,
+            failures,
+            summary.seeds_run as f64 / seconds
+        );
+    }
+}
+
+fn mutants(scenarios: &[Arc<Scenario>]) {
+    println!("\n2. mutants: seeds to the first failure, over 20 starting seeds (limit 2,000)");
+    println!("{:<30} {:<26} {:>7} {:>5} {:>5} {:>7}", "scenario", "mutant", "median", "min", "max", "missed");
+    for scenario in scenarios {
+        for &(mutant, _) in &scenario.catches {
+            let mut counts: Vec<u64> = Vec::new();
+            let mut missed = 0;
+            for start in (0..20).map(|k| k * 100_000) {
+                let summary = explore(&exploration(scenario, Some(mutant), start, 2_000, true));
+                match summary.first_failure {
+                    Some(failure) => counts.push(failure.seed - start + 1),
+                    None => missed += 1,
+                }
+            }
+            counts.sort();
+            let median = counts.get(counts.len() / 2).copied().unwrap_or(0);
+            let (min, max) = (counts.first().copied().unwrap_or(0), counts.last().copied().unwrap_or(0));
+            println!("{:<30} {:<26} {median:>7} {min:>5} {max:>5} {missed:>7}", scenario.name, mutant.name());
+        }
+    }
+}
+
+fn memory(scenarios: &[Arc<Scenario>]) {
+    let kernel = scenarios.iter().find(|s| s.name == "pump_kernel").expect("pump_kernel is in the catalogue");
+    println!("\n3. memory: pump_kernel, peak RSS (KiB)");
+    let mut start = 0;
+    for seeds in [1_000, 100_000] {
+        let summary = explore(&exploration(kernel, None, start, seeds, false));
+        start += seeds;
+        let rss = peak_rss_kib().map_or("unknown".to_string(), |kib| kib.to_string());
+        println!("after {:>7} more seeds: {rss}", summary.seeds_run);
+    }
+}
+
+fn main() {
+    plughost_sim::install_quiet_panic_hook();
+    let scenarios = catalogue::all().unwrap_or_else(|e| panic!("{e}"));
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let sections = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if sections("memory") {
+        memory(&scenarios);
+    }
+    if sections("throughput") {
+        throughput(&scenarios);
+    }
+    if sections("mutants") {
+        mutants(&scenarios);
+    }
+}
