@@ -1,6 +1,7 @@
 //! The integration tests of plughost, one binary. Table of contents:
 //!
 //! - `catalogue`: every scenario passes a seed sweep on the pump design;
+//! - `behaviours`: spec §8's tests and §3's error codes as small scenarios, schedule-independent;
 //! - `mutants`: every mutant is caught by each scenario that claims it, within 2,000 seeds;
 //! - `determinism`: the same seed gives a byte-identical trace, and a decision list replays it;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
@@ -9,6 +10,7 @@
 
 mod util;
 
+mod behaviours;
 mod catalogue;
 mod determinism;
 mod hygiene;
