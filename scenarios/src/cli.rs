@@ -38,7 +38,7 @@ enum Command {
     List(ListArgs),
 }
 
-#[derive(Args, Default)]
+#[derive(Args)]
 struct Selection {
     /// Service design.
     #[arg(long, default_value = "pump")]
@@ -51,7 +51,7 @@ struct Selection {
     strategy: String,
 }
 
-#[derive(Args, Default)]
+#[derive(Args)]
 struct ExploreArgs {
     /// A catalogue scenario name or a path to a .toml file; repeatable; default: all.
     #[arg(long = "scenario")]
@@ -116,7 +116,11 @@ impl<E: std::fmt::Display> From<E> for UsageError {
 pub fn main() -> ExitCode {
     plughost_sim::install_quiet_panic_hook();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Explore(ExploreArgs::default())) {
+    // No command means `explore` with every default (clap applies the defaults).
+    let command = cli.command.unwrap_or_else(|| {
+        Cli::parse_from(["plughost", "explore"]).command.expect("`explore` parses without arguments")
+    });
+    let result = match command {
         Command::Explore(args) => explore_command(args),
         Command::Replay(args) => replay_command_line(args),
         Command::List(args) => list_command(args),

@@ -144,7 +144,7 @@ pub struct ExploreDefaults {
 impl Default for ExploreDefaults {
     fn default() -> ExploreDefaults {
         ExploreDefaults {
-            seeds: 2_000,
+            seeds: 10_000,
             time_budget: Duration::from_secs(120),
             step_budget: 2_000_000,
             preemption_bound: Duration::from_millis(25),

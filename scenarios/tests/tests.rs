@@ -6,12 +6,14 @@
 //! - `determinism`: the same seed gives a byte-identical trace, and a decision list replays it;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
 //! - `parser`: malformed scenario files get errors naming the file and the field;
+//! - `cli`: the binary's exit statuses, JSON, replay from a seed and from a decision list;
 //! - `hygiene`: every source file has a module doc.
 
 mod util;
 
 mod behaviours;
 mod catalogue;
+mod cli;
 mod determinism;
 mod hygiene;
 mod mutants;
