@@ -106,8 +106,14 @@ pub enum ModelEvent {
     CallbackReceived { callback: CallbackId, plugin: Name, session: SessionCookie, api: &'static str },
     /// The direct path's timed acquire of `m_instanceLock` timed out.
     DirectAcquireTimedOut { callback: CallbackId },
-    /// A callback's service-side work began.
-    WorkBegin { callback: CallbackId, session: SessionCookie, site: WorkSite, holds_instance_lock: bool },
+    /// A callback's service-side work began; `found` tells whether its cookie still resolved.
+    WorkBegin {
+        callback: CallbackId,
+        session: SessionCookie,
+        site: WorkSite,
+        found: bool,
+        holds_instance_lock: bool,
+    },
     /// A callback's service-side work ended.
     WorkEnd { callback: CallbackId, hr: HResult },
     /// The service replied to a callback.
@@ -187,9 +193,10 @@ impl fmt::Display for ModelEvent {
                 write!(f, "{callback} {api} from {plugin} for {session}")
             }
             DirectAcquireTimedOut { callback } => write!(f, "{callback} instance lock acquire timed out"),
-            WorkBegin { callback, session, site, holds_instance_lock } => {
+            WorkBegin { callback, session, site, found, holds_instance_lock } => {
                 let lock = if *holds_instance_lock { ", instance lock held" } else { "" };
-                write!(f, "{callback} work begins ({site}, {session}{lock})")
+                let found = if *found { "" } else { ", not found" };
+                write!(f, "{callback} work begins ({site}, {session}{found}{lock})")
             }
             WorkEnd { callback, hr } => write!(f, "{callback} work ends: {hr}"),
             CallbackReplied { callback, hr } => write!(f, "{callback} replied: {hr}"),

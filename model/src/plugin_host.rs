@@ -6,9 +6,12 @@
 //! error message). It never touches service state: everything it knows of the service
 //! arrives as a [`HostRequest`] or leaves through the [`ServiceLink`].
 //!
-//! Simplifications: SID/token marshalling and its `E_INVALIDARG` checks, job assignment and
-//! signature checks are absent (the simulated host is always in the job); stubs run after
-//! the host object is gone return `E_UNEXPECTED` as in P769 (no use-after-free model, §9.10).
+//! Simplifications: SID/token marshalling and its `E_INVALIDARG` checks, the `E_POINTER`
+//! check of a null `ErrorMessage`, the `E_INVALIDARG` check of a null `PluginError` message
+//! (scripts never pass nulls), job assignment and signature checks are absent (a host is
+//! always in the job); a stub called after the host object is gone, or after a failed entry
+//! point cleared `g_pluginHost`, returns `E_UNEXPECTED` as in P769, with no use-after-free
+//! model (§9.10).
 
 use std::sync::{Arc, Weak};
 
@@ -131,7 +134,8 @@ pub struct HostApi<P: Platform> {
 
 impl<P: Platform> PluginApi for HostApi<P> {
     async fn call(&self, session: SessionCookie, api: ApiCall) -> CallbackReply {
-        let Some(host) = self.host.upgrade() else {
+        // `g_pluginHost`: gone with the host object, and cleared by a failed entry point.
+        let Some(host) = self.host.upgrade().filter(|host| host.state.lock().plugin.is_some()) else {
             return CallbackReply::hr(E_UNEXPECTED);
         };
         match host.link.call(CallbackRequest { session, api }).await {

@@ -13,7 +13,7 @@ use crate::ids::SessionCookie;
 use crate::platform::Platform;
 use crate::plugin_manager::{PluginManager, PluginRegistration};
 use crate::session_registry::SessionRegistry;
-use crate::user_session::UserSession;
+use crate::user_session::{ShutdownBehavior, UserSession};
 use crate::world::World;
 
 /// The service.
@@ -60,7 +60,7 @@ impl<P: Platform> Service<P> {
     pub async fn stop(&self) {
         for session in self.registry.clear().await {
             // Shutdown never fails; its hooks are all teardown hooks.
-            let _ = session.shutdown().await;
+            let _ = session.shutdown(ShutdownBehavior::ForceAfter30Seconds).await;
         }
         self.plugins.shutdown();
     }

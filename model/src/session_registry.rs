@@ -4,6 +4,9 @@
 //! Owns the table and its SRW lock. `FindSessionByCookie` takes the lock exclusively, as
 //! the source does (every 25 ms spin round pays for it, §9.2). It never holds the lock
 //! across anything but the table access.
+//!
+//! Simplifications: `g_sessionTerminationLock` and per-user `TerminateSession` (logoff) are
+//! absent; sessions leave the table only when the service stops.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

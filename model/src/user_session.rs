@@ -7,9 +7,14 @@
 //! plugin manager from inside those sections (except `OnDistributionRegistered`, fired
 //! after `RegisterDistribution`'s locked block, §2.1). It never talks to a host directly.
 //!
-//! Simplifications: WSL1, idle timers, `RequestStop` failures and the 30 s forced VM
-//! termination inside `Shutdown` are absent (the lock is still taken with `try_lock_for(30 s)`
-//! first, as in the source); a VM and its instances never fail to start on their own.
+//! Simplifications (absent): WSL1; idle timers and the VM-exit callback path
+//! (`s_VmTerminated` → `TerminateByClientId` on the HCS thread); `RequestStop` failures;
+//! `wsl --shutdown --force` and the forced VM termination of `ForceAfter30Seconds` (the lock
+//! is still tried for 30 s, then taken blocking); `PreventNewInstances`; the locked
+//! `OnDistributionRegistered` site of `ImportDistributionInplace`; `RegisterDistribution`'s
+//! import work between its two locked blocks (one block here). A VM and its instances never
+//! fail to start on their own; distribution ids stand in for GUIDs and order instances as
+//! GUIDs do in `m_runningInstances`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,13 +37,23 @@ use crate::world::World;
 /// How long `Shutdown(ForceAfter30Seconds)` tries for the lock before forcing.
 const SHUTDOWN_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// `ShutdownBehavior`, as far as the model distinguishes it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ShutdownBehavior {
+    /// `wsl --shutdown`: wait for the instance lock.
+    Wait,
+    /// Service stop: try the lock for 30 s first.
+    ForceAfter30Seconds,
+}
+
 struct Vm {
     mounts: Vec<Name>,
 }
 
 struct SessionState {
     vm: Option<Vm>,
-    running: BTreeMap<Name, DistroInfo>,
+    /// Keyed by distribution id, the GUID's stand-in, as `m_runningInstances` is by GUID.
+    running: BTreeMap<u32, DistroInfo>,
     registered: BTreeMap<Name, u32>,
     next_distro_id: u32,
     next_init_pid: u32,
@@ -103,25 +118,25 @@ impl<P: Platform> UserSession<P> {
     }
 
     async fn create_instance_locked(&self, distro: &Name) -> Result<(), UserError> {
-        if self.state.lock().running.contains_key(distro) {
-            return Ok(());
-        }
         let Some(id) = self.state.lock().registered.get(distro).copied() else {
             return Err(UserError::hr(WSL_E_DISTRO_NOT_FOUND));
         };
+        if self.state.lock().running.contains_key(&id) {
+            return Ok(());
+        }
         self.create_vm().await?;
         let info = {
             let mut state = self.state.lock();
             state.next_init_pid += 1;
             let info = DistroInfo { name: distro.clone(), id, init_pid: state.next_init_pid };
             // Inserted before plugins are notified: they may run a command inside it.
-            state.running.insert(distro.clone(), info.clone());
+            state.running.insert(id, info.clone());
             info
         };
         self.platform.emit(ModelEvent::DistroStarted { session: self.cookie, distro: distro.clone() });
         if let Err(error) = self.plugins.on_distribution_started(self.site(), &info).await {
             // The instance is erased without `OnDistributionStopping` (§2.1).
-            self.state.lock().running.remove(distro);
+            self.state.lock().running.remove(&id);
             self.platform.emit(ModelEvent::DistroStopped { session: self.cookie, distro: distro.clone() });
             return Err(error);
         }
@@ -164,24 +179,37 @@ impl<P: Platform> UserSession<P> {
         Ok(())
     }
 
-    /// `_TerminateInstanceInternal` with a forced stop.
+    /// `_TerminateInstanceInternal` of a distribution by name, if it runs.
     async fn terminate_instance_internal(&self, distro: &Name) {
-        let Some(info) = self.state.lock().running.get(distro).cloned() else { return };
-        self.plugins.on_distribution_stopping(self.site(), &info).await;
-        self.state.lock().running.remove(distro);
-        self.platform.emit(ModelEvent::DistroStopped { session: self.cookie, distro: distro.clone() });
+        let id = self.state.lock().running.values().find(|info| info.name == *distro).map(|info| info.id);
+        if let Some(id) = id {
+            self.terminate_instance(id).await;
+        }
     }
 
-    /// `Shutdown(ForceAfter30Seconds)` (`wsl --shutdown`, and service stop).
-    pub async fn shutdown(&self) -> Result<(), UserError> {
-        let guard = match self.instance_lock.try_lock_for(SHUTDOWN_LOCK_TIMEOUT).await {
-            Some(guard) => guard,
-            None => self.instance_lock.lock().await,
+    /// `_TerminateInstanceInternal` with a forced stop.
+    async fn terminate_instance(&self, id: u32) {
+        let Some(info) = self.state.lock().running.get(&id).cloned() else { return };
+        self.plugins.on_distribution_stopping(self.site(), &info).await;
+        self.state.lock().running.remove(&id);
+        self.platform.emit(ModelEvent::DistroStopped { session: self.cookie, distro: info.name.clone() });
+    }
+
+    /// `Shutdown`: every instance (in id order), then the VM, under the lock.
+    pub async fn shutdown(&self, behavior: ShutdownBehavior) -> Result<(), UserError> {
+        let guard = match behavior {
+            ShutdownBehavior::Wait => self.instance_lock.lock().await,
+            ShutdownBehavior::ForceAfter30Seconds => {
+                match self.instance_lock.try_lock_for(SHUTDOWN_LOCK_TIMEOUT).await {
+                    Some(guard) => guard,
+                    None => self.instance_lock.lock().await,
+                }
+            }
         };
         loop {
-            let first = self.state.lock().running.keys().next().cloned();
-            let Some(distro) = first else { break };
-            self.terminate_instance_internal(&distro).await;
+            let first = self.state.lock().running.keys().next().copied();
+            let Some(id) = first else { break };
+            self.terminate_instance(id).await;
         }
         self.vm_terminate().await;
         guard.unlock().await;
@@ -213,6 +241,7 @@ impl<P: Platform> UserSession<P> {
             }
         };
         guard.unlock().await;
+        // The source adds `MessageDistroNameAlreadyExists`; the model reports the code only.
         let Some(id) = registered else { return Err(UserError::hr(ERROR_ALREADY_EXISTS)) };
         let info = DistroInfo { name: distro.clone(), id, init_pid: 0 };
         self.plugins.on_distribution_registered(self.site(), &info).await;
@@ -296,7 +325,7 @@ impl<P: Platform> UserSession<P> {
             return Err(E_NOT_VALID_STATE);
         }
         if let Some(id) = distro
-            && !state.running.values().any(|info| info.id == id)
+            && !state.running.contains_key(&id)
         {
             return Err(WSL_E_VM_MODE_INVALID_STATE);
         }

@@ -12,7 +12,7 @@ use plughost_model::design::Variant;
 use plughost_model::event::{ModelEvent, UserError};
 use plughost_model::platform::Platform;
 use plughost_model::service::Service;
-use plughost_model::user_session::UserSession;
+use plughost_model::user_session::{ShutdownBehavior, UserSession};
 
 use crate::scenario::{Scenario, Step, StepAction};
 
@@ -73,7 +73,7 @@ async fn execute<P: Platform>(
         StepAction::StartVm => session.start_vm().await,
         StepAction::StartDistro(name) => session.create_instance(name).await,
         StepAction::TerminateDistro(name) => session.terminate_distribution(name).await,
-        StepAction::Shutdown => session.shutdown().await,
+        StepAction::Shutdown => session.shutdown(ShutdownBehavior::Wait).await,
         StepAction::RegisterDistro(name) => session.register_distribution(name).await,
         StepAction::UnregisterDistro(name) => session.unregister_distribution(name).await,
         StepAction::Sleep(duration) => {

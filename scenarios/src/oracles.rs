@@ -4,8 +4,19 @@
 //!
 //! Each check is stated the way the spec states it; a violation records the invariant, the
 //! virtual time and what happened. Oracles never look at model internals, only at events,
-//! so the same checks judge simulated and real runs. The pump-lifetime bound (I-17b) is the
-//! guarantee of spec §4.4: after its worker finished, a pump waits at most once more.
+//! so the same checks judge simulated and real runs; the model emits every event an oracle
+//! orders against another thread's while holding the lock that orders them.
+//!
+//! Two checks go beyond the letter of §8.1, and say so in their messages:
+//! - I-2 also requires that a callback's reply come from its work having run (§4.3–§4.4: "ran
+//!   vs stopped" is out of band, so a reply without execution is a lost callback). The source
+//!   breaks this only when `Invoke` cannot create its event, a path the model does not have.
+//! - I-17 also checks the pump-lifetime bound of §4.4: after its worker finished, a pump
+//!   waits at most once more.
+//!
+//! I-9's "never fails the operation" half is only as strong as fan-outs are: a teardown
+//! fan-out must end without an error and reach every loaded plugin; the operation's own
+//! result is checked by the scenario's step expectations.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -77,6 +88,7 @@ pub struct Oracles {
     fatal_error: Option<(Name, HResult)>,
     fan_outs: BTreeMap<ThreadId, FanOut>,
     steps: BTreeMap<ThreadId, StepFacts>,
+    last_hook_result: BTreeMap<ThreadId, (Name, HResult)>,
 }
 
 /// `MessageFatalPluginError`, as the client must see it after a crash (I-8).
@@ -112,7 +124,7 @@ impl Oracles {
                 }
             }
             HookReturned { hook, plugin, hr, .. } => self.hook_returned(thread, *hook, plugin, *hr),
-            CrashLatched { plugin, hr, recorded } => self.crash_latched(plugin, *hr, *recorded),
+            CrashLatched { plugin, hr, recorded } => self.crash_latched(thread, plugin, *hr, *recorded),
             CrashTelemetry { plugin } if !self.telemetry.insert(plugin.clone()) => {
                 self.violate("I-10", format!("PluginHostCrash telemetry fired twice for {plugin}"));
             }
@@ -122,16 +134,25 @@ impl Oracles {
                 self.pump_run_begin(thread, *pump, *holds_instance_lock)
             }
             PumpWoke { pump, .. } => self.pump_woke(*pump),
-            PumpWorkerDone { pump } => self.pump(*pump).worker_done = true,
-            PumpStopped { pump } => self.pump(*pump).stopped = true,
+            PumpWorkerDone { pump } => {
+                if let Some(facts) = self.pump(*pump) {
+                    facts.worker_done = true;
+                }
+            }
+            PumpStopped { pump } => {
+                if let Some(facts) = self.pump(*pump) {
+                    facts.stopped = true;
+                }
+            }
             PumpEnqueued { pump, callback } => self.pump_enqueued(*pump, *callback),
             PumpRefused { pump, callback } => self.works.entry(*callback).or_default().refused_by.push(*pump),
             PumpRunEnd { pump, queued, stopped } => self.pump_run_end(*pump, *queued, *stopped),
             CallbackReceived { callback, .. } => {
                 self.works.insert(*callback, WorkFacts::default());
             }
-            WorkBegin { callback, session, site, holds_instance_lock } => {
-                self.work_begin(thread, *callback, *session, *site, *holds_instance_lock)
+            WorkBegin { callback, session, site, found, holds_instance_lock } => {
+                let holds = *holds_instance_lock || !*found;
+                self.work_begin(thread, *callback, *session, *site, holds)
             }
             WorkEnd { callback, .. } => self.work_end(*callback),
             CallbackReplied { callback, hr } => self.callback_replied(*callback, *hr),
@@ -139,8 +160,12 @@ impl Oracles {
         }
     }
 
-    fn pump(&mut self, pump: PumpId) -> &mut PumpFacts {
-        self.pumps.get_mut(&pump).expect("pump events follow PumpRunBegin")
+    /// A pump's facts; an event for a pump that never began is itself a violation.
+    fn pump(&mut self, pump: PumpId) -> Option<&mut PumpFacts> {
+        if !self.pumps.contains_key(&pump) {
+            self.violate("I-3", format!("an event for {pump} before its Run began"));
+        }
+        self.pumps.get_mut(&pump)
     }
 
     fn host_activated(&mut self, plugin: &Name) {
@@ -165,6 +190,7 @@ impl Oracles {
     }
 
     fn hook_returned(&mut self, thread: ThreadId, hook: HookKind, plugin: &Name, hr: HResult) {
+        self.last_hook_result.insert(thread, (plugin.clone(), hr));
         if !is_host_crash(hr) {
             return;
         }
@@ -177,7 +203,11 @@ impl Oracles {
         }
     }
 
-    fn crash_latched(&mut self, plugin: &Name, hr: HResult, recorded: bool) {
+    fn crash_latched(&mut self, thread: ThreadId, plugin: &Name, hr: HResult, recorded: bool) {
+        let observed = self.last_hook_result.get(&thread).is_some_and(|(p, h)| p == plugin && *h == hr);
+        if !observed || !is_host_crash(hr) {
+            self.violate("I-10", format!("{plugin}'s {hr} was latched without a host crash being observed"));
+        }
         match (&self.fatal_error, recorded) {
             (None, true) => self.fatal_error = Some((plugin.clone(), hr)),
             (None, false) => {
@@ -266,7 +296,7 @@ impl Oracles {
     }
 
     fn pump_woke(&mut self, pump: PumpId) {
-        let facts = self.pump(pump);
+        let Some(facts) = self.pump(pump) else { return };
         if facts.worker_done {
             facts.wakes_after_done += 1;
             if facts.wakes_after_done == 2 {
@@ -279,7 +309,7 @@ impl Oracles {
     }
 
     fn pump_enqueued(&mut self, pump: PumpId, callback: CallbackId) {
-        let facts = self.pump(pump);
+        let Some(facts) = self.pump(pump) else { return };
         facts.enqueued.push(callback);
         if facts.stopped {
             self.violate("I-3", format!("{callback} was queued on {pump} after it stopped"));
@@ -287,7 +317,7 @@ impl Oracles {
     }
 
     fn pump_run_end(&mut self, pump: PumpId, queued: usize, stopped: bool) {
-        let facts = self.pump(pump);
+        let Some(facts) = self.pump(pump) else { return };
         facts.running = false;
         let (worker_done, enqueued) = (facts.worker_done, std::mem::take(&mut facts.enqueued));
         if queued != 0 || !stopped {
@@ -354,7 +384,7 @@ impl Oracles {
         holds: bool,
         refused_by: &[PumpId],
     ) -> bool {
-        let facts = self.pump(pump);
+        let Some(facts) = self.pump(pump) else { return false };
         let (pump_thread, running, holds_lock, working) =
             (facts.thread, facts.running, facts.holds_lock, facts.working);
         facts.working = true;
@@ -380,14 +410,16 @@ impl Oracles {
         for works in self.active.values_mut() {
             works.retain(|w| w.callback != callback);
         }
-        if let Some(pump) = self.works.get(&callback).and_then(|w| w.pumped_on) {
-            self.pump(pump).working = false;
+        if let Some(facts) =
+            self.works.get(&callback).and_then(|w| w.pumped_on).and_then(|p| self.pumps.get_mut(&p))
+        {
+            facts.working = false;
         }
     }
 
     fn callback_replied(&mut self, callback: CallbackId, hr: HResult) {
         if self.works.get(&callback).is_none_or(|w| w.runs == 0) {
-            self.violate("I-2", format!("{callback} replied {hr} without its work having run"));
+            self.violate("I-2", format!("{callback} replied {hr} without its work having run (§4.3: ran vs stopped is out of band)"));
         }
     }
 }

@@ -3,6 +3,12 @@
 //! Owns `EnsureInitialized` (`m_initOnce`: the first caller loads every plugin, others block
 //! until it is done) and `Shutdown` (killing every host, as closing the job does). A load
 //! failure is recorded as the fatal error and, like `emplace`, the last failure wins (§9.9).
+//!
+//! Simplifications: registry discovery (`LoadPlugins`: skipping non-`REG_SZ` values,
+//! de-duplicating by path) is absent: the scenario's plugins are the registered list, so the
+//! same plugin under two names loads twice. The job object is not modelled (hosts die with
+//! the service by construction). `Shutdown` neither revokes GIT cookies nor clears
+//! `m_plugins`; nothing fires a hook after it.
 
 use std::sync::Arc;
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Weak};
 use super::PluginManager;
 use crate::call_pump::PumpWork;
 use crate::event::{ModelEvent, WorkSite};
-use crate::hresult::{ERROR_NOT_FOUND, RPC_E_DISCONNECTED};
+use crate::hresult::ERROR_NOT_FOUND;
 use crate::ids::{CallbackId, Name, SessionCookie};
 use crate::platform::{BoxFuture, CallbackServer, Platform};
 use crate::session_registry::SessionRegistry;
@@ -42,7 +42,9 @@ impl<P: Platform> CallbackServer for CallbackHandler<P> {
         Box::pin(async move {
             match manager.upgrade() {
                 Some(manager) => manager.serve_callback(plugin, request).await,
-                None => CallbackReply::hr(RPC_E_DISCONNECTED),
+                // The source's manager is a global that outlives every host; a callback that
+                // finds it gone is a late one, and late callbacks get "not found" (§3.1).
+                None => CallbackReply::hr(ERROR_NOT_FOUND),
             }
         })
     }
@@ -103,6 +105,7 @@ impl<P: Platform> PumpWork for WslWork<P> {
             callback: self.callback,
             session: self.session,
             site,
+            found: session.is_some(),
             holds_instance_lock,
         });
         let reply = match session {

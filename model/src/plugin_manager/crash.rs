@@ -91,8 +91,9 @@ impl<P: Platform> PluginManager<P> {
         self.ensure_initialized().await;
         let guard = self.error_lock.lock_shared().await;
         let error = self.plugin_error.lock().clone();
-        guard.unlock().await;
+        // Emitted under the lock, so no latch can be recorded between the read and the event.
         self.platform.emit(ModelEvent::FatalErrorChecked { error: error.clone() });
+        guard.unlock().await;
         match error {
             None => Ok(()),
             Some((plugin, WSL_E_PLUGIN_REQUIRES_UPDATE)) => Err(UserError {

@@ -122,9 +122,10 @@ impl<P: Platform> PluginManager<P> {
             PumpId(self.next_pump.fetch_add(1, Ordering::Relaxed)),
             self.variant,
         ));
+        // Announced before it is registered: no callback can reach it before this event.
+        self.platform.emit(ModelEvent::PumpRunBegin { pump: pump.id(), holds_instance_lock: site.locked });
         self.register_wsl_pump(site.session, &pump).await;
         let host = slot.host();
-        self.platform.emit(ModelEvent::PumpRunBegin { pump: pump.id(), holds_instance_lock: site.locked });
         let reply = pump
             .run(format!("W-{}", pump.id().0), move || async move {
                 match host {

@@ -12,7 +12,8 @@
 //!
 //! Simplifications: `AcquireHostProxy` through the GIT always succeeds while a plugin is
 //! loaded (what a dead host returns there is a spec gap, §9.7): a dead host is observed on
-//! the call itself. WSLC hooks and callbacks are not modelled.
+//! the call itself. COM initialisation of the notifying and worker threads cannot fail.
+//! WSLC hooks and callbacks are not modelled.
 
 mod activation;
 mod callbacks;
