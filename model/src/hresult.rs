@@ -4,10 +4,11 @@
 //! (`NAME` or `0xXXXXXXXX`) used in traces and scenario files. It never decides what a value
 //! means for the service: crash classification lives in `plugin_manager::crash`.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A Windows `HRESULT`, kept as its unsigned bit pattern.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct HResult(pub u32);
 
 /// `HRESULT_FROM_WIN32`: maps a Win32 error code into the `FACILITY_WIN32` space.
@@ -108,6 +109,8 @@ pub const WSL_E_VM_MODE_INVALID_STATE: HResult = HResult(0x8004_0313);
 pub const WSL_E_WSL2_NEEDED: HResult = HResult(0x8004_031C);
 /// `WSL_E_PLUGIN_REQUIRES_UPDATE`.
 pub const WSL_E_PLUGIN_REQUIRES_UPDATE: HResult = HResult(0x8004_032A);
+/// `CO_E_SERVER_EXEC_FAILURE`: the host process could not be started.
+pub const CO_E_SERVER_EXEC_FAILURE: HResult = HResult(0x8008_0005);
 /// `TRUST_E_NOSIGNATURE`.
 pub const TRUST_E_NOSIGNATURE: HResult = HResult(0x800B_0100);
 
@@ -139,6 +142,7 @@ const KNOWN: &[(&str, HResult)] = &[
     ("WSL_E_VM_MODE_INVALID_STATE", WSL_E_VM_MODE_INVALID_STATE),
     ("WSL_E_WSL2_NEEDED", WSL_E_WSL2_NEEDED),
     ("WSL_E_PLUGIN_REQUIRES_UPDATE", WSL_E_PLUGIN_REQUIRES_UPDATE),
+    ("CO_E_SERVER_EXEC_FAILURE", CO_E_SERVER_EXEC_FAILURE),
     ("TRUST_E_NOSIGNATURE", TRUST_E_NOSIGNATURE),
 ];
 

@@ -3,23 +3,24 @@
 //! Owns the identity types only; it never allocates them (the components that create
 //! sessions, pumps and callbacks own their counters, so numbering is deterministic).
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
 /// A WSL user session's cookie (`SessionId` in the plugin API).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct SessionCookie(pub u32);
 
 /// A plugin's position in registry-enumeration order (the order hooks are fanned out in).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct PluginIndex(pub u32);
 
 /// One plugin callback received by the service, numbered in arrival order.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct CallbackId(pub u64);
 
 /// One `PluginCallPump`, numbered in creation order.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct PumpId(pub u64);
 
 /// A cheaply clonable name (plugin, distribution, worker).

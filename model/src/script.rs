@@ -4,6 +4,7 @@
 //! rendezvous, loop, sleep, set / wait a flag, return an HRESULT, crash, hang). The scenario
 //! parser builds these values; `scripted_plugin` interprets them. Nothing here runs.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::wire::HookKind;
 pub type Block = Arc<[Action]>;
 
 /// Everything one plugin does.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PluginScript {
     /// The entry point (`WSLPluginAPIV1_EntryPoint`); returning a failure fails the load.
     pub on_load: Block,
@@ -29,11 +30,11 @@ pub struct PluginScript {
 /// Placeholders: `{hr}` and `{output}` of the thread's last API call, `{distro}` and
 /// `{init_pid}` of the hook's distribution, `{session}`, `{worker}` (the thread's worker
 /// name), `{NAME}` and `{NAME.max}` of a counter. `{{` and `}}` are literal braces.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Template(pub String);
 
 /// One step of a plugin thread.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Action {
     /// Appends a line to the plugin's log.
     Log(Template),
@@ -72,7 +73,7 @@ pub enum Action {
 }
 
 /// An API call and what the thread does with its result.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ApiAction {
     /// Which API, with its arguments.
     pub api: ApiTemplate,
@@ -87,7 +88,7 @@ pub struct ApiAction {
 }
 
 /// The API of an [`ApiAction`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum ApiTemplate {
     /// `MountFolder`.
     MountFolder { windows_path: Name, linux_path: Name, read_only: bool, name: Name },
@@ -98,7 +99,7 @@ pub enum ApiTemplate {
 }
 
 /// What an API failure does to the calling thread.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub enum OnError {
     /// Keep going.
     #[default]

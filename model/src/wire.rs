@@ -4,6 +4,7 @@
 //! Owns the message shapes and the per-hook facts of spec §2.1 (fatal or not, message-
 //! carrying or not). It never performs a call: the platform's transport moves these values.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use crate::ids::{Name, SessionCookie};
 use crate::script::PluginScript;
 
 /// The six WSL hooks (spec §2.1).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum HookKind {
     /// `OnVMStarted`.
     VmStarted,
@@ -69,7 +70,7 @@ impl fmt::Display for HookKind {
 }
 
 /// What a distribution hook tells the plugin (`WSLDistributionInformation`).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct DistroInfo {
     /// The distribution's name.
     pub name: Name,
@@ -80,7 +81,7 @@ pub struct DistroInfo {
 }
 
 /// One outbound hook call with its arguments.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct HookCall {
     /// Which hook.
     pub kind: HookKind,
@@ -91,7 +92,7 @@ pub struct HookCall {
 }
 
 /// A hook's reply: the plugin's HRESULT and, for message-carrying hooks, its `PluginError` text.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct HostReply {
     /// Returned verbatim from the plugin, or from host-side validation.
     pub hr: HResult,
@@ -107,7 +108,7 @@ impl HostReply {
 }
 
 /// A call from the service to a host.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum HostRequest {
     /// `IWslPluginHost::Initialize`: load the plugin (here, its script) and run its entry point.
     Initialize {
@@ -121,7 +122,7 @@ pub enum HostRequest {
 }
 
 /// The WSL plugin API calls that reach the service (spec §3.1).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum ApiCall {
     /// `MountFolder`.
     MountFolder {
@@ -164,7 +165,7 @@ impl ApiCall {
 }
 
 /// A callback from a host to the service.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct CallbackRequest {
     /// The `SessionId` the plugin passed; nothing checks it belongs to the caller (spec §3).
     pub session: SessionCookie,
@@ -173,7 +174,7 @@ pub struct CallbackRequest {
 }
 
 /// A callback's reply.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct CallbackReply {
     /// The service's HRESULT.
     pub hr: HResult,

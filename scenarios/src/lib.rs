@@ -4,7 +4,8 @@
 //! - [`scenario`], [`format`], [`parse`], [`catalogue`]: what a scenario is and how it is read;
 //! - [`driver`]: the client side of a run, generic over the platform;
 //! - [`oracles`], [`expect`], [`observer`], [`verdict`]: judging a run;
-//! - [`runner`], [`explore`], [`report`], [`cli`], [`memory`]: running, many times, and telling.
+//! - [`runner`], [`real_runner`], [`explore`], [`report`], [`cli`], [`memory`]: running in the
+//!   simulator or for real, many times, and telling.
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
 
@@ -18,6 +19,7 @@ pub mod memory;
 pub mod observer;
 pub mod oracles;
 pub mod parse;
+pub mod real_runner;
 pub mod report;
 pub mod runner;
 pub mod scenario;

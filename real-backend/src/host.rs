@@ -1,0 +1,280 @@
+//! The plugin host process (`plughost-host`, like `wslpluginhost.exe`): one per plugin,
+//! connected to its service by its standard input and output (no listening socket: nothing
+//! but its service can reach it).
+//!
+//! It runs the model's `PluginHost` on the real platform: every call from the service is
+//! served on a fresh thread (`H-n`), the plugin's threads are real threads, and its
+//! callbacks go to the service with ids of their own, concurrently. Its model events (the
+//! plugin's log) and, when asked, its trace lines travel to the service. When its input
+//! ends (the service is gone) it exits at once.
+//!
+//! `--hostile MODE` makes it break the protocol on purpose (for the service's tests):
+//! `garbage`, `oversized`, `unknown-call`, `foreign-session`.
+
+use std::collections::BTreeMap;
+use std::io::{BufReader, BufWriter, Stdout, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use parking_lot::{Condvar, Mutex};
+use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::hresult::{HResult, RPC_S_CALL_FAILED};
+use plughost_model::ids::{Name, SessionCookie};
+use plughost_model::platform::{ServiceLink, ThreadId};
+use plughost_model::plugin_host::PluginHost;
+use plughost_model::wire::{ApiCall, CallbackReply, CallbackRequest, HostRequest};
+
+use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
+use crate::protocol::{MAX_FRAME_BYTES, Message, ReadError, read_frame, write_frame};
+use crate::threads::{self, Activity};
+
+/// Ways a host can misbehave on purpose.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Hostility {
+    /// Bytes that are not a frame.
+    Garbage,
+    /// A frame header announcing more than the size cap.
+    Oversized,
+    /// A reply to a call the service never made.
+    UnknownCall,
+    /// A callback for a session the service never announced to it.
+    ForeignSession,
+}
+
+impl Hostility {
+    fn parse(text: &str) -> Option<Hostility> {
+        match text {
+            "garbage" => Some(Hostility::Garbage),
+            "oversized" => Some(Hostility::Oversized),
+            "unknown-call" => Some(Hostility::UnknownCall),
+            "foreign-session" => Some(Hostility::ForeignSession),
+            _ => None,
+        }
+    }
+}
+
+struct Pending {
+    next_id: u64,
+    replies: BTreeMap<u64, Option<CallbackReply>>,
+}
+
+/// The host's end of its service.
+pub struct ServiceConnection {
+    out: Mutex<BufWriter<Stdout>>,
+    pending: Mutex<Pending>,
+    replied: Condvar,
+}
+
+impl ServiceConnection {
+    fn new() -> Arc<ServiceConnection> {
+        Arc::new(ServiceConnection {
+            out: Mutex::new(BufWriter::new(std::io::stdout())),
+            pending: Mutex::new(Pending { next_id: 1, replies: BTreeMap::new() }),
+            replied: Condvar::new(),
+        })
+    }
+
+    /// Sends a message; if the service is gone, so is this process.
+    fn send(&self, message: &Message) {
+        if write_frame(&mut *self.out.lock(), message).is_err() {
+            std::process::exit(0);
+        }
+    }
+
+    fn send_raw(&self, bytes: &[u8]) {
+        let mut out = self.out.lock();
+        let _ = out.write_all(bytes).and_then(|()| out.flush());
+    }
+
+    pub(crate) fn send_trace(&self, thread: &str, line: String) {
+        let thread = thread.split_once('/').map_or(thread, |(_, t)| t).to_string();
+        self.send(&Message::Trace { thread, line });
+    }
+
+    fn call(&self, request: CallbackRequest) -> CallbackReply {
+        let id = {
+            let mut pending = self.pending.lock();
+            let id = pending.next_id;
+            pending.next_id += 1;
+            pending.replies.insert(id, None);
+            id
+        };
+        self.send(&Message::Callback { id, request });
+        let mut pending = self.pending.lock();
+        loop {
+            if let Some(Some(_)) = pending.replies.get(&id) {
+                return pending.replies.remove(&id).flatten().expect("just checked");
+            }
+            self.replied.wait(&mut pending);
+        }
+    }
+
+    fn complete(&self, id: u64, reply: CallbackReply) {
+        if let Some(slot) = self.pending.lock().replies.get_mut(&id) {
+            *slot = Some(reply);
+        }
+        self.replied.notify_all();
+    }
+}
+
+/// A host's proxy to its service.
+pub struct RealServiceLink {
+    connection: Arc<ServiceConnection>,
+    core: Arc<ProcessCore>,
+}
+
+impl ServiceLink for RealServiceLink {
+    async fn call(&self, request: CallbackRequest) -> Result<CallbackReply, HResult> {
+        let me = threads::current();
+        let label = format!("{} ({})", request.api.method(), request.session);
+        self.core.threads.set(me, Activity::Blocked(format!("waits for call {label} to svc")));
+        let reply = self.connection.call(request);
+        self.core.threads.set(me, Activity::Running);
+        Ok(reply)
+    }
+}
+
+/// Forwards the host's model events to the service.
+struct WireSink {
+    connection: Arc<ServiceConnection>,
+}
+
+impl EventSink for WireSink {
+    fn record(&self, _at: std::time::Duration, _thread: ThreadId, event: &ModelEvent) {
+        if let ModelEvent::PluginLog { plugin, line } = event {
+            self.connection.send(&Message::Log { plugin: plugin.clone(), line: line.clone() });
+        }
+    }
+}
+
+struct Options {
+    plugin: Name,
+    service_pid: u32,
+    trace: bool,
+    hostile: Option<Hostility>,
+}
+
+fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let (mut plugin, mut service_pid, mut trace, mut hostile) = (None, None, false, None);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--plugin" => plugin = args.next(),
+            "--service-pid" => service_pid = args.next().and_then(|p| p.parse().ok()),
+            "--trace" => trace = true,
+            "--hostile" => {
+                let mode = args.next().unwrap_or_default();
+                hostile = Some(Hostility::parse(&mode).ok_or(format!("unknown --hostile mode `{mode}`"))?);
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(Options {
+        plugin: plugin.ok_or("--plugin NAME is required")?.into(),
+        service_pid: service_pid.ok_or("--service-pid PID is required")?,
+        trace,
+        hostile,
+    })
+}
+
+/// The host process's `main`. It speaks only the protocol on its standard output.
+pub fn main() -> ExitCode {
+    main_with(std::env::args().skip(1))
+}
+
+/// The host process's `main`, given its arguments (`--plugin NAME --service-pid PID …`).
+pub fn main_with(args: impl Iterator<Item = String>) -> ExitCode {
+    let options = match options(args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("plughost-host: {message} (this program is started by the plughost service)");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(message) = crate::lifetime::die_with_parent(options.service_pid) {
+        eprintln!("plughost-host: {message}");
+        return ExitCode::from(1);
+    }
+    let connection = ServiceConnection::new();
+    connection.send(&Message::Hello { pid: std::process::id() });
+    let trace = if options.trace { TraceOut::Wire(connection.clone()) } else { TraceOut::Off };
+    let sink = Arc::new(WireSink { connection: connection.clone() });
+    let core = ProcessCore::new(format!("host:{}", options.plugin), sink, trace, Role::Host);
+    let platform = RealPlatform { core: core.clone() };
+    let host =
+        PluginHost::new(platform, RealServiceLink { connection: connection.clone(), core: core.clone() });
+    serve(&core, &connection, &host, options.hostile);
+    ExitCode::SUCCESS
+}
+
+/// Reads the service's messages until its end of the pipe closes.
+fn serve(
+    core: &Arc<ProcessCore>,
+    connection: &Arc<ServiceConnection>,
+    host: &Arc<PluginHost<RealPlatform>>,
+    hostile: Option<Hostility>,
+) {
+    let mut input = BufReader::new(std::io::stdin());
+    let calls = AtomicU32::new(0);
+    loop {
+        let message = match read_frame(&mut input) {
+            Ok(message) => message,
+            Err(ReadError::Closed | ReadError::Io(_) | ReadError::Protocol(_)) => std::process::exit(0),
+        };
+        match message {
+            Message::HostCall { id, request } => {
+                if let Some(hostility) = hostile {
+                    misbehave(connection, hostility, &request);
+                }
+                let n = calls.fetch_add(1, Ordering::Relaxed) + 1;
+                let (host, connection) = (host.clone(), connection.clone());
+                core.spawn(&format!("H-{n}"), async move {
+                    let reply = host.serve(request).await;
+                    connection.send(&Message::HostReturn { id, reply });
+                });
+            }
+            Message::CallbackReturn { id, reply } => connection.complete(id, reply),
+            Message::Quiesce { id } => {
+                let (core, connection) = (core.clone(), connection.clone());
+                std::thread::spawn(move || {
+                    core.threads
+                        .wait_all_done(std::time::Instant::now() + std::time::Duration::from_secs(3600));
+                    connection.send(&Message::Quiescent { id });
+                });
+            }
+            Message::DumpThreads { id } => {
+                let threads = core.threads.unfinished().into_iter().map(|(n, a)| (n, describe(&a))).collect();
+                connection.send(&Message::Threads { id, threads });
+            }
+            _ => std::process::exit(3),
+        }
+    }
+}
+
+fn describe(activity: &Activity) -> String {
+    match activity {
+        Activity::Running => "is running".to_string(),
+        Activity::Blocked(what) => what.clone(),
+        Activity::Finished => "finished".to_string(),
+        Activity::Panicked(message) => format!("panicked: {message}"),
+    }
+}
+
+/// Breaks the protocol once, before serving the first call.
+fn misbehave(connection: &ServiceConnection, hostility: Hostility, request: &HostRequest) {
+    match (hostility, request) {
+        (Hostility::Garbage, _) => connection.send_raw(b"\x05\x00\x00\x00\x01\xde\xad\xbe\xef"),
+        (Hostility::Oversized, _) => connection.send_raw(&((MAX_FRAME_BYTES as u32) + 1).to_le_bytes()),
+        (Hostility::UnknownCall, _) => connection.send(&Message::HostReturn {
+            id: 424_242,
+            reply: plughost_model::wire::HostReply::hr(RPC_S_CALL_FAILED),
+        }),
+        (Hostility::ForeignSession, _) => {
+            let api = ApiCall::ExecuteBinary { path: "/bin/true".into(), args: Vec::new() };
+            connection.send(&Message::Callback {
+                id: 1_000_000,
+                request: CallbackRequest { session: SessionCookie(4242), api },
+            });
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! [`RealPlatform`]: the model's platform seam on OS threads, real locks, the wall clock and
+//! real host processes.
+//!
+//! One [`ProcessCore`] per process: the service's (which activates hosts) or a host's
+//! (which calls back into its service). Model events go to the process's sink: in the
+//! service, the oracles; in a host, the wire, so the service's oracles see them too.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::hresult::{E_UNEXPECTED, HResult};
+use plughost_model::ids::{Name, PluginIndex};
+use plughost_model::platform::{CallbackServer, Platform, Reset, ThreadId};
+
+use crate::events::{EventHub, RealEvent};
+use crate::host::{RealServiceLink, ServiceConnection};
+use crate::host_link::{HostConnection, RealHostLink};
+use crate::locks::{Kind, LockCore, RealMutex, RealRecursiveMutex, RealSrwLock};
+use crate::run::RealConfig;
+use crate::threads::{self, Activity, RealThread, ThreadTable};
+
+/// Where a process's trace lines go.
+pub(crate) enum TraceOut {
+    Off,
+    /// To `tracing`, through the dispatcher of the thread that started the run (the
+    /// service; the recorder formats them as the simulator's are).
+    Tracing(tracing::Dispatch),
+    /// Over the wire to the service (a host).
+    Wire(Arc<ServiceConnection>),
+}
+
+/// What a process is.
+pub(crate) enum Role {
+    Service {
+        config: RealConfig,
+        spawner: crate::lifetime::Spawner,
+        hosts: Mutex<Vec<Arc<HostConnection>>>,
+        rpc_threads: AtomicU32,
+        errors: Mutex<Vec<String>>,
+    },
+    Host,
+}
+
+/// One process's platform state.
+pub struct ProcessCore {
+    pub(crate) name: String,
+    pub(crate) started: Instant,
+    pub(crate) threads: Arc<ThreadTable>,
+    pub(crate) hub: Arc<EventHub>,
+    pub(crate) sink: Arc<dyn EventSink>,
+    pub(crate) trace: TraceOut,
+    pub(crate) role: Role,
+}
+
+impl ProcessCore {
+    pub(crate) fn new(
+        name: String,
+        sink: Arc<dyn EventSink>,
+        trace: TraceOut,
+        role: Role,
+    ) -> Arc<ProcessCore> {
+        let threads = Arc::new(ThreadTable::default());
+        Arc::new(ProcessCore {
+            name,
+            started: Instant::now(),
+            hub: EventHub::new(threads.clone()),
+            threads,
+            sink,
+            trace,
+            role,
+        })
+    }
+
+    /// Time since the process's platform started.
+    pub(crate) fn now(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// A trace line for `thread`.
+    pub(crate) fn trace_line(&self, thread: &str, text: impl FnOnce() -> String) {
+        match &self.trace {
+            TraceOut::Off => {}
+            TraceOut::Tracing(dispatch) => {
+                let time_ns = self.now().as_nanos() as u64;
+                tracing::dispatcher::with_default(dispatch, || {
+                    tracing::event!(target: "plughost::trace", tracing::Level::INFO, time_ns, thread, "{}", text());
+                });
+            }
+            TraceOut::Wire(connection) => connection.send_trace(thread, text()),
+        }
+    }
+
+    fn trace_current(&self, text: impl FnOnce() -> String) {
+        if !matches!(self.trace, TraceOut::Off) {
+            let name = threads::try_current().map_or("-".to_string(), |t| self.threads.name(t));
+            self.trace_line(&name, text);
+        }
+    }
+
+    /// Starts a logical thread named `process/name`.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, name: &str, body: F) -> RealThread
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let core = self.clone();
+        let qualified = format!("{}/{name}", self.name);
+        let dispatch = match &self.trace {
+            TraceOut::Tracing(dispatch) => Some(dispatch.clone()),
+            _ => None,
+        };
+        let thread = threads::spawn(&self.threads, &qualified, dispatch, async move {
+            body.await;
+            core.trace_current(|| "exits".to_string());
+        });
+        let child = self.threads.name(thread.id());
+        self.trace_current(|| format!("spawn {child}"));
+        thread
+    }
+
+    /// Records a protocol error (or any other failure of the world) for the run's report.
+    pub(crate) fn report_error(&self, error: String) {
+        self.trace_line("-", || error.clone());
+        if let Role::Service { errors, .. } = &self.role {
+            errors.lock().push(error);
+        }
+    }
+
+    /// A model event that happened in another process, attributed to `thread` there.
+    pub(crate) fn record_remote(&self, thread: &str, event: &ModelEvent) {
+        self.sink.record(self.now(), REMOTE_THREAD, event);
+        self.trace_line(thread, || event.to_string());
+    }
+}
+
+/// The thread id oracles see for events that happened in a host.
+pub const REMOTE_THREAD: ThreadId = ThreadId(u32::MAX);
+
+/// The real platform of one process.
+#[derive(Clone)]
+pub struct RealPlatform {
+    pub(crate) core: Arc<ProcessCore>,
+}
+
+impl Platform for RealPlatform {
+    type Thread = RealThread;
+    type RecursiveMutex = RealRecursiveMutex;
+    type SrwLock = RealSrwLock;
+    type Mutex = RealMutex;
+    type Event = RealEvent;
+    type HostLink = RealHostLink;
+    type ServiceLink = RealServiceLink;
+
+    async fn spawn<F>(&self, name: String, body: F) -> RealThread
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.core.spawn(&name, body)
+    }
+
+    async fn join(&self, thread: &RealThread) {
+        let me = threads::current();
+        let target = self.core.threads.name(thread.id());
+        self.core.threads.set(me, Activity::Blocked(format!("waits to join {target}")));
+        thread.join();
+        self.core.threads.set(me, Activity::Running);
+        self.core.trace_current(|| format!("joined {target}"));
+    }
+
+    fn thread_id(thread: &RealThread) -> ThreadId {
+        thread.id()
+    }
+
+    fn current_thread(&self) -> ThreadId {
+        threads::current()
+    }
+
+    fn recursive_mutex(&self, name: String) -> RealRecursiveMutex {
+        RealRecursiveMutex(LockCore::new(name, Kind::Recursive, self.core.threads.clone()))
+    }
+
+    fn srw_lock(&self, name: String) -> RealSrwLock {
+        RealSrwLock(LockCore::new(name, Kind::Srw, self.core.threads.clone()))
+    }
+
+    fn mutex(&self, name: String) -> RealMutex {
+        RealMutex(LockCore::new(name, Kind::Plain, self.core.threads.clone()))
+    }
+
+    fn event(&self, name: String, reset: Reset) -> RealEvent {
+        self.core.hub.add(name, reset)
+    }
+
+    async fn wait_any(&self, events: &[&RealEvent]) -> usize {
+        let indices: Vec<usize> = events.iter().map(|e| e.index()).collect();
+        let hub = events.first().expect("waiting on no events").hub();
+        hub.wait(&indices, None).expect("an untimed wait returns a signalled index")
+    }
+
+    fn now(&self) -> Duration {
+        self.core.now()
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        let me = threads::current();
+        self.core.threads.set(me, Activity::Blocked(format!("sleeps {duration:?}")));
+        std::thread::sleep(duration);
+        self.core.threads.set(me, Activity::Running);
+    }
+
+    async fn activate_host(
+        &self,
+        plugin: PluginIndex,
+        name: Name,
+        callbacks: Arc<dyn CallbackServer>,
+    ) -> Result<RealHostLink, HResult> {
+        let Role::Service { config, spawner, hosts, .. } = &self.core.role else { return Err(E_UNEXPECTED) };
+        let connection = HostConnection::start(&self.core, config, spawner, plugin, name, callbacks)?;
+        hosts.lock().push(connection.clone());
+        Ok(RealHostLink::new(connection))
+    }
+
+    async fn terminate_current_process(&self) {
+        match self.core.role {
+            Role::Host => crate::lifetime::terminate_self(),
+            Role::Service { .. } => panic!("the service terminated itself"),
+        }
+    }
+
+    fn emit(&self, event: ModelEvent) {
+        let me = threads::current();
+        self.core.sink.record(self.core.now(), me, &event);
+        self.core.trace_current(|| event.to_string());
+    }
+}
+
+impl RealPlatform {
+    /// The next service RPC thread's name.
+    pub(crate) fn rpc_thread_name(core: &ProcessCore) -> String {
+        match &core.role {
+            Role::Service { rpc_threads, .. } => {
+                format!("R-{}", rpc_threads.fetch_add(1, Ordering::Relaxed) + 1)
+            }
+            Role::Host => "R".to_string(),
+        }
+    }
+}

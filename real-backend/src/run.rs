@@ -1,0 +1,181 @@
+//! Running one scenario end to end on the real platform: the service in this process, each
+//! plugin in a host process, and a wall-clock watchdog that turns a hang into a report of
+//! every thread's state instead of hanging.
+//!
+//! A run ends when every service thread finished and every live host has no running
+//! thread (asked with `Quiesce`, so every log line it sent has arrived); then the hosts are
+//! killed. If that does not happen before the watchdog's deadline, the run is `Hung`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use plughost_model::event::EventSink;
+
+use crate::host_link::HostConnection;
+use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
+use crate::threads::Activity;
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RealConfig {
+    /// The host program.
+    pub host_program: PathBuf,
+    /// Arguments before the host's own (e.g. `host` when the program is `plughost`).
+    pub host_args: Vec<String>,
+    /// Wall-clock limit of one run.
+    pub watchdog: Duration,
+    /// Plugins whose host misbehaves on purpose, by name, with the `--hostile` mode.
+    pub hostile: BTreeMap<String, String>,
+    #[cfg(windows)]
+    job: Arc<crate::lifetime::HostJob>,
+}
+
+impl RealConfig {
+    /// Hosts are started as `host_program host_args… --plugin NAME …`.
+    pub fn new(
+        host_program: PathBuf,
+        host_args: Vec<String>,
+        watchdog: Duration,
+    ) -> Result<RealConfig, String> {
+        Ok(RealConfig {
+            host_program,
+            host_args,
+            watchdog,
+            hostile: BTreeMap::new(),
+            #[cfg(windows)]
+            job: Arc::new(crate::lifetime::HostJob::create()?),
+        })
+    }
+
+    /// Puts a started host in the service's job (Windows; elsewhere nothing to do).
+    pub(crate) fn assign_to_job(&self, child: &mut std::process::Child) -> Result<(), String> {
+        #[cfg(windows)]
+        return self.job.assign(child);
+        #[cfg(not(windows))]
+        {
+            let _ = child;
+            Ok(())
+        }
+    }
+}
+
+/// How a real run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RealOutcome {
+    /// Every thread finished and every host went quiet.
+    Completed,
+    /// The watchdog fired; one line per unfinished thread, service and hosts.
+    Hung { waited: Duration, threads: Vec<String> },
+    /// A service thread panicked (a broken model invariant).
+    Panicked(String),
+}
+
+/// What a real run produced.
+#[derive(Clone, Debug)]
+pub struct RealReport {
+    /// How it ended.
+    pub outcome: RealOutcome,
+    /// Every protocol error and host failure the service saw, in order.
+    pub errors: Vec<String>,
+    /// Host process ids, in activation order.
+    pub host_pids: Vec<u32>,
+    /// Wall-clock duration.
+    pub elapsed: Duration,
+}
+
+/// Runs `root` as the service's first thread (`svc/main`) until the run ends or hangs.
+pub fn run<F, Fut>(config: &RealConfig, sink: Arc<dyn EventSink>, root: F) -> RealReport
+where
+    F: FnOnce(RealPlatform) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let trace = if tracing::enabled!(target: "plughost::trace", tracing::Level::INFO) {
+        TraceOut::Tracing(tracing::dispatcher::get_default(|dispatch| dispatch.clone()))
+    } else {
+        TraceOut::Off
+    };
+    let role = Role::Service {
+        config: config.clone(),
+        spawner: crate::lifetime::Spawner::start(),
+        hosts: Mutex::new(Vec::new()),
+        rpc_threads: AtomicU32::new(0),
+        errors: Mutex::new(Vec::new()),
+    };
+    let core = ProcessCore::new("svc".to_string(), sink, trace, role);
+    let started = Instant::now();
+    let deadline = started + config.watchdog;
+    let _root = core.spawn("main", root(RealPlatform { core: core.clone() }));
+    let outcome = wait_for_the_end(&core, deadline);
+    let hosts = hosts(&core);
+    for host in &hosts {
+        host.kill();
+    }
+    let errors = match &core.role {
+        Role::Service { errors, .. } => errors.lock().clone(),
+        Role::Host => Vec::new(),
+    };
+    RealReport {
+        outcome,
+        errors,
+        host_pids: hosts.iter().map(|h| h.pid()).collect(),
+        elapsed: started.elapsed(),
+    }
+}
+
+fn hosts(core: &ProcessCore) -> Vec<Arc<HostConnection>> {
+    match &core.role {
+        Role::Service { hosts, .. } => hosts.lock().clone(),
+        Role::Host => Vec::new(),
+    }
+}
+
+fn wait_for_the_end(core: &Arc<ProcessCore>, deadline: Instant) -> RealOutcome {
+    let mut round = 0;
+    loop {
+        round += 1;
+        let done = core.threads.wait_all_done(deadline);
+        if let Some(panic) = core.threads.panic() {
+            return RealOutcome::Panicked(panic);
+        }
+        if !done {
+            return hung(core, deadline);
+        }
+        let live: Vec<_> = hosts(core).into_iter().filter(|h| h.is_alive()).collect();
+        if !live.iter().all(|host| host.quiesce(round, deadline)) {
+            return hung(core, deadline);
+        }
+        // A host that went quiet sends nothing more; if the service is still quiet too, done.
+        if core.threads.unfinished().is_empty() {
+            return RealOutcome::Completed;
+        }
+    }
+}
+
+fn hung(core: &ProcessCore, deadline: Instant) -> RealOutcome {
+    let mut threads: Vec<String> =
+        core.threads.unfinished().into_iter().map(|(name, activity)| line(&name, &activity)).collect();
+    for (index, host) in hosts(core).iter().enumerate().filter(|(_, h)| h.is_alive()) {
+        let answer_by = Instant::now() + Duration::from_secs(1);
+        let dump = host.dump_threads(u64::MAX - index as u64, answer_by);
+        if dump.is_empty() {
+            threads.push(format!("{}: no answer", host.process_name()));
+        }
+        threads.extend(dump.into_iter().map(|(name, what)| format!("{name} {what}")));
+    }
+    let waited = core.now().min(deadline.saturating_duration_since(core.started) + Duration::from_millis(1));
+    RealOutcome::Hung { waited, threads }
+}
+
+fn line(name: &str, activity: &Activity) -> String {
+    match activity {
+        Activity::Running => format!("{name} is running"),
+        Activity::Blocked(what) => format!("{name} {what}"),
+        Activity::Finished => format!("{name} finished"),
+        Activity::Panicked(message) => format!("{name} panicked: {message}"),
+    }
+}

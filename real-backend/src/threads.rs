@@ -1,0 +1,182 @@
+//! Logical threads on OS threads: naming, the calling thread's identity, joining, and a
+//! table of what every thread is doing, for the watchdog's report.
+//!
+//! A logical thread is a named OS thread that runs its model future to completion with
+//! [`block_on`]: every real platform operation blocks inside `poll` and returns `Ready`, so
+//! a model future completes in one poll. The table is updated around every blocking wait.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::{Condvar, Mutex};
+use plughost_model::platform::ThreadId;
+
+/// Polls `future` once; real operations never return `Pending`.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut context = Context::from_waker(Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("a real platform operation returned Pending"),
+    }
+}
+
+/// What a thread is doing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Activity {
+    /// Running (or about to).
+    Running,
+    /// Blocked; the text says on what.
+    Blocked(String),
+    /// Finished.
+    Finished,
+    /// Panicked, with the message.
+    Panicked(String),
+}
+
+struct Entry {
+    name: String,
+    activity: Activity,
+}
+
+/// Every logical thread of one process, by id.
+pub struct ThreadTable {
+    entries: Mutex<Vec<Entry>>,
+    changed: Condvar,
+}
+
+thread_local! {
+    static CURRENT: std::cell::Cell<Option<ThreadId>> = const { std::cell::Cell::new(None) };
+}
+
+/// The calling logical thread.
+pub fn current() -> ThreadId {
+    CURRENT.with(|c| c.get()).expect("a platform operation outside any logical thread")
+}
+
+/// The calling logical thread, if the caller is one.
+pub fn try_current() -> Option<ThreadId> {
+    CURRENT.with(|c| c.get())
+}
+
+impl Default for ThreadTable {
+    fn default() -> Self {
+        ThreadTable { entries: Mutex::new(Vec::new()), changed: Condvar::new() }
+    }
+}
+
+impl ThreadTable {
+    /// Registers a thread named `name` (made unique with `#n`); returns its id and name.
+    pub fn add(&self, name: &str) -> (ThreadId, String) {
+        let mut entries = self.entries.lock();
+        let taken =
+            entries.iter().filter(|e| e.name == name || e.name.starts_with(&format!("{name}#"))).count();
+        let unique = if taken == 0 { name.to_string() } else { format!("{name}#{}", taken + 1) };
+        entries.push(Entry { name: unique.clone(), activity: Activity::Running });
+        (ThreadId(entries.len() as u32 - 1), unique)
+    }
+
+    /// Records what `thread` is doing.
+    pub fn set(&self, thread: ThreadId, activity: Activity) {
+        self.entries.lock()[thread.0 as usize].activity = activity;
+        self.changed.notify_all();
+    }
+
+    /// The name of `thread`.
+    pub fn name(&self, thread: ThreadId) -> String {
+        self.entries.lock()[thread.0 as usize].name.clone()
+    }
+
+    /// Every thread that has not finished, with what it is doing.
+    pub fn unfinished(&self) -> Vec<(String, Activity)> {
+        let entries = self.entries.lock();
+        entries
+            .iter()
+            .filter(|e| e.activity != Activity::Finished)
+            .map(|e| (e.name.clone(), e.activity.clone()))
+            .collect()
+    }
+
+    /// The first panic, if a thread panicked.
+    pub fn panic(&self) -> Option<String> {
+        self.entries.lock().iter().find_map(|e| match &e.activity {
+            Activity::Panicked(message) => Some(format!("{}: {message}", e.name)),
+            _ => None,
+        })
+    }
+
+    /// Waits until every thread finished (or one panicked), or `deadline` passes; returns
+    /// whether they did.
+    pub fn wait_all_done(&self, deadline: std::time::Instant) -> bool {
+        let mut entries = self.entries.lock();
+        loop {
+            if entries.iter().all(|e| matches!(e.activity, Activity::Finished | Activity::Panicked(_))) {
+                return true;
+            }
+            if self.changed.wait_until(&mut entries, deadline).timed_out() {
+                return false;
+            }
+        }
+    }
+}
+
+/// A started logical thread.
+pub struct RealThread {
+    id: ThreadId,
+    handle: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl RealThread {
+    /// Its id.
+    pub fn id(&self) -> ThreadId {
+        self.id
+    }
+
+    /// Waits for it; a second join returns at once.
+    pub fn join(&self) {
+        if let Some(handle) = self.handle.lock().take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Starts `body` on a new OS thread registered in `table` as `name`, with `dispatch` as its
+/// tracing dispatcher (a thread does not inherit its parent's).
+pub fn spawn<F>(
+    table: &Arc<ThreadTable>,
+    name: &str,
+    dispatch: Option<tracing::Dispatch>,
+    body: F,
+) -> RealThread
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let (id, unique) = table.add(name);
+    let table = table.clone();
+    let handle = std::thread::Builder::new()
+        .name(unique)
+        .spawn(move || {
+            let _dispatch = dispatch.map(|d| tracing::dispatcher::set_default(&d));
+            CURRENT.with(|c| c.set(Some(id)));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(body)));
+            let activity = match outcome {
+                Ok(()) => Activity::Finished,
+                Err(payload) => Activity::Panicked(panic_text(payload.as_ref())),
+            };
+            table.set(id, activity);
+        })
+        .expect("the OS starts a thread");
+    RealThread { id, handle: Mutex::new(Some(handle)) }
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}

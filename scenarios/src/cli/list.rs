@@ -1,0 +1,70 @@
+//! `plughost list`: scenarios, designs, mutants (with the scenarios that catch them),
+//! strategies.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use plughost_model::design::{Design, Mutant};
+use serde_json::json;
+
+use super::UsageError;
+use crate::catalogue;
+
+#[derive(Args)]
+pub(super) struct ListArgs {
+    /// JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn list_command(args: ListArgs) -> Result<ExitCode, UsageError> {
+    let scenarios = catalogue::all()?;
+    let catchers = |mutant: Mutant| -> Vec<String> {
+        scenarios
+            .iter()
+            .filter_map(|s| {
+                s.catches.iter().find(|(m, _)| *m == mutant).map(|(_, v)| format!("{} ({v})", s.name))
+            })
+            .collect()
+    };
+    if args.json {
+        let value = json!({
+            "scenarios": scenarios.iter().map(|s| json!({
+                "name": s.name,
+                "description": s.description,
+                "spec": s.spec,
+                "catches": s.catches.iter().map(|(m, v)| json!({"mutant": m.name(), "verdict": v.name()})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "designs": Design::ALL.iter().map(|d| json!({"name": d.name(), "summary": d.summary()})).collect::<Vec<_>>(),
+            "mutants": Mutant::ALL.iter().map(|m| json!({"name": m.name(), "summary": m.summary(), "caught_by": catchers(*m)})).collect::<Vec<_>>(),
+            "strategies": [{"name": "random", "summary": "uniform over runnable threads and letting the clock run, seeded ChaCha8"}],
+        });
+        println!("{value}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("scenarios:");
+    for scenario in &scenarios {
+        println!("  {:<30} {}", scenario.name, scenario.description);
+    }
+    println!("\ndesigns:");
+    for design in Design::ALL {
+        println!("  {:<30} {}", design.name(), design.summary());
+    }
+    println!("\nmutants (and the scenarios that catch them):");
+    let mut uncaught = false;
+    for mutant in Mutant::ALL {
+        let caught_by = catchers(mutant);
+        uncaught |= caught_by.is_empty();
+        let by = if caught_by.is_empty() {
+            "NOT CAUGHT by any scenario".to_string()
+        } else {
+            caught_by.join(", ")
+        };
+        println!("  {:<30} {}\n  {:<30} caught by: {by}", mutant.name(), mutant.summary(), "");
+    }
+    println!(
+        "\nstrategies:\n  {:<30} uniform over runnable threads and letting the clock run, seeded ChaCha8",
+        "random"
+    );
+    Ok(if uncaught { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

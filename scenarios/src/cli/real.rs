@@ -1,0 +1,147 @@
+//! `plughost real`: scenarios end to end on OS threads and real `plughost-host` processes,
+//! many iterations, judged by the same oracles as the simulator, with per-iteration timing.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{Selection, UsageError, scenarios, variant};
+use crate::real_runner::{RealRun, real_config, run_real};
+use crate::scenario::Scenario;
+use crate::verdict::Verdict;
+
+#[derive(Args)]
+pub(super) struct RealArgs {
+    /// A catalogue scenario name or a path to a .toml file; repeatable; default: all.
+    #[arg(long = "scenario")]
+    scenarios: Vec<String>,
+    #[command(flatten)]
+    selection: Selection,
+    /// Runs per scenario.
+    #[arg(long, default_value_t = 1)]
+    iterations: u32,
+    /// Wall-clock limit of one run, in seconds; past it the run is a hang.
+    #[arg(long, default_value_t = 30)]
+    watchdog_secs: u64,
+    /// Print the first run's trace.
+    #[arg(long)]
+    trace: bool,
+    /// One JSON object per scenario instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Iterations of one scenario, tallied.
+struct Tally {
+    verdicts: std::collections::BTreeMap<Verdict, u32>,
+    millis: Vec<f64>,
+    first_failure: Option<(u32, RealRun)>,
+}
+
+pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
+    let variant = variant(&args.selection)?;
+    let scenarios = scenarios(&args.scenarios)?;
+    let config = real_config(Duration::from_secs(args.watchdog_secs)).map_err(UsageError)?;
+    if !args.json {
+        println!(
+            "{:<30} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}  result",
+            "scenario", "runs", "pass", "deadlock", "livelock", "invariant", "median ms", "p90 ms"
+        );
+    }
+    let mut all_ok = true;
+    let mut reports = Vec::new();
+    for scenario in &scenarios {
+        let tally = iterate(scenario, variant, &config, &args);
+        let ok = tally.verdicts.keys().all(|v| *v == Verdict::Pass);
+        all_ok &= ok;
+        if args.json {
+            println!("{}", json_of(scenario, &tally));
+        } else {
+            println!("{}", row(scenario, &tally, ok));
+        }
+        if let Some(report) = failure_report(scenario, &tally) {
+            reports.push(report);
+        }
+    }
+    if !args.json {
+        for report in reports {
+            println!("\n{report}");
+        }
+    }
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn iterate(
+    scenario: &std::sync::Arc<Scenario>,
+    variant: plughost_model::design::Variant,
+    config: &plughost_real::RealConfig,
+    args: &RealArgs,
+) -> Tally {
+    let mut tally = Tally { verdicts: Default::default(), millis: Vec::new(), first_failure: None };
+    for iteration in 0..args.iterations {
+        let run = run_real(scenario, variant, config, args.trace && iteration == 0);
+        if let Some(trace) = &run.trace {
+            print!("{trace}");
+        }
+        *tally.verdicts.entry(run.verdict).or_insert(0) += 1;
+        tally.millis.push(run.elapsed.as_secs_f64() * 1000.0);
+        if (run.verdict != Verdict::Pass || !run.errors.is_empty()) && tally.first_failure.is_none() {
+            tally.first_failure = Some((iteration, run));
+        }
+    }
+    tally
+}
+
+fn percentile(millis: &[f64], fraction: f64) -> f64 {
+    let mut sorted = millis.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(((sorted.len() as f64 - 1.0) * fraction).round() as usize).copied().unwrap_or(0.0)
+}
+
+fn row(scenario: &Scenario, tally: &Tally, ok: bool) -> String {
+    let count = |v: Verdict| tally.verdicts.get(&v).copied().unwrap_or(0);
+    format!(
+        "{:<30} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9.1} {:>9.1}  {}",
+        scenario.name,
+        tally.millis.len(),
+        count(Verdict::Pass),
+        count(Verdict::Deadlock),
+        count(Verdict::Livelock),
+        count(Verdict::Invariant),
+        percentile(&tally.millis, 0.5),
+        percentile(&tally.millis, 0.9),
+        if ok { "ok" } else { "FAILED" }
+    )
+}
+
+fn failure_report(scenario: &Scenario, tally: &Tally) -> Option<String> {
+    let (iteration, run) = tally.first_failure.as_ref()?;
+    let mut text = format!("plughost real --scenario {} --iterations 1 --trace\n", scenario.name);
+    text.push_str(&format!("{}: iteration {iteration} ended {}\n", scenario.name, run.verdict));
+    for line in run.details.iter().chain(run.errors.iter()) {
+        text.push_str(&format!("  {line}\n"));
+    }
+    Some(text)
+}
+
+fn json_of(scenario: &Scenario, tally: &Tally) -> serde_json::Value {
+    let verdicts: serde_json::Map<String, serde_json::Value> = Verdict::ALL
+        .iter()
+        .map(|v| (v.name().to_string(), json!(tally.verdicts.get(v).copied().unwrap_or(0))))
+        .collect();
+    json!({
+        "scenario": scenario.name,
+        "iterations": tally.millis.len(),
+        "verdicts": verdicts,
+        "median_ms": percentile(&tally.millis, 0.5),
+        "p90_ms": percentile(&tally.millis, 0.9),
+        "first_failure": tally.first_failure.as_ref().map(|(iteration, run)| json!({
+            "iteration": iteration,
+            "verdict": run.verdict.name(),
+            "message": run.details.join("\n"),
+            "errors": run.errors,
+        })),
+    })
+}

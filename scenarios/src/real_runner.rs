@@ -1,0 +1,99 @@
+//! Running a scenario once on the real backend: the same driver, observer and oracles as
+//! the simulator, on OS threads and real host processes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plughost_model::design::Variant;
+use plughost_real::{RealConfig, RealOutcome};
+use plughost_sim::{Outcome, Report};
+
+use crate::driver::drive;
+use crate::observer::Observer;
+use crate::scenario::Scenario;
+use crate::verdict::Verdict;
+
+/// One real run, judged.
+#[derive(Clone, Debug)]
+pub struct RealRun {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why (empty for a pass).
+    pub details: Vec<String>,
+    /// Protocol errors and host failures the service saw.
+    pub errors: Vec<String>,
+    /// Host process ids.
+    pub host_pids: Vec<u32>,
+    /// Wall-clock time.
+    pub elapsed: Duration,
+    /// The trace, when requested.
+    pub trace: Option<String>,
+}
+
+/// Where the host executable is: `$PLUGHOST_HOST`, else `plughost-host` beside the running
+/// executable (or one directory up, for test binaries), else this executable's hidden `host`
+/// command.
+pub fn host_command() -> (PathBuf, Vec<String>) {
+    if let Some(path) = std::env::var_os("PLUGHOST_HOST") {
+        return (PathBuf::from(path), Vec::new());
+    }
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("plughost"));
+    let name = format!("plughost-host{}", std::env::consts::EXE_SUFFIX);
+    let beside = exe.with_file_name(&name);
+    if beside.exists() {
+        return (beside, Vec::new());
+    }
+    if let Some(up) = exe.parent().and_then(|dir| dir.parent()).map(|dir| dir.join(&name))
+        && up.exists()
+    {
+        return (up, Vec::new());
+    }
+    (exe, vec!["host".to_string()])
+}
+
+/// The real configuration with `watchdog`, starting hosts with [`host_command`].
+pub fn real_config(watchdog: Duration) -> Result<RealConfig, String> {
+    let (program, args) = host_command();
+    RealConfig::new(program, args, watchdog)
+}
+
+/// Runs `scenario` once under `variant` on real threads and processes.
+pub fn run_real(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    config: &RealConfig,
+    record_trace: bool,
+) -> RealRun {
+    let observer = Arc::new(Observer::new(scenario.clone()));
+    let root_scenario = scenario.clone();
+    let go = || {
+        plughost_real::run(config, observer.clone(), move |platform| drive(platform, root_scenario, variant))
+    };
+    let (report, trace) = if record_trace {
+        let (report, trace) = plughost_sim::trace::record(go);
+        (report, Some(trace))
+    } else {
+        (go(), None)
+    };
+    let outcome = match &report.outcome {
+        RealOutcome::Completed => Outcome::Completed,
+        RealOutcome::Hung { waited, threads } => Outcome::Deadlock(Report {
+            summary: format!(
+                "hang: the watchdog fired after {:.1} s; unfinished threads:",
+                waited.as_secs_f64()
+            ),
+            lines: threads.clone(),
+        }),
+        RealOutcome::Panicked(message) => Outcome::Panic(message.clone()),
+    };
+    let judgement = observer.judge(&outcome);
+    RealRun {
+        verdict: judgement.verdict,
+        details: judgement.details,
+        errors: report.errors,
+        host_pids: report.host_pids,
+        elapsed: report.elapsed,
+        trace,
+    }
+}
