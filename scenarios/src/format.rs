@@ -30,6 +30,17 @@ pub struct ScenarioFile {
     pub explore: ExploreFile,
     #[serde(default = "default_true")]
     pub stop_service: bool,
+    #[serde(default)]
+    pub real: RealFile,
+}
+
+/// `[real]`.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RealFile {
+    #[serde(default)]
+    pub catches: Vec<String>,
+    pub note: Option<String>,
 }
 
 fn default_true() -> bool {

@@ -25,7 +25,9 @@ use crate::format::{
     ActionFile, ExecFile, ExpectFile, MountFile, OnErrorFile, PluginFile, ResultFile, ScenarioFile, StepFile,
     WorldFile,
 };
-use crate::scenario::{Expectations, ExploreDefaults, LogExpectation, Scenario, Step, StepAction};
+use crate::scenario::{
+    Expectations, ExploreDefaults, LogExpectation, RealExpectations, Scenario, Step, StepAction,
+};
 use crate::verdict::Verdict;
 
 /// A scenario file that cannot be used, and why.
@@ -99,6 +101,8 @@ impl Checker<'_> {
         if steps.is_empty() {
             return Err(self.error("step", "a scenario needs at least one [[step]]"));
         }
+        let catches = self.catches(&raw.catches)?;
+        let real = self.real(&raw.real, &catches)?;
         Ok(Scenario {
             name: name.to_string(),
             description: raw.description,
@@ -107,9 +111,10 @@ impl Checker<'_> {
             plugins,
             steps,
             expect: self.expectations(&raw.expect, &raw.plugins)?,
-            catches: self.catches(&raw.catches)?,
+            catches,
             explore: self.explore(&raw.explore),
             stop_service: raw.stop_service,
+            real,
         })
     }
 
@@ -479,6 +484,29 @@ impl Checker<'_> {
             catches.push((parsed, verdict));
         }
         Ok(catches)
+    }
+
+    fn real(
+        &self,
+        raw: &crate::format::RealFile,
+        catches: &[(Mutant, Verdict)],
+    ) -> Checked<RealExpectations> {
+        let mut mutants = Vec::new();
+        for name in &raw.catches {
+            let Some(mutant) = Mutant::parse(name) else {
+                return Err(self.error("real.catches", format!("unknown mutant `{name}`")));
+            };
+            if !catches.iter().any(|(m, _)| *m == mutant) {
+                return Err(self.error(
+                    "real.catches",
+                    format!(
+                        "`{name}` is not in [catches]: a real run cannot catch what the simulator does not"
+                    ),
+                ));
+            }
+            mutants.push(mutant);
+        }
+        Ok(RealExpectations { catches: mutants, note: raw.note.clone() })
     }
 
     fn explore(&self, raw: &crate::format::ExploreFile) -> ExploreDefaults {

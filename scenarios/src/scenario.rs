@@ -36,6 +36,19 @@ pub struct Scenario {
     pub explore: ExploreDefaults,
     /// Whether the service stops (teardown hooks, hosts killed) after the last step.
     pub stop_service: bool,
+    /// What the real backend can check of this scenario.
+    pub real: RealExpectations,
+}
+
+/// What a run on real threads and processes can be held to. Real runs cannot force an
+/// interleaving: every scenario must pass on the pump design, but only the mutants listed
+/// here are caught whatever the schedule (the file's `note` says why the others are not).
+#[derive(Clone, Debug, Default)]
+pub struct RealExpectations {
+    /// Mutants every real run catches (a subset of `catches`).
+    pub catches: Vec<Mutant>,
+    /// Why the other mutants are not checked on real runs.
+    pub note: Option<String>,
 }
 
 impl Scenario {

@@ -7,6 +7,8 @@
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
 //! - `parser`: malformed scenario files get errors naming the file and the field;
 //! - `cli`: the binary's exit statuses, JSON, replay from a seed and from a decision list;
+//! - `conformance`: every scenario, simulator arm and real arm (real host processes);
+//! - `real`: hostile hosts, and no host outliving a SIGKILLed service;
 //! - `hygiene`: every source file has a module doc.
 
 mod util;
@@ -14,8 +16,10 @@ mod util;
 mod behaviours;
 mod catalogue;
 mod cli;
+mod conformance;
 mod determinism;
 mod hygiene;
 mod mutants;
 mod parser;
+mod real;
 mod snapshots;

@@ -1,0 +1,92 @@
+//! Conformance: one body per scenario with a simulator arm and a real arm (OS threads and
+//! real plugin-host processes). Both arms run the same scenario file, the same driver and
+//! the same oracles. The real arm checks what real runs can promise: the pump design passes,
+//! and the mutants the scenario lists under `[real] catches` are caught on every run.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use plughost_real::RealConfig;
+use plughost_scenarios::real_runner::run_real;
+use plughost_scenarios::verdict::Verdict;
+
+use crate::util::{failure_text, scenario, sweep, variant};
+
+/// Simulated seeds per scenario.
+const SIM_SEEDS: u64 = 100;
+/// Real runs per scenario here (CI adds `plughost real --iterations 200`).
+const REAL_ITERATIONS: u32 = 3;
+
+/// Hosts are this test build's `plughost host`.
+pub fn real_config(watchdog: Duration) -> RealConfig {
+    RealConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_plughost")), vec!["host".to_string()], watchdog)
+        .expect("a real configuration")
+}
+
+fn conformance(name: &str) {
+    let scenario = scenario(name);
+    let summary = sweep(&scenario, None, 0, SIM_SEEDS, false);
+    assert!(summary.meets_expectation(), "sim arm, {name}: {}", failure_text(&summary));
+
+    let config = real_config(Duration::from_secs(30));
+    for iteration in 0..REAL_ITERATIONS {
+        let run = run_real(&scenario, variant(None), &config, false);
+        assert_eq!(
+            run.verdict,
+            Verdict::Pass,
+            "real arm, {name}, run {iteration}: {:?} {:?}",
+            run.details,
+            run.errors
+        );
+        assert!(run.errors.is_empty(), "real arm, {name}: {:?}", run.errors);
+    }
+
+    let short = real_config(Duration::from_secs(3));
+    for &mutant in &scenario.real.catches {
+        let run = run_real(&scenario, variant(Some(mutant)), &short, false);
+        assert_ne!(run.verdict, Verdict::Pass, "real arm, {name}: {mutant} was not caught");
+    }
+}
+
+#[test]
+fn success() {
+    conformance("success");
+}
+
+#[test]
+fn host_crash_mid_vm_started() {
+    conformance("host_crash_mid_vm_started");
+}
+
+#[test]
+fn callbacks_during_termination() {
+    conformance("callbacks_during_termination");
+}
+
+#[test]
+fn pre_registration_race() {
+    conformance("pre_registration_race");
+}
+
+#[test]
+fn concurrent_callbacks() {
+    conformance("concurrent_callbacks");
+}
+
+#[test]
+fn async_api_call_from_worker() {
+    conformance("async_api_call_from_worker");
+}
+
+#[test]
+fn pump_kernel() {
+    conformance("pump_kernel");
+}
+
+#[test]
+fn every_catalogue_scenario_has_a_conformance_body() {
+    let source = include_str!("conformance.rs");
+    for (name, _) in plughost_scenarios::catalogue::CATALOGUE {
+        assert!(source.contains(&format!("conformance(\"{name}\")")), "{name} has no conformance body");
+    }
+}
