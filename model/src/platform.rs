@@ -173,3 +173,15 @@ pub trait CallbackServer: Send + Sync + 'static {
     /// Serves one callback; runs on the fresh service thread the platform created for it.
     fn serve(&self, request: CallbackRequest) -> BoxFuture<CallbackReply>;
 }
+
+/// The message of a panic payload: how a platform reports a broken model invariant (the
+/// model panics only for those; see ARCHITECTURE.md, "Errors and panics").
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}

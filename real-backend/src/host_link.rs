@@ -229,7 +229,7 @@ impl HostConnection {
                 if plugin != self.plugin {
                     return Err(ProtocolError::ForeignPlugin { plugin });
                 }
-                core.record_remote(&format!("{}/log", self.process), &ModelEvent::PluginLog { plugin, line });
+                core.record_remote(&ModelEvent::PluginLog { plugin, line });
             }
             Message::Trace { thread, line } => {
                 core.trace_line(&format!("{}/{thread}", self.process), || line)

@@ -129,10 +129,10 @@ impl ProcessCore {
         }
     }
 
-    /// A model event that happened in another process, attributed to `thread` there.
-    pub(crate) fn record_remote(&self, thread: &str, event: &ModelEvent) {
+    /// A model event that happened in a host (whose own trace lines, when tracing, already
+    /// show it on the thread that emitted it).
+    pub(crate) fn record_remote(&self, event: &ModelEvent) {
         self.sink.record(self.now(), REMOTE_THREAD, event);
-        self.trace_line(thread, || event.to_string());
     }
 }
 

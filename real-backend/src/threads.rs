@@ -163,20 +163,10 @@ where
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(body)));
             let activity = match outcome {
                 Ok(()) => Activity::Finished,
-                Err(payload) => Activity::Panicked(panic_text(payload.as_ref())),
+                Err(payload) => Activity::Panicked(plughost_model::platform::panic_message(payload.as_ref())),
             };
             table.set(id, activity);
         })
         .expect("the OS starts a thread");
     RealThread { id, handle: Mutex::new(Some(handle)) }
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".to_string()
-    }
 }

@@ -79,7 +79,7 @@ where
     let result = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(supervisor)));
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(payload) => Outcome::Panic(panic_message(payload.as_ref())),
+        Err(payload) => Outcome::Panic(plughost_model::platform::panic_message(payload.as_ref())),
     };
     let _ = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(drop_every_task(kernel.clone()))));
     IN_SIMULATION.with(|flag| flag.set(false));
@@ -110,16 +110,6 @@ async fn yield_once() {
         std::task::Poll::Pending
     })
     .await
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".to_string()
-    }
 }
 
 impl Kernel {
