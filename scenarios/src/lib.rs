@@ -4,8 +4,8 @@
 //! - [`scenario`], [`format`], [`parse`], [`catalogue`]: what a scenario is and how it is read;
 //! - [`driver`]: the client side of a run, generic over the platform;
 //! - [`oracles`], [`expect`], [`observer`], [`verdict`]: judging a run;
-//! - [`runner`], [`real_runner`], [`explore`], [`report`], [`cli`], [`memory`]: running in the
-//!   simulator or for real, many times, and telling.
+//! - [`runner`], [`real_runner`], [`explore`], [`shrink`], [`report`], [`cli`], [`memory`]:
+//!   running in the simulator or for real, many times, shrinking, and telling.
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
 
@@ -23,4 +23,5 @@ pub mod real_runner;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod shrink;
 pub mod verdict;

@@ -52,7 +52,8 @@ pub fn table_row(measured: &Measured<'_>) -> String {
 /// The report of a summary's first failing seed: the replay command first, then why.
 pub fn failure_report(summary: &Summary) -> Option<String> {
     let failure = summary.first_failure.as_ref()?;
-    let mut text = format!("{}\n", summary.replay_command(failure.seed));
+    let replay = summary.replay_command(failure.seed);
+    let mut text = format!("{replay}\n");
     let what = if summary.meets_expectation() { "caught" } else { "FAILED" };
     let _ = writeln!(
         text,
@@ -65,6 +66,11 @@ pub fn failure_report(summary: &Summary) -> Option<String> {
     for line in &failure.details {
         let _ = writeln!(text, "  {line}");
     }
+    let _ = writeln!(
+        text,
+        "shortest schedule that fails the same way: {}",
+        replay.replacen("replay", "shrink", 1)
+    );
     Some(text)
 }
 

@@ -4,6 +4,7 @@
 //! - `behaviours`: spec §8's tests and §3's error codes as small scenarios, schedule-independent;
 //! - `mutants`: every mutant is caught by each scenario that claims it, within 2,000 seeds;
 //! - `determinism`: the same seed gives a byte-identical trace, and a decision list replays it;
+//! - `shrinking`: shrunk schedules keep their failure, never grow, and replay;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
 //! - `parser`: malformed scenario files get errors naming the file and the field;
 //! - `cli`: the binary's exit statuses, JSON, replay from a seed and from a decision list;
@@ -22,4 +23,5 @@ mod hygiene;
 mod mutants;
 mod parser;
 mod real;
+mod shrinking;
 mod snapshots;

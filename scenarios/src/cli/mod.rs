@@ -1,5 +1,5 @@
-//! The `plughost` command line (DESIGN §7): `explore` (the default), `replay`, `list`, and
-//! `real` (the same scenarios on OS threads and real host processes).
+//! The `plughost` command line (DESIGN §7): `explore` (the default), `replay`, `shrink`,
+//! `list`, and `real` (the same scenarios on OS threads and real host processes).
 //!
 //! Owns argument parsing; each command lives in its own module. Wall-clock figures are
 //! measured here, never inside a simulation. Exit status: 0 when every result is what the
@@ -9,6 +9,7 @@ mod explore;
 mod list;
 mod real;
 mod replay;
+mod shrink;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use explore::{ExploreArgs, explore_command};
 use list::{ListArgs, list_command};
 use real::{RealArgs, real_command};
 use replay::{ReplayArgs, replay_command_line};
+use shrink::{ShrinkArgs, shrink_command};
 
 #[derive(Parser)]
 #[command(name = "plughost", version, about = "Deterministic simulation of WSL's out-of-process plugin host")]
@@ -36,6 +38,8 @@ enum Command {
     Explore(ExploreArgs),
     /// Re-run one schedule, from a seed or a decision list, and print its trace.
     Replay(ReplayArgs),
+    /// Shrink a failing schedule to the shortest one that fails the same way.
+    Shrink(ShrinkArgs),
     /// List scenarios, designs, mutants (with the scenarios that catch them) and strategies.
     List(ListArgs),
     /// Run scenarios end to end on OS threads and real plugin-host processes.
@@ -81,6 +85,7 @@ pub fn main() -> ExitCode {
     let result = match command {
         Command::Explore(args) => explore_command(args),
         Command::Replay(args) => replay_command_line(args),
+        Command::Shrink(args) => shrink_command(args),
         Command::List(args) => list_command(args),
         Command::Real(args) => real_command(args),
         Command::Host { args } => return plughost_real::host::main_with(args.into_iter()),

@@ -98,7 +98,7 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
     Ok(if as_expected { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-fn read_decisions(path: &PathBuf) -> Result<Vec<u32>, UsageError> {
+pub(super) fn read_decisions(path: &PathBuf) -> Result<Vec<u32>, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
     text.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
