@@ -96,3 +96,15 @@ fn unusable_input_exits_2_with_a_message() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read /no/such/decisions"));
 }
+
+#[test]
+fn matrix_gives_one_cell_per_scenario_and_variant_and_checks_the_claims() {
+    let output = plughost(&["matrix", "--scenario", "host_crash_mid_vm_started", "--seeds", "20", "--json"]);
+    assert!(output.status.success(), "{output:?}");
+    let cells: Vec<serde_json::Value> =
+        stdout(&output).lines().map(|line| serde_json::from_str(line).expect("a JSON cell")).collect();
+    assert_eq!(cells.len(), 1 + plughost_model::design::Mutant::ALL.len());
+    let latch = cells.iter().find(|c| c["mutant"] == "no-crash-latch").expect("a no-crash-latch cell");
+    assert_eq!(latch["claimed"], true);
+    assert_eq!(latch["first_failure"]["verdict"], "invariant");
+}

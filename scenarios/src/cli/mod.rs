@@ -1,5 +1,5 @@
 //! The `plughost` command line (DESIGN §7): `explore` (the default), `replay`, `shrink`,
-//! `list`, and `real` (the same scenarios on OS threads and real host processes).
+//! `matrix`, `list`, and `real` (the same scenarios on OS threads and real host processes).
 //!
 //! Owns argument parsing; each command lives in its own module. Wall-clock figures are
 //! measured here, never inside a simulation. Exit status: 0 when every result is what the
@@ -7,6 +7,7 @@
 
 mod explore;
 mod list;
+mod matrix;
 mod real;
 mod replay;
 mod shrink;
@@ -21,6 +22,7 @@ use crate::catalogue;
 use crate::scenario::Scenario;
 use explore::{ExploreArgs, explore_command};
 use list::{ListArgs, list_command};
+use matrix::{MatrixArgs, matrix_command};
 use real::{RealArgs, real_command};
 use replay::{ReplayArgs, replay_command_line};
 use shrink::{ShrinkArgs, shrink_command};
@@ -40,6 +42,8 @@ enum Command {
     Replay(ReplayArgs),
     /// Shrink a failing schedule to the shortest one that fails the same way.
     Shrink(ShrinkArgs),
+    /// Every scenario against the design and every mutant: a verdict per cell.
+    Matrix(MatrixArgs),
     /// List scenarios, designs, mutants (with the scenarios that catch them) and strategies.
     List(ListArgs),
     /// Run scenarios end to end on OS threads and real plugin-host processes.
@@ -86,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Explore(args) => explore_command(args),
         Command::Replay(args) => replay_command_line(args),
         Command::Shrink(args) => shrink_command(args),
+        Command::Matrix(args) => matrix_command(args),
         Command::List(args) => list_command(args),
         Command::Real(args) => real_command(args),
         Command::Host { args } => return plughost_real::host::main_with(args.into_iter()),
