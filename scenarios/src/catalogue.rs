@@ -17,6 +17,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("concurrent_callbacks", include_str!("../catalogue/concurrent_callbacks.toml")),
     ("async_api_call_from_worker", include_str!("../catalogue/async_api_call_from_worker.toml")),
     ("pump_kernel", include_str!("../catalogue/pump_kernel.toml")),
+    ("register_during_start", include_str!("../catalogue/register_during_start.toml")),
 ];
 
 /// Every catalogue scenario, parsed.

@@ -38,6 +38,8 @@ pub struct Exploration {
 pub enum Expectation {
     /// Every seed ends with this verdict (the unmodified design).
     Every(Verdict),
+    /// The design's own defect: some seed ends with this verdict, every other one passes.
+    Finds(Verdict),
     /// Some seed ends with this verdict (a mutant the scenario catches).
     Catches(Verdict),
     /// Nothing is expected (a mutant the scenario does not claim to catch).
@@ -48,7 +50,10 @@ impl Expectation {
     /// What `scenario` expects of `variant`.
     pub fn of(scenario: &Scenario, variant: Variant) -> Expectation {
         match variant.mutant {
-            None => Expectation::Every(scenario.expect.verdict),
+            None => match scenario.expect.defect {
+                Some(defect) => Expectation::Finds(defect),
+                None => Expectation::Every(scenario.expect.verdict),
+            },
             Some(mutant) => scenario
                 .catches
                 .iter()
@@ -61,7 +66,18 @@ impl Expectation {
     pub fn is_failure(self, verdict: Verdict) -> bool {
         match self {
             Expectation::Every(expected) => verdict != expected,
-            Expectation::Catches(_) | Expectation::Nothing => verdict != Verdict::Pass,
+            Expectation::Finds(_) | Expectation::Catches(_) | Expectation::Nothing => {
+                verdict != Verdict::Pass
+            }
+        }
+    }
+
+    /// Whether a single run with `verdict` is one the expectation allows.
+    pub fn allows(self, verdict: Verdict) -> bool {
+        match self {
+            Expectation::Every(expected) => verdict == expected,
+            Expectation::Finds(defect) => verdict == Verdict::Pass || verdict == defect,
+            Expectation::Catches(_) | Expectation::Nothing => true,
         }
     }
 
@@ -69,6 +85,7 @@ impl Expectation {
     pub fn describe(self) -> String {
         match self {
             Expectation::Every(verdict) => format!("every seed {verdict}"),
+            Expectation::Finds(verdict) => format!("finds a {verdict}"),
             Expectation::Catches(verdict) => format!("caught as {verdict}"),
             Expectation::Nothing => "nothing".to_string(),
         }
@@ -110,6 +127,10 @@ impl Summary {
     pub fn meets_expectation(&self) -> bool {
         match self.expected {
             Expectation::Every(_) => self.first_failure.is_none(),
+            Expectation::Finds(defect) => {
+                self.verdicts.keys().all(|&v| self.expected.allows(v))
+                    && self.verdicts.get(&defect).copied().unwrap_or(0) > 0
+            }
             Expectation::Catches(verdict) => self.verdicts.get(&verdict).copied().unwrap_or(0) > 0,
             Expectation::Nothing => true,
         }

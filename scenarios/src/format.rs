@@ -277,6 +277,8 @@ impl<'de> Visitor<'de> for ResultVisitor {
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
     pub verdict: Option<String>,
+    /// A defect of the design itself (spec §9) that exploration must find.
+    pub defect: Option<String>,
     #[serde(default)]
     pub log: BTreeMap<String, Vec<String>>,
     #[serde(default)]

@@ -438,6 +438,21 @@ impl Checker<'_> {
             None => Verdict::Pass,
             Some(name) => self.verdict(name, "expect.verdict")?,
         };
+        let defect = match &raw.defect {
+            None => None,
+            Some(_) if verdict != Verdict::Pass => {
+                return Err(self.error(
+                    "expect.defect",
+                    "a scenario with a defect expects every other seed to pass: drop `verdict`",
+                ));
+            }
+            Some(name) => match self.verdict(name, "expect.defect")? {
+                Verdict::Pass => {
+                    return Err(self.error("expect.defect", "a defect is a failing verdict, not `pass`"));
+                }
+                found => Some(found),
+            },
+        };
         let mut logs = Vec::new();
         for (table, ordered) in [(&raw.log, true), (&raw.log_unordered, false)] {
             for (plugin, patterns) in table {
@@ -459,7 +474,7 @@ impl Checker<'_> {
                 logs.push((plugin.as_str().into(), expectation));
             }
         }
-        Ok(Expectations { verdict, logs })
+        Ok(Expectations { verdict, defect, logs })
     }
 
     fn verdict(&self, name: &str, path: &str) -> Checked<Verdict> {

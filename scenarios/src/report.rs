@@ -54,7 +54,11 @@ pub fn failure_report(summary: &Summary) -> Option<String> {
     let failure = summary.first_failure.as_ref()?;
     let replay = summary.replay_command(failure.seed);
     let mut text = format!("{replay}\n");
-    let what = if summary.meets_expectation() { "caught" } else { "FAILED" };
+    let what = match (summary.meets_expectation(), summary.expected) {
+        (false, _) => "FAILED",
+        (true, crate::explore::Expectation::Finds(_)) => "found the design's defect",
+        (true, _) => "caught",
+    };
     let _ = writeln!(
         text,
         "{what}: {} under {}: seed {} ended {}",

@@ -137,6 +137,9 @@ pub enum LogExpectation {
 pub struct Expectations {
     /// The verdict on the unmodified design.
     pub verdict: Verdict,
+    /// A defect of the design itself (spec §9): some schedules end with this verdict, every
+    /// other one passes, and exploration must find it.
+    pub defect: Option<Verdict>,
     /// Per plugin.
     pub logs: Vec<(Name, LogExpectation)>,
 }

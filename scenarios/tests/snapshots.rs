@@ -1,5 +1,6 @@
 //! Reviewed snapshots (under `snapshots/`): the canonical trace of every scenario at seed 0,
-//! and the deadlock report of `pre_registration_race` without the timed acquire. A change
+//! the deadlock report of `pre_registration_race` without the timed acquire, and the
+//! deadlock the pump design itself has when a registration overlaps a start (spec §9.1). A change
 //! that moves any of them shows up as a `.snap.new` to read and accept (`cargo insta review`).
 
 use plughost_model::design::Mutant;
@@ -26,6 +27,16 @@ fn the_trace_of_every_scenario_at_seed_0() {
         );
         assert_reviewed(&format!("trace_{}", scenario.name), &text);
     }
+}
+
+#[test]
+fn the_deadlock_the_pump_design_itself_has_when_a_registration_overlaps_a_start() {
+    let overlap = scenario("register_during_start");
+    let summary = sweep(&overlap, None, 0, 2_000, true);
+    let failure = summary.first_failure.as_ref().expect("exploration finds the defect");
+    assert_eq!(failure.verdict, Verdict::Deadlock);
+    let report = format!("{}\n{}\n", summary.replay_command(failure.seed), failure.details.join("\n"));
+    assert_reviewed("deadlock_register_during_start", &report);
 }
 
 #[test]

@@ -43,7 +43,7 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
     let variant = variant(&args.selection)?;
     let scenarios = scenarios(&args.scenarios)?;
     if !args.json {
-        println!("{}", report::table_header());
+        say!("{}", report::table_header());
     }
     let mut all_ok = true;
     let mut failures = Vec::new();
@@ -62,9 +62,9 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
         let measured = Measured { summary: &summary, schedules_per_sec: summary.seeds_run as f64 / seconds };
         all_ok &= summary.meets_expectation();
         if args.json {
-            println!("{}", report::json(&measured));
+            say!("{}", report::json(&measured));
         } else {
-            println!("{}", report::table_row(&measured));
+            say!("{}", report::table_row(&measured));
         }
         if !args.json
             && let Some(text) = report::failure_report(&summary)
@@ -73,7 +73,7 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
         }
     }
     for text in failures {
-        println!("\n{text}");
+        say!("\n{text}");
     }
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -39,18 +39,18 @@ pub(super) fn list_command(args: ListArgs) -> Result<ExitCode, UsageError> {
             "mutants": Mutant::ALL.iter().map(|m| json!({"name": m.name(), "summary": m.summary(), "caught_by": catchers(*m)})).collect::<Vec<_>>(),
             "strategies": [{"name": "random", "summary": "uniform over runnable threads and letting the clock run, seeded ChaCha8"}],
         });
-        println!("{value}");
+        say!("{value}");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("scenarios:");
+    say!("scenarios:");
     for scenario in &scenarios {
-        println!("  {:<30} {}", scenario.name, scenario.description);
+        say!("  {:<30} {}", scenario.name, scenario.description);
     }
-    println!("\ndesigns:");
+    say!("\ndesigns:");
     for design in Design::ALL {
-        println!("  {:<30} {}", design.name(), design.summary());
+        say!("  {:<30} {}", design.name(), design.summary());
     }
-    println!("\nmutants (and the scenarios that catch them):");
+    say!("\nmutants (and the scenarios that catch them):");
     let mut uncaught = false;
     for mutant in Mutant::ALL {
         let caught_by = catchers(mutant);
@@ -60,9 +60,9 @@ pub(super) fn list_command(args: ListArgs) -> Result<ExitCode, UsageError> {
         } else {
             caught_by.join(", ")
         };
-        println!("  {:<30} {}\n  {:<30} caught by: {by}", mutant.name(), mutant.summary(), "");
+        say!("  {:<30} {}\n  {:<30} caught by: {by}", mutant.name(), mutant.summary(), "");
     }
-    println!(
+    say!(
         "\nstrategies:\n  {:<30} uniform over runnable threads and letting the clock run, seeded ChaCha8",
         "random"
     );

@@ -43,16 +43,14 @@ pub(super) fn matrix_command(args: MatrixArgs) -> Result<ExitCode, UsageError> {
     let variants: Vec<Option<Mutant>> =
         std::iter::once(None).chain(Mutant::ALL.into_iter().map(Some)).collect();
     if !args.json {
-        println!(
-            "cells: pass, or the first failing verdict and its seed (D deadlock, L livelock, I invariant,"
-        );
-        println!(
+        say!("cells: pass, or the first failing verdict and its seed (D deadlock, L livelock, I invariant,");
+        say!(
             "P panic, S service died); * marks a mutant the scenario claims; - not caught in {} seeds\n",
             args.seeds
         );
         let header: Vec<String> =
             variants.iter().enumerate().map(|(i, _)| format!("{:>8}", column(i))).collect();
-        println!("{:<30}{}", "scenario", header.join(""));
+        say!("{:<30}{}", "scenario", header.join(""));
     }
     let mut all_ok = true;
     for scenario in &scenarios {
@@ -76,7 +74,7 @@ pub(super) fn matrix_command(args: MatrixArgs) -> Result<ExitCode, UsageError> {
                 (Some(failure), _) => format!("{}@{}", letter(failure.verdict), failure.seed),
             };
             if args.json {
-                println!(
+                say!(
                     "{}",
                     json!({
                         "scenario": scenario.name,
@@ -90,13 +88,13 @@ pub(super) fn matrix_command(args: MatrixArgs) -> Result<ExitCode, UsageError> {
             cells.push(format!("{:>8}", if claimed { format!("{cell}*") } else { cell }));
         }
         if !args.json {
-            println!("{:<30}{}", scenario.name, cells.join(""));
+            say!("{:<30}{}", scenario.name, cells.join(""));
         }
     }
     if !args.json {
-        println!();
+        say!();
         for (i, mutant) in variants.iter().enumerate() {
-            println!("{:>3}  {}", column(i), mutant.map_or("pump design, no mutant", |m| m.name()));
+            say!("{:>3}  {}", column(i), mutant.map_or("pump design, no mutant", |m| m.name()));
         }
     }
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })

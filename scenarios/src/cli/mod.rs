@@ -5,6 +5,9 @@
 //! measured here, never inside a simulation. Exit status: 0 when every result is what the
 //! scenarios expect, 1 when one is not, 2 when the input is unusable.
 
+#[macro_use]
+mod output;
+
 mod explore;
 mod list;
 mod matrix;

@@ -61,13 +61,13 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
     let trace = run.trace.clone().unwrap_or_default();
     match args.format.as_str() {
         "text" => {
-            println!("{command}");
-            print!("{trace}");
-            println!("verdict: {} (expected: {})", run.verdict, expected.describe());
+            say!("{command}");
+            say_raw!("{trace}");
+            say!("verdict: {} (expected: {})", run.verdict, expected.describe());
             for line in &run.details {
-                println!("  {line}");
+                say!("  {line}");
             }
-            println!(
+            say!(
                 "{} decisions, {} choice points, {} virtual",
                 run.decisions.len(),
                 run.steps,
@@ -87,14 +87,11 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
                 "virtual_time_ns": run.virtual_time.as_nanos() as u64,
                 "trace": trace.lines().collect::<Vec<_>>(),
             });
-            println!("{value}");
+            say!("{value}");
         }
         other => return Err(UsageError(format!("unknown format `{other}` (text or json)"))),
     }
-    let as_expected = match expected {
-        Expectation::Every(verdict) => run.verdict == verdict,
-        Expectation::Catches(_) | Expectation::Nothing => true,
-    };
+    let as_expected = expected.allows(run.verdict);
     Ok(if as_expected { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 

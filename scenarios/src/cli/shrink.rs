@@ -57,8 +57,8 @@ pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
     if let Some(mutant) = variant.mutant {
         command.push_str(&format!(" --mutant {mutant}"));
     }
-    println!("{command}");
-    println!(
+    say!("{command}");
+    say!(
         "shrunk {} decisions ({} choice points) to {} ({} choice points) in {} runs; verdict {}",
         original.decisions.len(),
         original.steps,
@@ -67,9 +67,9 @@ pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
         shrunk.attempts,
         shrunk.run.verdict
     );
-    print!("{}", shrunk.run.trace.unwrap_or_default());
+    say_raw!("{}", shrunk.run.trace.unwrap_or_default());
     for line in &shrunk.run.details {
-        println!("  {line}");
+        say!("  {line}");
     }
     Ok(ExitCode::SUCCESS)
 }
