@@ -13,6 +13,7 @@ mod list;
 mod matrix;
 mod real;
 mod replay;
+mod schedule;
 mod shrink;
 
 use std::process::ExitCode;

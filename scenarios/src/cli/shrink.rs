@@ -5,28 +5,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use plughost_sim::StrategySpec;
 
-use super::replay::read_decisions;
-use super::{Selection, UsageError, variant};
-use crate::catalogue;
+use super::UsageError;
+use super::schedule::{Resolved, Schedule, replay_decisions_command, write_decisions};
 use crate::runner::run_sim;
 use crate::shrink::shrink;
 use crate::verdict::Verdict;
 
 #[derive(Args)]
 pub(super) struct ShrinkArgs {
-    /// A catalogue scenario name or a path to a .toml file.
-    #[arg(long)]
-    scenario: String,
-    /// The failing seed.
-    #[arg(long, conflicts_with = "decisions", required_unless_present = "decisions")]
-    seed: Option<u64>,
-    /// A failing decision list file.
-    #[arg(long)]
-    decisions: Option<PathBuf>,
     #[command(flatten)]
-    selection: Selection,
+    schedule: Schedule,
     /// Most runs to try.
     #[arg(long, default_value_t = 5_000)]
     budget: u32,
@@ -36,13 +25,7 @@ pub(super) struct ShrinkArgs {
 }
 
 pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
-    let variant = variant(&args.selection)?;
-    let scenario = catalogue::load(&args.scenario)?;
-    let strategy = match (args.seed, &args.decisions) {
-        (Some(seed), _) => StrategySpec::Random { seed },
-        (None, Some(path)) => StrategySpec::Replay { decisions: read_decisions(path)? },
-        (None, None) => return Err(UsageError("give --seed or --decisions".to_string())),
-    };
+    let Resolved { scenario, variant, strategy } = args.schedule.resolve()?;
     let original = run_sim(&scenario, variant, strategy, false);
     if original.verdict == Verdict::Pass {
         return Err(UsageError(format!("{} passes on that schedule: nothing to shrink", scenario.name)));
@@ -50,14 +33,8 @@ pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
     let shrunk = shrink(&scenario, variant, &original, args.budget);
     let path =
         args.save_decisions.unwrap_or_else(|| PathBuf::from(format!("shrunk-{}.decisions", scenario.name)));
-    let text: Vec<String> = shrunk.decisions.iter().map(u32::to_string).collect();
-    std::fs::write(&path, text.join(" ") + "\n")
-        .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
-    let mut command = format!("plughost replay --scenario {} --decisions {}", args.scenario, path.display());
-    if let Some(mutant) = variant.mutant {
-        command.push_str(&format!(" --mutant {mutant}"));
-    }
-    say!("{command}");
+    write_decisions(&path, &shrunk.decisions)?;
+    say!("{}", replay_decisions_command(&args.schedule.scenario, variant, &path));
     say!(
         "shrunk {} decisions ({} choice points) to {} ({} choice points) in {} runs; verdict {}",
         original.decisions.len(),
