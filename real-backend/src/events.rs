@@ -58,7 +58,12 @@ impl EventHub {
             }
             if let Some(me) = me {
                 let names: Vec<&str> = events.iter().map(|&e| slots[e].name.as_str()).collect();
-                self.threads.set(me, Activity::Blocked(format!("waits on {}", names.join(" or "))));
+                let waiting = format!("waits on {}", names.join(" or "));
+                let activity = match timeout {
+                    Some(timeout) => Activity::Retrying(format!("{waiting} (for {timeout:?})")),
+                    None => Activity::Blocked(waiting),
+                };
+                self.threads.set(me, activity);
             }
             let timed_out = match deadline {
                 None => {

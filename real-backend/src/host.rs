@@ -254,7 +254,7 @@ fn serve(
 fn describe(activity: &Activity) -> String {
     match activity {
         Activity::Running => "is running".to_string(),
-        Activity::Blocked(what) => what.clone(),
+        Activity::Blocked(what) | Activity::Retrying(what) => what.clone(),
         Activity::Finished => "finished".to_string(),
         Activity::Panicked(message) => format!("panicked: {message}"),
     }

@@ -82,7 +82,12 @@ impl LockCore {
                 return Some(RealGuard { lock: self.clone(), thread: me, mode, held: true });
             }
             let holder = holders.owner.map_or_else(|| "shared holders".to_string(), |o| self.threads.name(o));
-            self.threads.set(me, Activity::Blocked(format!("waits for lock {} held by {holder}", self.name)));
+            let waiting = format!("waits for lock {} held by {holder}", self.name);
+            let activity = match timeout {
+                Some(timeout) => Activity::Retrying(format!("{waiting} (timed acquire of {timeout:?})")),
+                None => Activity::Blocked(waiting),
+            };
+            self.threads.set(me, activity);
             match deadline {
                 None => self.released.wait(&mut holders),
                 Some(deadline) => {

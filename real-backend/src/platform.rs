@@ -206,7 +206,7 @@ impl Platform for RealPlatform {
 
     async fn sleep(&self, duration: Duration) {
         let me = threads::current();
-        self.core.threads.set(me, Activity::Blocked(format!("sleeps {duration:?}")));
+        self.core.threads.set(me, Activity::Retrying(format!("sleeps {duration:?}")));
         std::thread::sleep(duration);
         self.core.threads.set(me, Activity::Running);
     }

@@ -69,8 +69,9 @@ impl RealConfig {
 pub enum RealOutcome {
     /// Every thread finished and every host went quiet.
     Completed,
-    /// The watchdog fired; one line per unfinished thread, service and hosts.
-    Hung { waited: Duration, threads: Vec<String> },
+    /// The watchdog fired; one line per unfinished thread, service and hosts. `retrying`: some
+    /// service thread was in a timed wait (spinning, as the 25 ms acquire does), not stuck.
+    Hung { waited: Duration, threads: Vec<String>, retrying: bool },
     /// A service thread panicked (a broken model invariant).
     Panicked(String),
 }
@@ -168,13 +169,13 @@ fn hung(core: &ProcessCore, deadline: Instant) -> RealOutcome {
         threads.extend(dump.into_iter().map(|(name, what)| format!("{name} {what}")));
     }
     let waited = core.now().min(deadline.saturating_duration_since(core.started) + Duration::from_millis(1));
-    RealOutcome::Hung { waited, threads }
+    RealOutcome::Hung { waited, threads, retrying: core.threads.any_retrying() }
 }
 
 fn line(name: &str, activity: &Activity) -> String {
     match activity {
         Activity::Running => format!("{name} is running"),
-        Activity::Blocked(what) => format!("{name} {what}"),
+        Activity::Blocked(what) | Activity::Retrying(what) => format!("{name} {what}"),
         Activity::Finished => format!("{name} finished"),
         Activity::Panicked(message) => format!("{name} panicked: {message}"),
     }

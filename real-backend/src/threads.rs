@@ -30,6 +30,8 @@ pub enum Activity {
     Running,
     /// Blocked; the text says on what.
     Blocked(String),
+    /// In a timed wait it will retry after (a timed acquire, a timed event wait, a sleep).
+    Retrying(String),
     /// Finished.
     Finished,
     /// Panicked, with the message.
@@ -97,6 +99,11 @@ impl ThreadTable {
             .filter(|e| e.activity != Activity::Finished)
             .map(|e| (e.name.clone(), e.activity.clone()))
             .collect()
+    }
+
+    /// Whether some unfinished thread is in a timed wait (the run is spinning, not stuck).
+    pub fn any_retrying(&self) -> bool {
+        self.entries.lock().iter().any(|e| matches!(e.activity, Activity::Retrying(_)))
     }
 
     /// The first panic, if a thread panicked.

@@ -122,6 +122,25 @@ fn a_hang_is_reported_with_every_thread_and_what_it_waits_for() {
 }
 
 #[test]
+fn a_thread_spinning_on_a_timed_acquire_is_reported_as_retrying() {
+    let (report, _) = run_program(Duration::from_millis(300), |platform| async move {
+        let lock = Arc::new(platform.recursive_mutex("l".into()));
+        let _held = lock.lock().await;
+        let (contender, p) = (lock.clone(), platform.clone());
+        let spinner = platform
+            .spawn("spinner".into(), async move {
+                while contender.try_lock_for(Duration::from_millis(25)).await.is_none() {
+                    let _ = &p;
+                }
+            })
+            .await;
+        platform.join(&spinner).await;
+    });
+    let RealOutcome::Hung { retrying, threads, .. } = report.outcome else { panic!("expected a hang") };
+    assert!(retrying, "{threads:?}");
+}
+
+#[test]
 fn a_panicking_thread_is_reported() {
     let (report, _) = run_program(Duration::from_secs(10), |platform| async move {
         let lock = platform.mutex("plain".into());

@@ -18,6 +18,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("async_api_call_from_worker", include_str!("../catalogue/async_api_call_from_worker.toml")),
     ("pump_kernel", include_str!("../catalogue/pump_kernel.toml")),
     ("register_during_start", include_str!("../catalogue/register_during_start.toml")),
+    ("register_erases_pump", include_str!("../catalogue/register_erases_pump.toml")),
 ];
 
 /// Every catalogue scenario, parsed.

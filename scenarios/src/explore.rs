@@ -14,7 +14,7 @@ use plughost_sim::StrategySpec;
 
 use crate::runner::run_sim;
 use crate::scenario::Scenario;
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, VerdictSet};
 
 /// What one exploration asks for.
 #[derive(Clone, Debug)]
@@ -38,8 +38,9 @@ pub struct Exploration {
 pub enum Expectation {
     /// Every seed ends with this verdict (the unmodified design).
     Every(Verdict),
-    /// The design's own defect: some seed ends with this verdict, every other one passes.
-    Finds(Verdict),
+    /// The design's own defects: some seed ends with each of these verdicts, every other one
+    /// passes.
+    Finds(VerdictSet),
     /// Some seed ends with this verdict (a mutant the scenario catches).
     Catches(Verdict),
     /// Nothing is expected (a mutant the scenario does not claim to catch).
@@ -50,10 +51,8 @@ impl Expectation {
     /// What `scenario` expects of `variant`.
     pub fn of(scenario: &Scenario, variant: Variant) -> Expectation {
         match variant.mutant {
-            None => match scenario.expect.defect {
-                Some(defect) => Expectation::Finds(defect),
-                None => Expectation::Every(scenario.expect.verdict),
-            },
+            None if !scenario.expect.defects.is_empty() => Expectation::Finds(scenario.expect.defects),
+            None => Expectation::Every(scenario.expect.verdict),
             Some(mutant) => scenario
                 .catches
                 .iter()
@@ -76,7 +75,7 @@ impl Expectation {
     pub fn allows(self, verdict: Verdict) -> bool {
         match self {
             Expectation::Every(expected) => verdict == expected,
-            Expectation::Finds(defect) => verdict == Verdict::Pass || verdict == defect,
+            Expectation::Finds(defects) => verdict == Verdict::Pass || defects.contains(verdict),
             Expectation::Catches(_) | Expectation::Nothing => true,
         }
     }
@@ -85,7 +84,9 @@ impl Expectation {
     pub fn describe(self) -> String {
         match self {
             Expectation::Every(verdict) => format!("every seed {verdict}"),
-            Expectation::Finds(verdict) => format!("finds a {verdict}"),
+            Expectation::Finds(defects) => {
+                format!("finds {}", defects.iter().map(Verdict::name).collect::<Vec<_>>().join(" + "))
+            }
             Expectation::Catches(verdict) => format!("caught as {verdict}"),
             Expectation::Nothing => "nothing".to_string(),
         }
@@ -127,9 +128,9 @@ impl Summary {
     pub fn meets_expectation(&self) -> bool {
         match self.expected {
             Expectation::Every(_) => self.first_failure.is_none(),
-            Expectation::Finds(defect) => {
+            Expectation::Finds(defects) => {
                 self.verdicts.keys().all(|&v| self.expected.allows(v))
-                    && self.verdicts.get(&defect).copied().unwrap_or(0) > 0
+                    && defects.iter().all(|defect| self.verdicts.get(&defect).copied().unwrap_or(0) > 0)
             }
             Expectation::Catches(verdict) => self.verdicts.get(&verdict).copied().unwrap_or(0) > 0,
             Expectation::Nothing => true,

@@ -41,6 +41,8 @@ pub struct RealFile {
     #[serde(default)]
     pub catches: Vec<String>,
     pub note: Option<String>,
+    pub watchdog_secs: Option<u64>,
+    pub max_runs: Option<u32>,
 }
 
 fn default_true() -> bool {
@@ -277,8 +279,9 @@ impl<'de> Visitor<'de> for ResultVisitor {
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
     pub verdict: Option<String>,
-    /// A defect of the design itself (spec §9) that exploration must find.
-    pub defect: Option<String>,
+    /// Defects of the design itself (spec §9) that exploration must find, by verdict.
+    #[serde(default)]
+    pub defects: Vec<String>,
     #[serde(default)]
     pub log: BTreeMap<String, Vec<String>>,
     #[serde(default)]

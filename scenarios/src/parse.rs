@@ -28,7 +28,7 @@ use crate::format::{
 use crate::scenario::{
     Expectations, ExploreDefaults, LogExpectation, RealExpectations, Scenario, Step, StepAction,
 };
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, VerdictSet};
 
 /// A scenario file that cannot be used, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -438,21 +438,20 @@ impl Checker<'_> {
             None => Verdict::Pass,
             Some(name) => self.verdict(name, "expect.verdict")?,
         };
-        let defect = match &raw.defect {
-            None => None,
-            Some(_) if verdict != Verdict::Pass => {
+        let mut defects = VerdictSet::default();
+        for (index, name) in raw.defects.iter().enumerate() {
+            let path = format!("expect.defects[{index}]");
+            if verdict != Verdict::Pass {
                 return Err(self.error(
-                    "expect.defect",
-                    "a scenario with a defect expects every other seed to pass: drop `verdict`",
+                    path,
+                    "a scenario with defects expects every other seed to pass: drop `verdict`",
                 ));
             }
-            Some(name) => match self.verdict(name, "expect.defect")? {
-                Verdict::Pass => {
-                    return Err(self.error("expect.defect", "a defect is a failing verdict, not `pass`"));
-                }
-                found => Some(found),
-            },
-        };
+            match self.verdict(name, &path)? {
+                Verdict::Pass => return Err(self.error(path, "a defect is a failing verdict, not `pass`")),
+                found => defects.insert(found),
+            }
+        }
         let mut logs = Vec::new();
         for (table, ordered) in [(&raw.log, true), (&raw.log_unordered, false)] {
             for (plugin, patterns) in table {
@@ -474,7 +473,7 @@ impl Checker<'_> {
                 logs.push((plugin.as_str().into(), expectation));
             }
         }
-        Ok(Expectations { verdict, defect, logs })
+        Ok(Expectations { verdict, defects, logs })
     }
 
     fn verdict(&self, name: &str, path: &str) -> Checked<Verdict> {
@@ -521,7 +520,15 @@ impl Checker<'_> {
             }
             mutants.push(mutant);
         }
-        Ok(RealExpectations { catches: mutants, note: raw.note.clone() })
+        if raw.max_runs == Some(0) || raw.watchdog_secs == Some(0) {
+            return Err(self.error("real", "watchdog_secs and max_runs are at least 1"));
+        }
+        Ok(RealExpectations {
+            catches: mutants,
+            note: raw.note.clone(),
+            watchdog: raw.watchdog_secs.map(Duration::from_secs),
+            max_runs: raw.max_runs,
+        })
     }
 
     fn explore(&self, raw: &crate::format::ExploreFile) -> ExploreDefaults {

@@ -78,9 +78,16 @@ pub fn run_real(
     };
     let outcome = match &report.outcome {
         RealOutcome::Completed => Outcome::Completed,
-        RealOutcome::Hung { waited, threads } => Outcome::Deadlock(Report {
+        RealOutcome::Hung { waited, threads, retrying: false } => Outcome::Deadlock(Report {
             summary: format!(
-                "hang: the watchdog fired after {:.1} s; unfinished threads:",
+                "deadlock: the watchdog fired after {:.1} s; unfinished threads:",
+                waited.as_secs_f64()
+            ),
+            lines: threads.clone(),
+        }),
+        RealOutcome::Hung { waited, threads, retrying: true } => Outcome::Livelock(Report {
+            summary: format!(
+                "livelock: the watchdog fired after {:.1} s with threads still retrying; unfinished threads:",
                 waited.as_secs_f64()
             ),
             lines: threads.clone(),

@@ -11,7 +11,7 @@ use plughost_model::ids::Name;
 use plughost_model::plugin_manager::PluginRegistration;
 use plughost_model::world::World;
 
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, VerdictSet};
 
 /// One scenario.
 #[derive(Clone, Debug)]
@@ -49,6 +49,11 @@ pub struct RealExpectations {
     pub catches: Vec<Mutant>,
     /// Why the other mutants are not checked on real runs.
     pub note: Option<String>,
+    /// A shorter watchdog for this scenario (one that hits a defect of the design hangs).
+    pub watchdog: Option<std::time::Duration>,
+    /// The most real runs one invocation makes of this scenario (each hit of a defect costs
+    /// a watchdog period).
+    pub max_runs: Option<u32>,
 }
 
 impl Scenario {
@@ -137,9 +142,9 @@ pub enum LogExpectation {
 pub struct Expectations {
     /// The verdict on the unmodified design.
     pub verdict: Verdict,
-    /// A defect of the design itself (spec §9): some schedules end with this verdict, every
-    /// other one passes, and exploration must find it.
-    pub defect: Option<Verdict>,
+    /// Defects of the design itself (spec §9): some schedules end with each of these verdicts,
+    /// every other one passes, and exploration must find each.
+    pub defects: VerdictSet,
     /// Per plugin.
     pub logs: Vec<(Name, LogExpectation)>,
 }

@@ -53,3 +53,33 @@ impl fmt::Display for Verdict {
         f.write_str(self.name())
     }
 }
+
+/// A set of verdicts.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct VerdictSet(u8);
+
+impl VerdictSet {
+    fn bit(verdict: Verdict) -> u8 {
+        1 << Verdict::ALL.iter().position(|&v| v == verdict).expect("every verdict is in ALL")
+    }
+
+    /// Adds a verdict.
+    pub fn insert(&mut self, verdict: Verdict) {
+        self.0 |= Self::bit(verdict);
+    }
+
+    /// Whether `verdict` is in the set.
+    pub fn contains(self, verdict: Verdict) -> bool {
+        self.0 & Self::bit(verdict) != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The verdicts, in report order.
+    pub fn iter(self) -> impl Iterator<Item = Verdict> {
+        Verdict::ALL.into_iter().filter(move |&v| self.contains(v))
+    }
+}

@@ -32,7 +32,7 @@ fn conformance(name: &str) {
 
     // A scenario that documents a defect of the design (spec §9) may hit it for real too.
     let expected = Expectation::of(&scenario, variant(None));
-    let config = real_config(Duration::from_secs(30));
+    let config = real_config(scenario.real.watchdog.unwrap_or(Duration::from_secs(30)));
     for iteration in 0..REAL_ITERATIONS {
         let run = run_real(&scenario, variant(None), &config, false);
         assert!(
@@ -89,6 +89,11 @@ fn pump_kernel() {
 #[test]
 fn register_during_start() {
     conformance("register_during_start");
+}
+
+#[test]
+fn register_erases_pump() {
+    conformance("register_erases_pump");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Reviewed snapshots (under `snapshots/`): the canonical trace of every scenario at seed 0,
 //! the deadlock report of `pre_registration_race` without the timed acquire, and the
-//! deadlock the pump design itself has when a registration overlaps a start (spec §9.1). A change
+//! deadlock and the livelock the pump design itself has when a registration overlaps a start
+//! (spec §9.1). A change
 //! that moves any of them shows up as a `.snap.new` to read and accept (`cargo insta review`).
 
 use plughost_model::design::Mutant;
@@ -37,6 +38,20 @@ fn the_deadlock_the_pump_design_itself_has_when_a_registration_overlaps_a_start(
     assert_eq!(failure.verdict, Verdict::Deadlock);
     let report = format!("{}\n{}\n", summary.replay_command(failure.seed), failure.details.join("\n"));
     assert_reviewed("deadlock_register_during_start", &report);
+}
+
+#[test]
+fn the_livelock_the_pump_design_itself_has_when_a_registration_erases_a_starts_pump() {
+    let overlap = scenario("register_erases_pump");
+    let livelock = (0..2_000)
+        .map(|seed| (seed, traced_run(&overlap, None, StrategySpec::Random { seed })))
+        .find(|(_, run)| run.verdict == Verdict::Livelock);
+    let (seed, run) = livelock.expect("exploration finds the livelock");
+    let report = format!(
+        "plughost replay --scenario register_erases_pump --seed {seed}\n{}\n",
+        run.details.join("\n")
+    );
+    assert_reviewed("livelock_register_erases_pump", &report);
 }
 
 #[test]

@@ -19,7 +19,7 @@ pub(super) struct RealArgs {
     scenarios: Vec<String>,
     #[command(flatten)]
     selection: Selection,
-    /// Runs per scenario.
+    /// Runs per scenario (at most a scenario's `[real] max_runs`).
     #[arg(long, default_value_t = 1)]
     iterations: u32,
     /// Wall-clock limit of one run, in seconds; past it the run is a hang.
@@ -43,7 +43,8 @@ struct Tally {
 pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
     let variant = variant(&args.selection)?;
     let scenarios = scenarios(&args.scenarios)?;
-    let config = real_config(Duration::from_secs(args.watchdog_secs)).map_err(UsageError)?;
+    let watchdog = Duration::from_secs(args.watchdog_secs);
+    let config = real_config(watchdog).map_err(UsageError)?;
     if !args.json {
         say!(
             "{:<30} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}  result",
@@ -60,6 +61,8 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
     let mut all_ok = true;
     let mut reports = Vec::new();
     for scenario in &scenarios {
+        let mut config = config.clone();
+        config.watchdog = scenario.real.watchdog.map_or(watchdog, |w| w.min(watchdog));
         let tally = iterate(scenario, variant, &config, &args);
         let ok = match variant.mutant {
             None => {
@@ -98,7 +101,8 @@ fn iterate(
     args: &RealArgs,
 ) -> Tally {
     let mut tally = Tally { verdicts: Default::default(), millis: Vec::new(), first_failure: None };
-    for iteration in 0..args.iterations {
+    let runs = scenario.real.max_runs.map_or(args.iterations, |cap| cap.min(args.iterations));
+    for iteration in 0..runs {
         let run = run_real(scenario, variant, config, args.trace && iteration == 0);
         if let Some(trace) = &run.trace {
             say_raw!("{trace}");
