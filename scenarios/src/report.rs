@@ -22,7 +22,7 @@ pub fn table_header() -> String {
     for verdict in Verdict::ALL {
         let _ = write!(header, " {:>9}", short(verdict));
     }
-    let _ = write!(header, " {:>9}  {:<22} result", "sched/s", "expected");
+    let _ = write!(header, " {:>9}  {:<26} result", "sched/s", "expected");
     header
 }
 
@@ -45,7 +45,7 @@ pub fn table_row(measured: &Measured<'_>) -> String {
         let _ = write!(row, " {:>9}", summary.verdicts.get(&verdict).copied().unwrap_or(0));
     }
     let result = if summary.meets_expectation() { "ok" } else { "FAILED" };
-    let _ = write!(row, " {:>9.0}  {:<22} {result}", measured.schedules_per_sec, summary.expected.describe());
+    let _ = write!(row, " {:>9.0}  {:<26} {result}", measured.schedules_per_sec, summary.expected.describe());
     row
 }
 

@@ -82,7 +82,7 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
         } else {
             say!("{}", row(scenario, &tally, ok));
         }
-        if let Some(report) = failure_report(scenario, &tally) {
+        if let Some(report) = failure_report(scenario, variant, &tally) {
             reports.push(report);
         }
     }
@@ -138,10 +138,20 @@ fn row(scenario: &Scenario, tally: &Tally, ok: bool) -> String {
     )
 }
 
-fn failure_report(scenario: &Scenario, tally: &Tally) -> Option<String> {
+fn failure_report(
+    scenario: &Scenario,
+    variant: plughost_model::design::Variant,
+    tally: &Tally,
+) -> Option<String> {
     let (iteration, run) = tally.first_failure.as_ref()?;
     let mut text = format!("plughost real --scenario {} --iterations 1 --trace\n", scenario.name);
-    text.push_str(&format!("{}: iteration {iteration} ended {}\n", scenario.name, run.verdict));
+    let expected = crate::explore::Expectation::of(scenario, variant);
+    let what = match expected {
+        crate::explore::Expectation::Finds(_) if expected.allows(run.verdict) => "hit the design's defect",
+        crate::explore::Expectation::Catches(_) | crate::explore::Expectation::Nothing => "caught",
+        _ => "FAILED",
+    };
+    text.push_str(&format!("{what}: {} run {iteration} ended {}\n", scenario.name, run.verdict));
     for line in run.details.iter().chain(run.errors.iter()) {
         text.push_str(&format!("  {line}\n"));
     }
