@@ -3,21 +3,23 @@
 //!
 //! 1. every scenario on the pump design: seeds run, failures, schedules per second
 //!    (10,000 seeds each; 20,000 for `pump_kernel`);
-//! 2. every mutant against every scenario that claims it: the median, over 20 starting seeds
-//!    spaced 100,000 apart, of seeds run until the first failure (at most 2,000);
+//! 2. every mutant against every scenario that claims it, under random and under PCT
+//!    (depth 3, horizon 1,000): the median, over 20 starting seeds spaced 100,000 apart, of
+//!    seeds run until the first failure (at most 2,000);
 //! 3. memory: peak RSS after 1,000 and after 100,000 seeds of `pump_kernel`.
 
 use std::sync::Arc;
 
 use plughost_model::design::{Mutant, Variant};
 use plughost_scenarios::catalogue;
-use plughost_scenarios::explore::{Exploration, explore};
+use plughost_scenarios::explore::{Exploration, StrategyFamily, explore};
 use plughost_scenarios::memory::peak_rss_kib;
 use plughost_scenarios::scenario::Scenario;
 
 fn exploration(
     scenario: &Arc<Scenario>,
     mutant: Option<Mutant>,
+    strategy: StrategyFamily,
     start_seed: u64,
     seeds: u64,
     stop: bool,
@@ -25,6 +27,7 @@ fn exploration(
     Exploration {
         scenario: scenario.clone(),
         variant: Variant { mutant, ..Variant::PUMP },
+        strategy,
         start_seed,
         seeds,
         jobs: 1,
@@ -48,7 +51,8 @@ fn throughput(scenarios: &[Arc<Scenario>]) {
     println!("{:<30} {:>8} {:>9} {:>12}", "scenario", "seeds", "failures", "schedules/s");
     for scenario in scenarios {
         let seeds = if scenario.name == "pump_kernel" { 20_000 } else { 10_000 };
-        let (summary, seconds) = timed(|| explore(&exploration(scenario, None, 0, seeds, false)));
+        let (summary, seconds) =
+            timed(|| explore(&exploration(scenario, None, StrategyFamily::Random, 0, seeds, false)));
         let failures = summary.seeds_run
             - summary.verdicts.get(&plughost_scenarios::verdict::Verdict::Pass).copied().unwrap_or(0);
         println!(
@@ -63,24 +67,45 @@ fn throughput(scenarios: &[Arc<Scenario>]) {
 
 fn mutants(scenarios: &[Arc<Scenario>]) {
     println!("\n2. mutants: seeds to the first failure, over 20 starting seeds (limit 2,000)");
-    println!("{:<30} {:<26} {:>7} {:>5} {:>5} {:>7}", "scenario", "mutant", "median", "min", "max", "missed");
+    println!(
+        "{:<30} {:<26} {:<8} {:>7} {:>5} {:>5} {:>7}",
+        "scenario", "mutant", "strategy", "median", "min", "max", "missed"
+    );
+    let strategies = [StrategyFamily::Random, StrategyFamily::Pct { depth: 3, horizon: 1_000 }];
     for scenario in scenarios {
         for &(mutant, _) in &scenario.catches {
-            let mut counts: Vec<u64> = Vec::new();
-            let mut missed = 0;
-            for start in (0..20).map(|k| k * 100_000) {
-                let summary = explore(&exploration(scenario, Some(mutant), start, 2_000, true));
-                match summary.first_failure {
-                    Some(failure) => counts.push(failure.seed - start + 1),
-                    None => missed += 1,
-                }
+            for strategy in strategies {
+                let (median, min, max, missed) = seeds_to_failure(scenario, mutant, strategy);
+                println!(
+                    "{:<30} {:<26} {:<8} {median:>7} {min:>5} {max:>5} {missed:>7}",
+                    scenario.name,
+                    mutant.name(),
+                    strategy.name()
+                );
             }
-            counts.sort();
-            let median = counts.get(counts.len() / 2).copied().unwrap_or(0);
-            let (min, max) = (counts.first().copied().unwrap_or(0), counts.last().copied().unwrap_or(0));
-            println!("{:<30} {:<26} {median:>7} {min:>5} {max:>5} {missed:>7}", scenario.name, mutant.name());
         }
     }
+}
+
+/// Median, least and most seeds to the first failure over 20 starts, and how many starts
+/// found none within 2,000 seeds.
+fn seeds_to_failure(
+    scenario: &Arc<Scenario>,
+    mutant: Mutant,
+    strategy: StrategyFamily,
+) -> (u64, u64, u64, u32) {
+    let mut counts: Vec<u64> = Vec::new();
+    let mut missed = 0;
+    for start in (0..20).map(|k| k * 100_000) {
+        let summary = explore(&exploration(scenario, Some(mutant), strategy, start, 2_000, true));
+        match summary.first_failure {
+            Some(failure) => counts.push(failure.seed - start + 1),
+            None => missed += 1,
+        }
+    }
+    counts.sort();
+    let median = counts.get(counts.len() / 2).copied().unwrap_or(0);
+    (median, counts.first().copied().unwrap_or(0), counts.last().copied().unwrap_or(0), missed)
 }
 
 fn memory(scenarios: &[Arc<Scenario>]) {
@@ -88,7 +113,7 @@ fn memory(scenarios: &[Arc<Scenario>]) {
     println!("\n3. memory: pump_kernel, peak RSS (KiB)");
     let mut start = 0;
     for seeds in [1_000, 100_000] {
-        let summary = explore(&exploration(kernel, None, start, seeds, false));
+        let summary = explore(&exploration(kernel, None, StrategyFamily::Random, start, seeds, false));
         start += seeds;
         let rss = peak_rss_kib().map_or("unknown".to_string(), |kib| kib.to_string());
         println!("after {:>7} more seeds: {rss}", summary.seeds_run);

@@ -16,6 +16,50 @@ use crate::runner::run_sim;
 use crate::scenario::Scenario;
 use crate::verdict::{Verdict, VerdictSet};
 
+/// How each seed's choice points are decided.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum StrategyFamily {
+    /// Uniform random over runnable threads (the clock runs ahead at one point in eight).
+    #[default]
+    Random,
+    /// PCT with this bug depth and change-point horizon.
+    Pct { depth: u32, horizon: u64 },
+}
+
+impl StrategyFamily {
+    /// Every family's command-line name and one-line summary, for `plughost list`.
+    pub const SUMMARIES: [(&'static str, &'static str); 2] = [
+        ("random", "uniform over runnable threads and letting the clock run, seeded ChaCha8"),
+        ("pct", "random thread priorities with depth-1 change points (--depth, --horizon)"),
+    ];
+
+    /// The strategy of one seed.
+    pub fn spec(self, seed: u64) -> StrategySpec {
+        match self {
+            StrategyFamily::Random => StrategySpec::Random { seed },
+            StrategyFamily::Pct { depth, horizon } => StrategySpec::Pct { seed, depth, horizon },
+        }
+    }
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            StrategyFamily::Random => "random",
+            StrategyFamily::Pct { .. } => "pct",
+        }
+    }
+
+    /// The command-line arguments that select it (none for the default).
+    pub fn arguments(self) -> String {
+        match self {
+            StrategyFamily::Random => String::new(),
+            StrategyFamily::Pct { depth, horizon } => {
+                format!(" --strategy pct --depth {depth} --horizon {horizon}")
+            }
+        }
+    }
+}
+
 /// What one exploration asks for.
 #[derive(Clone, Debug)]
 pub struct Exploration {
@@ -23,6 +67,8 @@ pub struct Exploration {
     pub scenario: Arc<Scenario>,
     /// Design and mutant.
     pub variant: Variant,
+    /// How each seed decides its choice points.
+    pub strategy: StrategyFamily,
     /// The first seed.
     pub start_seed: u64,
     /// How many seeds.
@@ -111,6 +157,8 @@ pub struct Summary {
     pub scenario: String,
     /// Design and mutant.
     pub variant: Variant,
+    /// How seeds decided their choice points.
+    pub strategy: StrategyFamily,
     /// First seed.
     pub start_seed: u64,
     /// Seeds run.
@@ -139,13 +187,13 @@ impl Summary {
 
     /// The command that replays `seed`.
     pub fn replay_command(&self, seed: u64) -> String {
-        replay_command(&self.scenario, self.variant, seed)
+        replay_command(&self.scenario, self.variant, self.strategy, seed)
     }
 }
 
 /// `plughost replay …` for one seed.
-pub fn replay_command(scenario: &str, variant: Variant, seed: u64) -> String {
-    let mut command = format!("plughost replay --scenario {scenario} --seed {seed}");
+pub fn replay_command(scenario: &str, variant: Variant, strategy: StrategyFamily, seed: u64) -> String {
+    let mut command = format!("plughost replay --scenario {scenario} --seed {seed}{}", strategy.arguments());
     if variant.design != Design::Pump {
         command.push_str(&format!(" --design {}", variant.design));
     }
@@ -186,6 +234,7 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
     Summary {
         scenario: exploration.scenario.name.clone(),
         variant: exploration.variant,
+        strategy: exploration.strategy,
         start_seed: exploration.start_seed,
         seeds_run,
         verdicts: tally.verdicts,
@@ -221,7 +270,7 @@ fn run_stride(
         if exploration.stop_at_first_failure && seed > lowest_failure.load(Ordering::Relaxed) {
             return;
         }
-        let run = run_sim(&exploration.scenario, exploration.variant, StrategySpec::Random { seed }, false);
+        let run = run_sim(&exploration.scenario, exploration.variant, exploration.strategy.spec(seed), false);
         let failed = expected.is_failure(run.verdict);
         let mut tally = tally.lock();
         *tally.verdicts.entry(run.verdict).or_insert(0) += 1;

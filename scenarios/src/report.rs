@@ -104,7 +104,7 @@ pub fn json(measured: &Measured<'_>) -> Value {
         "scenario": summary.scenario,
         "design": summary.variant.design.name(),
         "mutant": summary.variant.mutant.map(|m| m.name()),
-        "strategy": "random",
+        "strategy": summary.strategy.name(),
         "start_seed": summary.start_seed,
         "seeds_run": summary.seeds_run,
         "schedules_per_sec": (measured.schedules_per_sec * 10.0).round() / 10.0,

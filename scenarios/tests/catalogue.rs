@@ -24,3 +24,20 @@ fn every_scenario_catches_at_least_one_mutant() {
         assert!(!scenario.catches.is_empty(), "{} has no known-bad variant it catches", scenario.name);
     }
 }
+
+#[test]
+fn every_scenario_meets_its_expectation_under_pct_too() {
+    use plughost_scenarios::explore::{Exploration, StrategyFamily, explore};
+    for scenario in all_scenarios() {
+        let summary = explore(&Exploration {
+            scenario: scenario.clone(),
+            variant: crate::util::variant(None),
+            strategy: StrategyFamily::Pct { depth: 3, horizon: 1_000 },
+            start_seed: 0,
+            seeds: sweep_seeds(scenario.explore.seeds),
+            jobs: 2,
+            stop_at_first_failure: false,
+        });
+        assert!(summary.meets_expectation(), "{} under pct: {}", scenario.name, failure_text(&summary));
+    }
+}

@@ -95,6 +95,36 @@ fn unusable_input_exits_2_with_a_message() {
     let output = plughost(&["replay", "--scenario", "success", "--decisions", "/no/such/decisions"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read /no/such/decisions"));
+    let output = plughost(&["explore", "--strategy", "dfs"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown strategy `dfs`"));
+    let output = plughost(&["explore", "--strategy", "pct", "--depth", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_pct_failure_replays_from_the_command_it_prints() {
+    let output = plughost(&[
+        "explore",
+        "--scenario",
+        "concurrent_callbacks",
+        "--mutant",
+        "no-workerdone-poll",
+        "--strategy",
+        "pct",
+        "--seeds",
+        "100",
+        "--stop-on-failure",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let value: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON object");
+    assert_eq!(value["strategy"], "pct");
+    let replay = value["first_failure"]["replay"].as_str().expect("PCT finds the starved pump").to_string();
+    assert!(replay.contains(" --strategy pct --depth 3 --horizon 1000"), "{replay}");
+    let args: Vec<&str> = replay.split_whitespace().skip(1).collect();
+    let text = stdout(&plughost(&args));
+    assert!(text.contains("verdict: invariant"), "the printed command reproduces the failure: {text}");
 }
 
 #[test]

@@ -42,3 +42,18 @@ fn different_seeds_explore_different_schedules() {
         assert!(traces.len() > 1, "{}: 20 seeds gave one schedule", scenario.name);
     }
 }
+
+#[test]
+fn pct_schedules_are_deterministic_and_replay_from_their_decisions() {
+    for scenario in all_scenarios() {
+        for seed in 0..20 {
+            let pct = StrategySpec::Pct { seed, depth: 3, horizon: 1_000 };
+            let first = traced_run(&scenario, None, pct.clone());
+            let again = traced_run(&scenario, None, pct);
+            assert!(first.trace == again.trace, "{} pct seed {seed}: traces differ", scenario.name);
+            let replayed =
+                traced_run(&scenario, None, StrategySpec::Replay { decisions: first.decisions.clone() });
+            assert!(first.trace == replayed.trace, "{} pct seed {seed}: replay differs", scenario.name);
+        }
+    }
+}

@@ -40,6 +40,7 @@ pub fn sweep(
     explore(&Exploration {
         scenario: scenario.clone(),
         variant: variant(mutant),
+        strategy: Default::default(),
         start_seed,
         seeds,
         jobs: 2,

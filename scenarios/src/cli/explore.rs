@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Args;
 
-use super::{Selection, UsageError, scenarios, variant};
+use super::{Selection, UsageError, scenarios, strategy, variant};
 use crate::explore::{Exploration, Summary, explore_with_progress};
 use crate::report::{self, Measured};
 
@@ -41,6 +41,7 @@ pub(super) struct ExploreArgs {
 )]
 pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError> {
     let variant = variant(&args.selection)?;
+    let strategy = strategy(&args.selection)?;
     let scenarios = scenarios(&args.scenarios)?;
     if !args.json {
         say!("{}", report::table_header());
@@ -52,6 +53,7 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
             seeds: args.seeds.unwrap_or(scenario.explore.seeds),
             scenario,
             variant,
+            strategy,
             start_seed: args.start_seed,
             jobs: args.jobs,
             stop_at_first_failure: args.stop_on_failure,

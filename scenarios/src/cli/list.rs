@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::UsageError;
 use crate::catalogue;
+use crate::explore::StrategyFamily;
 
 #[derive(Args)]
 pub(super) struct ListArgs {
@@ -37,7 +38,7 @@ pub(super) fn list_command(args: ListArgs) -> Result<ExitCode, UsageError> {
             })).collect::<Vec<_>>(),
             "designs": Design::ALL.iter().map(|d| json!({"name": d.name(), "summary": d.summary()})).collect::<Vec<_>>(),
             "mutants": Mutant::ALL.iter().map(|m| json!({"name": m.name(), "summary": m.summary(), "caught_by": catchers(*m)})).collect::<Vec<_>>(),
-            "strategies": [{"name": "random", "summary": "uniform over runnable threads and letting the clock run, seeded ChaCha8"}],
+            "strategies": StrategyFamily::SUMMARIES.iter().map(|(n, s)| json!({"name": n, "summary": s})).collect::<Vec<_>>(),
         });
         say!("{value}");
         return Ok(ExitCode::SUCCESS);
@@ -62,9 +63,9 @@ pub(super) fn list_command(args: ListArgs) -> Result<ExitCode, UsageError> {
         };
         say!("  {:<30} {}\n  {:<30} caught by: {by}", mutant.name(), mutant.summary(), "");
     }
-    say!(
-        "\nstrategies:\n  {:<30} uniform over runnable threads and letting the clock run, seeded ChaCha8",
-        "random"
-    );
+    say!("\nstrategies:");
+    for (name, summary) in StrategyFamily::SUMMARIES {
+        say!("  {name:<30} {summary}");
+    }
     Ok(if uncaught { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

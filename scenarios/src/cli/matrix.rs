@@ -7,7 +7,7 @@ use clap::Args;
 use plughost_model::design::{Mutant, Variant};
 use serde_json::json;
 
-use super::{UsageError, scenarios};
+use super::{Selection, UsageError, scenarios, strategy};
 use crate::explore::{Expectation, Exploration, explore};
 use crate::verdict::Verdict;
 
@@ -25,6 +25,8 @@ pub(super) struct MatrixArgs {
     /// One JSON object per cell instead of the table.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    selection: Selection,
 }
 
 fn letter(verdict: Verdict) -> &'static str {
@@ -40,6 +42,7 @@ fn letter(verdict: Verdict) -> &'static str {
 
 pub(super) fn matrix_command(args: MatrixArgs) -> Result<ExitCode, UsageError> {
     let scenarios = scenarios(&args.scenarios)?;
+    let strategy = strategy(&args.selection)?;
     let variants: Vec<Option<Mutant>> =
         std::iter::once(None).chain(Mutant::ALL.into_iter().map(Some)).collect();
     if !args.json {
@@ -60,6 +63,7 @@ pub(super) fn matrix_command(args: MatrixArgs) -> Result<ExitCode, UsageError> {
             let exploration = Exploration {
                 scenario: scenario.clone(),
                 variant,
+                strategy,
                 start_seed: 0,
                 seeds: args.seeds,
                 jobs: args.jobs,

@@ -23,6 +23,7 @@ use clap::{Args, Parser, Subcommand};
 use plughost_model::design::{Design, Mutant, Variant};
 
 use crate::catalogue;
+use crate::explore::StrategyFamily;
 use crate::scenario::Scenario;
 use explore::{ExploreArgs, explore_command};
 use list::{ListArgs, list_command};
@@ -68,9 +69,15 @@ pub(super) struct Selection {
     /// Remove one safety mechanism (see `plughost list`).
     #[arg(long)]
     mutant: Option<String>,
-    /// Scheduling strategy.
+    /// Scheduling strategy: `random`, or `pct` (probabilistic concurrency testing).
     #[arg(long, default_value = "random")]
     strategy: String,
+    /// PCT: the bug depth (`depth - 1` priority change points).
+    #[arg(long, default_value_t = 3)]
+    depth: u32,
+    /// PCT: change points fall within this many choice points.
+    #[arg(long, default_value_t = 1000)]
+    horizon: u64,
 }
 
 /// A problem with the command line or its inputs.
@@ -118,10 +125,18 @@ pub(super) fn variant(selection: &Selection) -> Result<Variant, UsageError> {
                 .ok_or_else(|| UsageError(format!("unknown mutant `{name}` (see `plughost list`)")))?,
         ),
     };
-    if selection.strategy != "random" {
-        return Err(UsageError(format!("unknown strategy `{}` (available: random)", selection.strategy)));
-    }
     Ok(Variant { design, mutant })
+}
+
+pub(super) fn strategy(selection: &Selection) -> Result<StrategyFamily, UsageError> {
+    match selection.strategy.as_str() {
+        "random" => Ok(StrategyFamily::Random),
+        "pct" if selection.depth >= 1 && selection.horizon >= 1 => {
+            Ok(StrategyFamily::Pct { depth: selection.depth, horizon: selection.horizon })
+        }
+        "pct" => Err(UsageError("--depth and --horizon are at least 1".to_string())),
+        other => Err(UsageError(format!("unknown strategy `{other}` (available: random, pct)"))),
+    }
 }
 
 pub(super) fn scenarios(names: &[String]) -> Result<Vec<Arc<Scenario>>, UsageError> {

@@ -24,9 +24,9 @@ pub(super) struct ReplayArgs {
 }
 
 pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageError> {
-    let Resolved { scenario, variant, strategy } = args.schedule.resolve()?;
+    let Resolved { scenario, variant, family, strategy } = args.schedule.resolve()?;
     let command = match (&args.schedule.seed, &args.schedule.decisions) {
-        (Some(seed), _) => replay_command(&scenario.name, variant, *seed),
+        (Some(seed), _) => replay_command(&scenario.name, variant, family, *seed),
         (None, Some(path)) => replay_decisions_command(&args.schedule.scenario, variant, path),
         (None, None) => unreachable!("resolve requires a seed or a decision list"),
     };

@@ -8,8 +8,9 @@ use clap::Args;
 use plughost_model::design::Variant;
 use plughost_sim::StrategySpec;
 
-use super::{Selection, UsageError, variant};
+use super::{Selection, UsageError, strategy, variant};
 use crate::catalogue;
+use crate::explore::StrategyFamily;
 use crate::scenario::Scenario;
 
 #[derive(Args)]
@@ -31,19 +32,21 @@ pub(super) struct Schedule {
 pub(super) struct Resolved {
     pub(super) scenario: Arc<Scenario>,
     pub(super) variant: Variant,
+    pub(super) family: StrategyFamily,
     pub(super) strategy: StrategySpec,
 }
 
 impl Schedule {
     pub(super) fn resolve(&self) -> Result<Resolved, UsageError> {
         let variant = variant(&self.selection)?;
+        let family = strategy(&self.selection)?;
         let scenario = catalogue::load(&self.scenario)?;
         let strategy = match (self.seed, &self.decisions) {
-            (Some(seed), _) => StrategySpec::Random { seed },
+            (Some(seed), _) => family.spec(seed),
             (None, Some(path)) => StrategySpec::Replay { decisions: read_decisions(path)? },
             (None, None) => return Err(UsageError("give --seed or --decisions".to_string())),
         };
-        Ok(Resolved { scenario, variant, strategy })
+        Ok(Resolved { scenario, variant, family, strategy })
     }
 }
 

@@ -25,7 +25,7 @@ pub(super) struct ShrinkArgs {
 }
 
 pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
-    let Resolved { scenario, variant, strategy } = args.schedule.resolve()?;
+    let Resolved { scenario, variant, strategy, .. } = args.schedule.resolve()?;
     let original = run_sim(&scenario, variant, strategy, false);
     if original.verdict == Verdict::Pass {
         return Err(UsageError(format!("{} passes on that schedule: nothing to shrink", scenario.name)));

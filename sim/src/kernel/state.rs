@@ -308,7 +308,7 @@ impl State {
             .timers
             .first()
             .is_some_and(|&(due, _)| threads == 0 || due <= self.clock + self.budget.preemption);
-        let point = ChoicePoint { threads, can_advance };
+        let point = ChoicePoint { runnable: &self.runnable, can_advance, step: self.steps };
         let choice = match point.options() {
             0 => return Pick::Nothing,
             1 => 0,
