@@ -4,6 +4,7 @@
 //!
 //! Module map, one per real component (spec sections in each module's doc):
 //! - [`platform`]: the seam (threads, locks, events, time, transport, trace);
+//!   [`platform_contract`]: the seam's contract as programs both platforms' tests run;
 //! - [`service`], [`session_registry`], [`user_session`]: the service and its sessions;
 //! - [`plugin_manager`]: activation, hook fan-out, routing, crash latch;
 //! - [`call_pump`]: the `PluginCallPump`;
@@ -19,6 +20,7 @@ pub mod event;
 pub mod hresult;
 pub mod ids;
 pub mod platform;
+pub mod platform_contract;
 pub mod plugin;
 pub mod plugin_host;
 pub mod plugin_manager;

@@ -1,13 +1,14 @@
-//! The real platform's primitives on real threads: recursion and timed acquires, lowest-index
-//! `wait_any` with auto-reset consumption, joins, the watchdog's report of a hang, and a
-//! panicking thread.
+//! The real platform's primitives on real threads: the seam's contract programs
+//! (`plughost_model::platform_contract`), the watchdog's report of a hang and of a spinning
+//! timed acquire, and a panicking thread.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use plughost_model::event::{EventSink, ModelEvent};
-use plughost_model::platform::{Event, LockGuard, Platform, RecursiveMutex, Reset, SrwLock, ThreadId};
+use plughost_model::platform::{Event, Platform, RecursiveMutex, Reset, ThreadId};
+use plughost_model::platform_contract as contract;
 use plughost_real::{RealConfig, RealOutcome, RealPlatform, RealReport, run};
 
 #[derive(Default)]
@@ -37,76 +38,39 @@ where
     (report, lines)
 }
 
-#[test]
-fn a_recursive_mutex_reenters_and_a_timed_acquire_gives_up_after_its_timeout() {
+/// Runs one contract program once and returns its observation.
+fn observe<F, Fut>(program: F) -> String
+where
+    F: FnOnce(RealPlatform) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = String> + Send + 'static,
+{
     let (report, lines) = run_program(Duration::from_secs(10), |platform| async move {
-        let lock = Arc::new(platform.recursive_mutex("l".into()));
-        let outer = lock.lock().await;
-        let inner = lock.lock().await;
-        assert!(lock.held_by_current_thread());
-        let (contender, p) = (lock.clone(), platform.clone());
-        let waiter = platform
-            .spawn("waiter".into(), async move {
-                let started = p.now();
-                let got = contender.try_lock_for(Duration::from_millis(25)).await;
-                let waited = p.now() - started;
-                note(
-                    &p,
-                    format!(
-                        "acquired={} waited_enough={}",
-                        got.is_some(),
-                        waited >= Duration::from_millis(25)
-                    ),
-                );
-            })
-            .await;
-        platform.join(&waiter).await;
-        inner.unlock().await;
-        outer.unlock().await;
-        assert!(!lock.held_by_current_thread());
+        let observed = program(platform.clone()).await;
+        note(&platform, observed);
     });
     assert_eq!(report.outcome, RealOutcome::Completed);
-    assert_eq!(lines, vec!["acquired=false waited_enough=true".to_string()]);
+    lines.concat()
+}
+
+#[test]
+fn a_recursive_mutex_reenters_and_a_timed_acquire_gives_up_after_its_timeout() {
+    assert_eq!(observe(contract::recursive_mutex_reenters_and_times_out), contract::RECURSIVE_MUTEX_OBSERVED);
 }
 
 #[test]
 fn wait_any_reports_the_lowest_signalled_index_and_consumes_auto_reset() {
-    let (report, lines) = run_program(Duration::from_secs(10), |platform| async move {
-        let auto = platform.event("auto".into(), Reset::Auto);
-        let manual = platform.event("manual".into(), Reset::Manual);
-        manual.set().await;
-        auto.set().await;
-        let first = platform.wait_any(&[&auto, &manual]).await;
-        let second = platform.wait_any(&[&auto, &manual]).await;
-        let polled = auto.wait_timeout(Duration::ZERO).await;
-        let timed = auto.wait_timeout(Duration::from_millis(5)).await;
-        note(&platform, format!("{first} {second} {polled} {timed}"));
-    });
-    assert_eq!(report.outcome, RealOutcome::Completed);
-    assert_eq!(lines, vec!["0 1 false false".to_string()]);
+    assert_eq!(
+        observe(contract::wait_any_takes_the_lowest_index_and_consumes_auto_reset),
+        contract::WAIT_ANY_OBSERVED
+    );
 }
 
 #[test]
 fn an_srw_lock_admits_readers_together_and_a_writer_alone() {
-    let (report, lines) = run_program(Duration::from_secs(10), |platform| async move {
-        let lock = Arc::new(platform.srw_lock("srw".into()));
-        let reader = lock.lock_shared().await;
-        let (other, p) = (lock.clone(), platform.clone());
-        let second_reader = platform
-            .spawn("reader".into(), async move {
-                let guard = other.lock_shared().await;
-                note(&p, "second reader in".to_string());
-                guard.unlock().await;
-            })
-            .await;
-        platform.join(&second_reader).await;
-        reader.unlock().await;
-        let writer = lock.lock_exclusive().await;
-        note(&platform, "writer in".to_string());
-        writer.unlock().await;
-    });
-    assert_eq!(report.outcome, RealOutcome::Completed);
-    assert_eq!(lines, vec!["second reader in".to_string(), "writer in".to_string()]);
+    assert_eq!(
+        observe(contract::srw_lock_admits_readers_together_and_a_writer_alone),
+        contract::SRW_LOCK_OBSERVED
+    );
 }
 
 #[test]
@@ -126,12 +90,10 @@ fn a_thread_spinning_on_a_timed_acquire_is_reported_as_retrying() {
     let (report, _) = run_program(Duration::from_millis(300), |platform| async move {
         let lock = Arc::new(platform.recursive_mutex("l".into()));
         let _held = lock.lock().await;
-        let (contender, p) = (lock.clone(), platform.clone());
+        let contender = lock.clone();
         let spinner = platform
             .spawn("spinner".into(), async move {
-                while contender.try_lock_for(Duration::from_millis(25)).await.is_none() {
-                    let _ = &p;
-                }
+                while contender.try_lock_for(Duration::from_millis(25)).await.is_none() {}
             })
             .await;
         platform.join(&spinner).await;

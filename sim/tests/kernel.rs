@@ -1,5 +1,6 @@
-//! The simulation kernel on small hand-written programs: locks, events, timers, deadlock
-//! and livelock detection, determinism and replay.
+//! The simulation kernel on small hand-written programs: the seam's contract programs
+//! (`plughost_model::platform_contract`) on every schedule, timers, deadlock and livelock
+//! detection, determinism and replay.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use plughost_model::event::{EventSink, ModelEvent};
 use plughost_model::platform::{Event, LockGuard, Platform, RecursiveMutex, Reset, ThreadId};
+use plughost_model::platform_contract as contract;
 use plughost_sim::{Budget, Outcome, RunConfig, RunReport, SimPlatform, StrategySpec, run, trace};
 
 /// Collects emitted events as text.
@@ -82,34 +84,65 @@ fn lock_order_inversion_deadlocks_on_some_seeds_and_names_the_cycle() {
     assert!(text.contains("also blocked: svc/main waits to join"), "{text}");
 }
 
+/// Runs one contract program under `seed` and returns its observation.
+fn observe<F, Fut>(seed: u64, program: F) -> String
+where
+    F: FnOnce(SimPlatform) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = String> + Send + 'static,
+{
+    let (report, lines) = run_program(seed, |platform| async move {
+        let observed = program(platform.clone()).await;
+        note(&platform, &observed);
+    });
+    assert_eq!(report.outcome, Outcome::Completed, "seed {seed}");
+    let observed = lines.iter().find_map(|l| l.split_once("test log: ").map(|(_, line)| line.to_string()));
+    observed.unwrap_or_else(|| panic!("seed {seed}: no observation in {lines:?}"))
+}
+
 #[test]
-fn recursive_mutex_reenters_and_timed_acquire_times_out_in_virtual_time() {
+fn the_platform_contract_holds_on_every_schedule() {
+    for seed in 0..50 {
+        assert_eq!(
+            observe(seed, contract::recursive_mutex_reenters_and_times_out),
+            contract::RECURSIVE_MUTEX_OBSERVED,
+            "seed {seed}"
+        );
+        assert_eq!(
+            observe(seed, contract::wait_any_takes_the_lowest_index_and_consumes_auto_reset),
+            contract::WAIT_ANY_OBSERVED,
+            "seed {seed}"
+        );
+        assert_eq!(
+            observe(seed, contract::srw_lock_admits_readers_together_and_a_writer_alone),
+            contract::SRW_LOCK_OBSERVED,
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn a_timed_acquire_either_times_out_in_virtual_time_or_gets_a_released_lock() {
     let mut timed_out = 0;
     for seed in 0..50 {
         let (report, lines) = run_program(seed, |platform| async move {
             let lock = Arc::new(platform.recursive_mutex("l".into()));
-            let outer = lock.lock().await;
-            let inner = lock.lock().await;
-            assert!(lock.held_by_current_thread());
+            let held = lock.lock().await;
             let (contender, p) = (lock.clone(), platform.clone());
             let waiter = platform
                 .spawn("waiter".into(), async move {
                     let start = p.now();
                     let got = contender.try_lock_for(Duration::from_millis(25)).await;
                     let waited = p.now() - start;
-                    note(
-                        &p,
-                        &format!(
-                            "acquired={} waited_at_least_25ms={}",
-                            got.is_some(),
-                            waited >= Duration::from_millis(25)
-                        ),
+                    let line = format!(
+                        "acquired={} waited_at_least_25ms={}",
+                        got.is_some(),
+                        waited >= Duration::from_millis(25)
                     );
+                    note(&p, &line);
                 })
                 .await;
             platform.sleep(Duration::from_millis(100)).await;
-            inner.unlock().await;
-            outer.unlock().await;
+            held.unlock().await;
             platform.join(&waiter).await;
         });
         assert_eq!(report.outcome, Outcome::Completed);
@@ -123,22 +156,6 @@ fn recursive_mutex_reenters_and_timed_acquire_times_out_in_virtual_time() {
         }
     }
     assert!(timed_out > 0, "some schedules time out");
-}
-
-#[test]
-fn wait_any_reports_the_lowest_signalled_index_and_consumes_auto_reset() {
-    let (report, lines) = run_program(3, |platform| async move {
-        let auto = platform.event("auto".into(), Reset::Auto);
-        let manual = platform.event("manual".into(), Reset::Manual);
-        manual.set().await;
-        auto.set().await;
-        let first = platform.wait_any(&[&auto, &manual]).await;
-        let second = platform.wait_any(&[&auto, &manual]).await;
-        let polled = auto.wait_timeout(Duration::ZERO).await;
-        note(&platform, &format!("{first} {second} {polled}"));
-    });
-    assert_eq!(report.outcome, Outcome::Completed);
-    assert!(lines.iter().any(|l| l.ends_with("0 1 false")), "{lines:?}");
 }
 
 #[test]
