@@ -43,10 +43,7 @@ impl StrategyFamily {
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
-        match self {
-            StrategyFamily::Random => "random",
-            StrategyFamily::Pct { .. } => "pct",
-        }
+        self.spec(0).name()
     }
 
     /// The command-line arguments that select it (none for the default).

@@ -51,8 +51,20 @@ pub struct SimGuard {
 }
 
 impl SimGuard {
-    fn new(kernel: &Kernel, lock: LockId, thread: ThreadId, mode: Mode) -> SimGuard {
-        SimGuard { kernel: kernel.clone(), lock, thread, mode, held: true }
+    /// Acquires `lock` in `mode`, giving up after `timeout` when there is one.
+    async fn acquire(
+        kernel: &Kernel,
+        lock: LockId,
+        mode: Mode,
+        timeout: Option<Duration>,
+    ) -> Option<SimGuard> {
+        let thread = kernel.acquire(lock, mode, timeout).await?;
+        Some(SimGuard { kernel: kernel.clone(), lock, thread, mode, held: true })
+    }
+
+    /// Acquires `lock` in `mode`, however long that takes.
+    async fn acquire_untimed(kernel: &Kernel, lock: LockId, mode: Mode) -> SimGuard {
+        SimGuard::acquire(kernel, lock, mode, None).await.expect("an untimed acquire succeeds")
     }
 }
 
@@ -82,13 +94,11 @@ impl RecursiveMutex for SimRecursiveMutex {
     type Guard = SimGuard;
 
     async fn lock(&self) -> SimGuard {
-        let thread = self.kernel.acquire(self.lock, Mode::Exclusive, None).await;
-        SimGuard::new(&self.kernel, self.lock, thread.expect("an untimed acquire succeeds"), Mode::Exclusive)
+        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive).await
     }
 
     async fn try_lock_for(&self, timeout: Duration) -> Option<SimGuard> {
-        let thread = self.kernel.acquire(self.lock, Mode::Exclusive, Some(timeout)).await?;
-        Some(SimGuard::new(&self.kernel, self.lock, thread, Mode::Exclusive))
+        SimGuard::acquire(&self.kernel, self.lock, Mode::Exclusive, Some(timeout)).await
     }
 
     fn held_by_current_thread(&self) -> bool {
@@ -106,13 +116,11 @@ impl SrwLock for SimSrwLock {
     type Guard = SimGuard;
 
     async fn lock_shared(&self) -> SimGuard {
-        let thread = self.kernel.acquire(self.lock, Mode::Shared, None).await;
-        SimGuard::new(&self.kernel, self.lock, thread.expect("an untimed acquire succeeds"), Mode::Shared)
+        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Shared).await
     }
 
     async fn lock_exclusive(&self) -> SimGuard {
-        let thread = self.kernel.acquire(self.lock, Mode::Exclusive, None).await;
-        SimGuard::new(&self.kernel, self.lock, thread.expect("an untimed acquire succeeds"), Mode::Exclusive)
+        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive).await
     }
 }
 
@@ -126,8 +134,7 @@ impl PlainMutex for SimMutex {
     type Guard = SimGuard;
 
     async fn lock(&self) -> SimGuard {
-        let thread = self.kernel.acquire(self.lock, Mode::Exclusive, None).await;
-        SimGuard::new(&self.kernel, self.lock, thread.expect("an untimed acquire succeeds"), Mode::Exclusive)
+        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive).await
     }
 }
 

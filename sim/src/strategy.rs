@@ -154,8 +154,9 @@ impl Strategy for PctStrategy {
         while self.change_points.first().is_some_and(|&change| change <= point.step) {
             self.change_points.remove(0);
             self.lowered += 1;
-            self.priorities
-                .insert(point.runnable[best], u64::from(self.depth - self.lowered.min(self.depth)));
+            // At most `depth - 1` change points, so the lowered priorities are `depth - 1 ..= 1`,
+            // below every initial priority (which are above `depth`).
+            self.priorities.insert(point.runnable[best], u64::from(self.depth - self.lowered));
             best = self.highest(point.runnable);
         }
         best
