@@ -1,9 +1,11 @@
 //! Small identifiers shared by the service, the host and the traces.
 //!
-//! Owns the identity types only; it never allocates them (the components that create
-//! sessions, pumps and callbacks own their counters, so numbering is deterministic).
+//! Owns the identity types and the rule that makes thread names unique; it never allocates
+//! identifiers (the components that create sessions, pumps and callbacks own their
+//! counters, so numbering is deterministic).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -41,5 +43,21 @@ impl fmt::Display for CallbackId {
 impl fmt::Display for PumpId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "pump#{}", self.0)
+    }
+}
+
+/// Makes names unique within one process run, as both platforms name threads: the first
+/// `name` stays `name`, later ones become `name#2`, `name#3`, …
+#[derive(Default, Debug)]
+pub struct UniqueNames {
+    taken: BTreeMap<String, u32>,
+}
+
+impl UniqueNames {
+    /// The unique form of `name`.
+    pub fn claim(&mut self, name: &str) -> String {
+        let count = self.taken.entry(name.to_string()).or_insert(0);
+        *count += 1;
+        if *count == 1 { name.to_string() } else { format!("{name}#{count}") }
     }
 }

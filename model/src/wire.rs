@@ -30,16 +30,6 @@ pub enum HookKind {
 }
 
 impl HookKind {
-    /// Every hook, in `WSLPluginHooksV1` order.
-    pub const ALL: [HookKind; 6] = [
-        HookKind::VmStarted,
-        HookKind::VmStopping,
-        HookKind::DistributionStarted,
-        HookKind::DistributionStopping,
-        HookKind::DistributionRegistered,
-        HookKind::DistributionUnregistered,
-    ];
-
     /// Start hooks are fatal: a failure aborts the operation (spec §2 "Veto/start hooks").
     pub fn is_fatal(self) -> bool {
         matches!(self, HookKind::VmStarted | HookKind::DistributionStarted)
@@ -121,6 +111,16 @@ pub enum HostRequest {
     Hook(HookCall),
 }
 
+impl HostRequest {
+    /// The `IWslPluginHost` method name.
+    pub fn method(&self) -> &'static str {
+        match self {
+            HostRequest::Initialize { .. } => "Initialize",
+            HostRequest::Hook(call) => call.kind.method(),
+        }
+    }
+}
+
 /// The WSL plugin API calls that reach the service (spec §3.1).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum ApiCall {
@@ -171,6 +171,13 @@ pub struct CallbackRequest {
     pub session: SessionCookie,
     /// The API call.
     pub api: ApiCall,
+}
+
+impl CallbackRequest {
+    /// How traces and thread reports name the call: the API and the session it names.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.api.method(), self.session)
+    }
 }
 
 /// A callback's reply.

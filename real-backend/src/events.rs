@@ -40,31 +40,18 @@ impl EventHub {
     /// `timeout` passes (`None`).
     pub fn wait(&self, events: &[usize], timeout: Option<Duration>) -> Option<usize> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let me: Option<ThreadId> = threads::try_current();
         let mut slots = self.slots.lock();
-        loop {
-            if let Some(position) = events.iter().position(|&e| slots[e].signalled) {
-                let slot = &mut slots[events[position]];
-                if slot.reset == Reset::Auto {
-                    slot.signalled = false;
-                }
-                if let Some(me) = me {
-                    self.threads.set(me, Activity::Running);
-                }
-                return Some(position);
-            }
-            if timeout == Some(Duration::ZERO) {
-                return None;
-            }
-            if let Some(me) = me {
-                let names: Vec<&str> = events.iter().map(|&e| slots[e].name.as_str()).collect();
-                let waiting = format!("waits on {}", names.join(" or "));
-                let activity = match timeout {
-                    Some(timeout) => Activity::Retrying(format!("{waiting} (for {timeout:?})")),
-                    None => Activity::Blocked(waiting),
-                };
-                self.threads.set(me, activity);
-            }
+        if let Some(position) = Self::take_signalled(&mut slots, events) {
+            return Some(position);
+        }
+        if timeout == Some(Duration::ZERO) {
+            return None;
+        }
+        let me: Option<ThreadId> = threads::try_current();
+        if let Some(me) = me {
+            self.threads.set(me, Self::waiting(&slots, events, timeout));
+        }
+        let taken = loop {
             let timed_out = match deadline {
                 None => {
                     self.changed.wait(&mut slots);
@@ -72,12 +59,34 @@ impl EventHub {
                 }
                 Some(deadline) => self.changed.wait_until(&mut slots, deadline).timed_out(),
             };
-            if timed_out && !events.iter().any(|&e| slots[e].signalled) {
-                if let Some(me) = me {
-                    self.threads.set(me, Activity::Running);
-                }
-                return None;
+            let taken = Self::take_signalled(&mut slots, events);
+            if taken.is_some() || timed_out {
+                break taken;
             }
+        };
+        if let Some(me) = me {
+            self.threads.set(me, Activity::Running);
+        }
+        taken
+    }
+
+    /// The position in `events` of the lowest signalled one, consuming an auto-reset signal.
+    fn take_signalled(slots: &mut [Slot], events: &[usize]) -> Option<usize> {
+        let position = events.iter().position(|&e| slots[e].signalled)?;
+        let slot = &mut slots[events[position]];
+        if slot.reset == Reset::Auto {
+            slot.signalled = false;
+        }
+        Some(position)
+    }
+
+    /// What a thread waiting on `events` is doing, for the watchdog's report.
+    fn waiting(slots: &[Slot], events: &[usize], timeout: Option<Duration>) -> Activity {
+        let names: Vec<&str> = events.iter().map(|&e| slots[e].name.as_str()).collect();
+        let waiting = format!("waits on {}", names.join(" or "));
+        match timeout {
+            Some(timeout) => Activity::Retrying(format!("{waiting} (for {timeout:?})")),
+            None => Activity::Blocked(waiting),
         }
     }
 

@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use std::io::{BufReader, BufWriter, Stdout, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use parking_lot::{Condvar, Mutex};
 use plughost_model::event::{EventSink, ModelEvent};
@@ -23,7 +22,7 @@ use plughost_model::hresult::{HResult, RPC_S_CALL_FAILED};
 use plughost_model::ids::{Name, SessionCookie};
 use plughost_model::platform::{ServiceLink, ThreadId};
 use plughost_model::plugin_host::PluginHost;
-use plughost_model::wire::{ApiCall, CallbackReply, CallbackRequest, HostRequest};
+use plughost_model::wire::{ApiCall, CallbackReply, CallbackRequest};
 
 use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
 use crate::protocol::{MAX_FRAME_BYTES, Message, ReadError, read_frame, write_frame};
@@ -127,7 +126,7 @@ pub struct RealServiceLink {
 impl ServiceLink for RealServiceLink {
     async fn call(&self, request: CallbackRequest) -> Result<CallbackReply, HResult> {
         let me = threads::current();
-        let label = format!("{} ({})", request.api.method(), request.session);
+        let label = request.label();
         self.core.threads.set(me, Activity::Blocked(format!("waits for call {label} to svc")));
         let reply = self.connection.call(request);
         self.core.threads.set(me, Activity::Running);
@@ -215,7 +214,6 @@ fn serve(
     hostile: Option<Hostility>,
 ) {
     let mut input = BufReader::new(std::io::stdin());
-    let calls = AtomicU32::new(0);
     loop {
         let message = match read_frame(&mut input) {
             Ok(message) => message,
@@ -224,11 +222,10 @@ fn serve(
         match message {
             Message::HostCall { id, request } => {
                 if let Some(hostility) = hostile {
-                    misbehave(connection, hostility, &request);
+                    misbehave(connection, hostility);
                 }
-                let n = calls.fetch_add(1, Ordering::Relaxed) + 1;
                 let (host, connection) = (host.clone(), connection.clone());
-                core.spawn(&format!("H-{n}"), async move {
+                core.spawn_rpc_thread(async move {
                     let reply = host.serve(request).await;
                     connection.send(&Message::HostReturn { id, reply });
                 });
@@ -243,7 +240,7 @@ fn serve(
                 });
             }
             Message::DumpThreads { id } => {
-                let threads = core.threads.unfinished().into_iter().map(|(n, a)| (n, describe(&a))).collect();
+                let threads = core.threads.unfinished().into_iter().map(|(n, a)| (n, a.describe())).collect();
                 connection.send(&Message::Threads { id, threads });
             }
             _ => std::process::exit(3),
@@ -251,25 +248,16 @@ fn serve(
     }
 }
 
-fn describe(activity: &Activity) -> String {
-    match activity {
-        Activity::Running => "is running".to_string(),
-        Activity::Blocked(what) | Activity::Retrying(what) => what.clone(),
-        Activity::Finished => "finished".to_string(),
-        Activity::Panicked(message) => format!("panicked: {message}"),
-    }
-}
-
 /// Breaks the protocol once, before serving the first call.
-fn misbehave(connection: &ServiceConnection, hostility: Hostility, request: &HostRequest) {
-    match (hostility, request) {
-        (Hostility::Garbage, _) => connection.send_raw(b"\x05\x00\x00\x00\x01\xde\xad\xbe\xef"),
-        (Hostility::Oversized, _) => connection.send_raw(&((MAX_FRAME_BYTES as u32) + 1).to_le_bytes()),
-        (Hostility::UnknownCall, _) => connection.send(&Message::HostReturn {
+fn misbehave(connection: &ServiceConnection, hostility: Hostility) {
+    match hostility {
+        Hostility::Garbage => connection.send_raw(b"\x05\x00\x00\x00\x01\xde\xad\xbe\xef"),
+        Hostility::Oversized => connection.send_raw(&((MAX_FRAME_BYTES as u32) + 1).to_le_bytes()),
+        Hostility::UnknownCall => connection.send(&Message::HostReturn {
             id: 424_242,
             reply: plughost_model::wire::HostReply::hr(RPC_S_CALL_FAILED),
         }),
-        (Hostility::ForeignSession, _) => {
+        Hostility::ForeignSession => {
             let api = ApiCall::ExecuteBinary { path: "/bin/true".into(), args: Vec::new() };
             connection.send(&Message::Callback {
                 id: 1_000_000,

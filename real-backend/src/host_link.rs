@@ -20,11 +20,11 @@ use plughost_model::event::ModelEvent;
 use plughost_model::hresult::{
     CO_E_SERVER_EXEC_FAILURE, HResult, RPC_S_CALL_FAILED, RPC_S_SERVER_UNAVAILABLE,
 };
-use plughost_model::ids::{Name, PluginIndex, SessionCookie};
+use plughost_model::ids::{Name, SessionCookie};
 use plughost_model::platform::{CallbackServer, HostLink};
 use plughost_model::wire::{CallbackRequest, HostReply, HostRequest};
 
-use crate::platform::{ProcessCore, RealPlatform};
+use crate::platform::ProcessCore;
 use crate::protocol::{Message, ProtocolError, ReadError, read_frame, write_frame};
 use crate::run::RealConfig;
 use crate::threads::{self, Activity};
@@ -61,7 +61,6 @@ impl HostConnection {
         core: &Arc<ProcessCore>,
         config: &RealConfig,
         spawner: &crate::lifetime::Spawner,
-        _index: PluginIndex,
         plugin: Name,
         callbacks: Arc<dyn CallbackServer>,
     ) -> Result<Arc<HostConnection>, HResult> {
@@ -158,10 +157,7 @@ impl HostConnection {
             state.pending.insert(id, None);
             id
         };
-        let label = match &request {
-            HostRequest::Initialize { .. } => "Initialize".to_string(),
-            HostRequest::Hook(call) => call.kind.method().to_string(),
-        };
+        let label = request.method();
         let me = threads::try_current();
         if let (Some(me), Some(core)) = (me, self.core.upgrade()) {
             core.threads.set(me, Activity::Blocked(format!("waits for call {label} to {}", self.process)));
@@ -262,8 +258,7 @@ impl HostConnection {
             return Err(ProtocolError::ForeignSession { session: request.session });
         }
         let (callbacks, connection) = (self.callbacks.clone(), self.clone());
-        let name = RealPlatform::rpc_thread_name(core);
-        core.spawn(&name, async move {
+        core.spawn_rpc_thread(async move {
             let reply = callbacks.serve(request).await;
             // A reply to a host that died meanwhile is dropped.
             connection.send(&Message::CallbackReturn { id, reply });

@@ -12,17 +12,6 @@ use plughost_model::platform::{LockGuard, PlainMutex, RecursiveMutex, SrwLock, T
 
 use crate::threads::{self, Activity, ThreadTable};
 
-/// Which lock kind.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Kind {
-    /// `std::recursive_timed_mutex`.
-    Recursive,
-    /// `wil::srwlock`.
-    Srw,
-    /// `std::mutex`.
-    Plain,
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {
     Exclusive,
@@ -36,10 +25,31 @@ struct Holders {
     shared: Vec<ThreadId>,
 }
 
+impl Holders {
+    /// Takes the lock for `me` in `mode` if it is free to (re-entry by the owner included).
+    fn try_take(&mut self, me: ThreadId, mode: Mode) -> bool {
+        let free = match mode {
+            Mode::Exclusive => self.owner.is_none_or(|o| o == me) && self.shared.is_empty(),
+            Mode::Shared => self.owner.is_none(),
+        };
+        if free {
+            match mode {
+                Mode::Exclusive => {
+                    self.owner = Some(me);
+                    self.depth += 1;
+                }
+                Mode::Shared => self.shared.push(me),
+            }
+        }
+        free
+    }
+}
+
 /// One lock.
 pub struct LockCore {
     name: String,
-    kind: Kind,
+    /// Only a recursive mutex may be re-entered by its owner.
+    recursive: bool,
     holders: Mutex<Holders>,
     released: Condvar,
     threads: Arc<ThreadTable>,
@@ -47,10 +57,10 @@ pub struct LockCore {
 
 impl LockCore {
     /// A free lock.
-    pub fn new(name: String, kind: Kind, threads: Arc<ThreadTable>) -> Arc<LockCore> {
+    pub fn new(name: String, recursive: bool, threads: Arc<ThreadTable>) -> Arc<LockCore> {
         Arc::new(LockCore {
             name,
-            kind,
+            recursive,
             holders: Mutex::new(Holders::default()),
             released: Condvar::new(),
             threads,
@@ -62,41 +72,39 @@ impl LockCore {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut holders = self.holders.lock();
         let reentry = holders.owner == Some(me) || holders.shared.contains(&me);
-        if reentry && self.kind != Kind::Recursive {
+        if reentry && !self.recursive {
             panic!("{} re-entered by the thread holding it (it is not recursive)", self.name);
         }
-        loop {
-            let free = match mode {
-                Mode::Exclusive => holders.owner.is_none_or(|o| o == me) && holders.shared.is_empty(),
-                Mode::Shared => holders.owner.is_none(),
-            };
-            if free {
-                match mode {
-                    Mode::Exclusive => {
-                        holders.owner = Some(me);
-                        holders.depth += 1;
-                    }
-                    Mode::Shared => holders.shared.push(me),
-                }
-                self.threads.set(me, Activity::Running);
-                return Some(RealGuard { lock: self.clone(), thread: me, mode, held: true });
+        let mut waited = false;
+        let acquired = loop {
+            if holders.try_take(me, mode) {
+                break true;
             }
-            let holder = holders.owner.map_or_else(|| "shared holders".to_string(), |o| self.threads.name(o));
-            let waiting = format!("waits for lock {} held by {holder}", self.name);
-            let activity = match timeout {
-                Some(timeout) => Activity::Retrying(format!("{waiting} (timed acquire of {timeout:?})")),
-                None => Activity::Blocked(waiting),
-            };
-            self.threads.set(me, activity);
+            // The holder can change while this thread waits, so the report is renewed.
+            self.threads.set(me, self.waiting(&holders, timeout));
+            waited = true;
             match deadline {
                 None => self.released.wait(&mut holders),
                 Some(deadline) => {
                     if self.released.wait_until(&mut holders, deadline).timed_out() {
-                        self.threads.set(me, Activity::Running);
-                        return None;
+                        break false;
                     }
                 }
             }
+        };
+        if waited {
+            self.threads.set(me, Activity::Running);
+        }
+        acquired.then(|| RealGuard { lock: self.clone(), thread: me, mode })
+    }
+
+    /// What a thread waiting for this lock is doing, for the watchdog's report.
+    fn waiting(&self, holders: &Holders, timeout: Option<Duration>) -> Activity {
+        let holder = holders.owner.map_or_else(|| "shared holders".to_string(), |o| self.threads.name(o));
+        let waiting = format!("waits for lock {} held by {holder}", self.name);
+        match timeout {
+            Some(timeout) => Activity::Retrying(format!("{waiting} (timed acquire of {timeout:?})")),
+            None => Activity::Blocked(waiting),
         }
     }
 
@@ -124,21 +132,17 @@ pub struct RealGuard {
     lock: Arc<LockCore>,
     thread: ThreadId,
     mode: Mode,
-    held: bool,
 }
 
 impl LockGuard for RealGuard {
-    async fn unlock(mut self) {
-        self.held = false;
-        self.lock.release(self.thread, self.mode);
+    async fn unlock(self) {
+        // Dropping releases.
     }
 }
 
 impl Drop for RealGuard {
     fn drop(&mut self) {
-        if self.held {
-            self.lock.release(self.thread, self.mode);
-        }
+        self.lock.release(self.thread, self.mode);
     }
 }
 

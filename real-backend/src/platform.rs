@@ -19,7 +19,7 @@ use plughost_model::platform::{CallbackServer, Platform, Reset, ThreadId};
 use crate::events::{EventHub, RealEvent};
 use crate::host::{RealServiceLink, ServiceConnection};
 use crate::host_link::{HostConnection, RealHostLink};
-use crate::locks::{Kind, LockCore, RealMutex, RealRecursiveMutex, RealSrwLock};
+use crate::locks::{LockCore, RealMutex, RealRecursiveMutex, RealSrwLock};
 use crate::run::RealConfig;
 use crate::threads::{self, Activity, RealThread, ThreadTable};
 
@@ -39,7 +39,6 @@ pub(crate) enum Role {
         config: RealConfig,
         spawner: crate::lifetime::Spawner,
         hosts: Mutex<Vec<Arc<HostConnection>>>,
-        rpc_threads: AtomicU32,
         errors: Mutex<Vec<String>>,
     },
     Host,
@@ -54,6 +53,9 @@ pub struct ProcessCore {
     pub(crate) sink: Arc<dyn EventSink>,
     pub(crate) trace: TraceOut,
     pub(crate) role: Role,
+    /// Threads started to serve inbound calls so far (named `R-n` in the service, `H-n` in
+    /// a host, as the simulator names them).
+    rpc_threads: AtomicU32,
 }
 
 impl ProcessCore {
@@ -72,6 +74,7 @@ impl ProcessCore {
             sink,
             trace,
             role,
+            rpc_threads: AtomicU32::new(0),
         })
     }
 
@@ -116,9 +119,18 @@ impl ProcessCore {
             body.await;
             core.trace_current(|| "exits".to_string());
         });
-        let child = self.threads.name(thread.id());
-        self.trace_current(|| format!("spawn {child}"));
+        self.trace_current(|| format!("spawn {}", thread.name()));
         thread
+    }
+
+    /// Starts a thread that serves one inbound call.
+    pub(crate) fn spawn_rpc_thread<F>(self: &Arc<Self>, body: F) -> RealThread
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let prefix = if matches!(self.role, Role::Service { .. }) { "R" } else { "H" };
+        let n = self.rpc_threads.fetch_add(1, Ordering::Relaxed) + 1;
+        self.spawn(&format!("{prefix}-{n}"), body)
     }
 
     /// Records a protocol error (or any other failure of the world) for the run's report.
@@ -163,7 +175,7 @@ impl Platform for RealPlatform {
 
     async fn join(&self, thread: &RealThread) {
         let me = threads::current();
-        let target = self.core.threads.name(thread.id());
+        let target = thread.name();
         self.core.threads.set(me, Activity::Blocked(format!("waits to join {target}")));
         thread.join();
         self.core.threads.set(me, Activity::Running);
@@ -179,15 +191,15 @@ impl Platform for RealPlatform {
     }
 
     fn recursive_mutex(&self, name: String) -> RealRecursiveMutex {
-        RealRecursiveMutex(LockCore::new(name, Kind::Recursive, self.core.threads.clone()))
+        RealRecursiveMutex(LockCore::new(name, true, self.core.threads.clone()))
     }
 
     fn srw_lock(&self, name: String) -> RealSrwLock {
-        RealSrwLock(LockCore::new(name, Kind::Srw, self.core.threads.clone()))
+        RealSrwLock(LockCore::new(name, false, self.core.threads.clone()))
     }
 
     fn mutex(&self, name: String) -> RealMutex {
-        RealMutex(LockCore::new(name, Kind::Plain, self.core.threads.clone()))
+        RealMutex(LockCore::new(name, false, self.core.threads.clone()))
     }
 
     fn event(&self, name: String, reset: Reset) -> RealEvent {
@@ -213,12 +225,12 @@ impl Platform for RealPlatform {
 
     async fn activate_host(
         &self,
-        plugin: PluginIndex,
+        _plugin: PluginIndex,
         name: Name,
         callbacks: Arc<dyn CallbackServer>,
     ) -> Result<RealHostLink, HResult> {
         let Role::Service { config, spawner, hosts, .. } = &self.core.role else { return Err(E_UNEXPECTED) };
-        let connection = HostConnection::start(&self.core, config, spawner, plugin, name, callbacks)?;
+        let connection = HostConnection::start(&self.core, config, spawner, name, callbacks)?;
         hosts.lock().push(connection.clone());
         Ok(RealHostLink::new(connection))
     }
@@ -234,17 +246,5 @@ impl Platform for RealPlatform {
         let me = threads::current();
         self.core.sink.record(self.core.now(), me, &event);
         self.core.trace_current(|| event.to_string());
-    }
-}
-
-impl RealPlatform {
-    /// The next service RPC thread's name.
-    pub(crate) fn rpc_thread_name(core: &ProcessCore) -> String {
-        match &core.role {
-            Role::Service { rpc_threads, .. } => {
-                format!("R-{}", rpc_threads.fetch_add(1, Ordering::Relaxed) + 1)
-            }
-            Role::Host => "R".to_string(),
-        }
     }
 }

@@ -123,15 +123,13 @@ pub enum ReadError {
     Protocol(ProtocolError),
 }
 
-/// Writes one frame.
+/// Writes one frame, in three writes and a flush (`out` is buffered by every caller).
 pub fn write_frame(out: &mut impl Write, message: &Message) -> io::Result<()> {
     let payload = postcard::to_allocvec(message).map_err(|e| io::Error::other(e.to_string()))?;
     let length = u32::try_from(payload.len() + 1).map_err(|_| io::Error::other("message too large"))?;
-    let mut frame = Vec::with_capacity(payload.len() + 5);
-    frame.extend_from_slice(&length.to_le_bytes());
-    frame.push(PROTOCOL_VERSION);
-    frame.extend_from_slice(&payload);
-    out.write_all(&frame)?;
+    out.write_all(&length.to_le_bytes())?;
+    out.write_all(&[PROTOCOL_VERSION])?;
+    out.write_all(&payload)?;
     out.flush()
 }
 

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -18,7 +17,6 @@ use plughost_model::event::EventSink;
 
 use crate::host_link::HostConnection;
 use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
-use crate::threads::Activity;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -83,8 +81,6 @@ pub struct RealReport {
     pub outcome: RealOutcome,
     /// Every protocol error and host failure the service saw, in order.
     pub errors: Vec<String>,
-    /// Host process ids, in activation order.
-    pub host_pids: Vec<u32>,
     /// Wall-clock duration.
     pub elapsed: Duration,
 }
@@ -104,38 +100,25 @@ where
         config: config.clone(),
         spawner: crate::lifetime::Spawner::start(),
         hosts: Mutex::new(Vec::new()),
-        rpc_threads: AtomicU32::new(0),
         errors: Mutex::new(Vec::new()),
     };
     let core = ProcessCore::new("svc".to_string(), sink, trace, role);
+    let Role::Service { hosts, errors, .. } = &core.role else {
+        unreachable!("the core was built as the service")
+    };
     let started = Instant::now();
     let deadline = started + config.watchdog;
     let _root = core.spawn("main", root(RealPlatform { core: core.clone() }));
-    let outcome = wait_for_the_end(&core, deadline);
-    let hosts = hosts(&core);
-    for host in &hosts {
+    let outcome = wait_for_the_end(&core, hosts, deadline);
+    for host in hosts.lock().iter() {
         host.kill();
     }
-    let errors = match &core.role {
-        Role::Service { errors, .. } => errors.lock().clone(),
-        Role::Host => Vec::new(),
-    };
-    RealReport {
-        outcome,
-        errors,
-        host_pids: hosts.iter().map(|h| h.pid()).collect(),
-        elapsed: started.elapsed(),
-    }
+    RealReport { outcome, errors: errors.lock().clone(), elapsed: started.elapsed() }
 }
 
-fn hosts(core: &ProcessCore) -> Vec<Arc<HostConnection>> {
-    match &core.role {
-        Role::Service { hosts, .. } => hosts.lock().clone(),
-        Role::Host => Vec::new(),
-    }
-}
+type Hosts = Mutex<Vec<Arc<HostConnection>>>;
 
-fn wait_for_the_end(core: &Arc<ProcessCore>, deadline: Instant) -> RealOutcome {
+fn wait_for_the_end(core: &Arc<ProcessCore>, hosts: &Hosts, deadline: Instant) -> RealOutcome {
     let mut round = 0;
     loop {
         round += 1;
@@ -144,23 +127,28 @@ fn wait_for_the_end(core: &Arc<ProcessCore>, deadline: Instant) -> RealOutcome {
             return RealOutcome::Panicked(panic);
         }
         if !done {
-            return hung(core, deadline);
+            return hung(core, hosts, deadline);
         }
-        let live: Vec<_> = hosts(core).into_iter().filter(|h| h.is_alive()).collect();
+        let live: Vec<_> = hosts.lock().iter().filter(|h| h.is_alive()).cloned().collect();
         if !live.iter().all(|host| host.quiesce(round, deadline)) {
-            return hung(core, deadline);
+            return hung(core, hosts, deadline);
         }
         // A host that went quiet sends nothing more; if the service is still quiet too, done.
-        if core.threads.unfinished().is_empty() {
+        if core.threads.all_finished() {
             return RealOutcome::Completed;
         }
     }
 }
 
-fn hung(core: &ProcessCore, deadline: Instant) -> RealOutcome {
-    let mut threads: Vec<String> =
-        core.threads.unfinished().into_iter().map(|(name, activity)| line(&name, &activity)).collect();
-    for (index, host) in hosts(core).iter().enumerate().filter(|(_, h)| h.is_alive()) {
+fn hung(core: &ProcessCore, hosts: &Hosts, deadline: Instant) -> RealOutcome {
+    let mut threads: Vec<String> = core
+        .threads
+        .unfinished()
+        .into_iter()
+        .map(|(name, activity)| format!("{name} {}", activity.describe()))
+        .collect();
+    let live: Vec<_> = hosts.lock().iter().filter(|h| h.is_alive()).cloned().collect();
+    for (index, host) in live.iter().enumerate() {
         let answer_by = Instant::now() + Duration::from_secs(1);
         let dump = host.dump_threads(u64::MAX - index as u64, answer_by);
         if dump.is_empty() {
@@ -170,13 +158,4 @@ fn hung(core: &ProcessCore, deadline: Instant) -> RealOutcome {
     }
     let waited = core.now().min(deadline.saturating_duration_since(core.started) + Duration::from_millis(1));
     RealOutcome::Hung { waited, threads, retrying: core.threads.any_retrying() }
-}
-
-fn line(name: &str, activity: &Activity) -> String {
-    match activity {
-        Activity::Running => format!("{name} is running"),
-        Activity::Blocked(what) | Activity::Retrying(what) => format!("{name} {what}"),
-        Activity::Finished => format!("{name} finished"),
-        Activity::Panicked(message) => format!("{name} panicked: {message}"),
-    }
 }

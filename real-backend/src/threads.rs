@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::{Condvar, Mutex};
+use plughost_model::ids::UniqueNames;
 use plughost_model::platform::ThreadId;
 
 /// Polls `future` once; real operations never return `Pending`.
@@ -38,6 +39,22 @@ pub enum Activity {
     Panicked(String),
 }
 
+impl Activity {
+    /// What the thread is doing, as a watchdog report line says it after the thread's name.
+    pub fn describe(&self) -> String {
+        match self {
+            Activity::Running => "is running".to_string(),
+            Activity::Blocked(what) | Activity::Retrying(what) => what.clone(),
+            Activity::Finished => "finished".to_string(),
+            Activity::Panicked(message) => format!("panicked: {message}"),
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        matches!(self, Activity::Finished | Activity::Panicked(_))
+    }
+}
+
 struct Entry {
     name: String,
     activity: Activity,
@@ -45,8 +62,15 @@ struct Entry {
 
 /// Every logical thread of one process, by id.
 pub struct ThreadTable {
-    entries: Mutex<Vec<Entry>>,
-    changed: Condvar,
+    entries: Mutex<Entries>,
+    /// Notified when a thread finishes or panics.
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct Entries {
+    by_id: Vec<Entry>,
+    names: UniqueNames,
 }
 
 thread_local! {
@@ -65,7 +89,7 @@ pub fn try_current() -> Option<ThreadId> {
 
 impl Default for ThreadTable {
     fn default() -> Self {
-        ThreadTable { entries: Mutex::new(Vec::new()), changed: Condvar::new() }
+        ThreadTable { entries: Mutex::new(Entries::default()), done: Condvar::new() }
     }
 }
 
@@ -73,42 +97,49 @@ impl ThreadTable {
     /// Registers a thread named `name` (made unique with `#n`); returns its id and name.
     pub fn add(&self, name: &str) -> (ThreadId, String) {
         let mut entries = self.entries.lock();
-        let taken =
-            entries.iter().filter(|e| e.name == name || e.name.starts_with(&format!("{name}#"))).count();
-        let unique = if taken == 0 { name.to_string() } else { format!("{name}#{}", taken + 1) };
-        entries.push(Entry { name: unique.clone(), activity: Activity::Running });
-        (ThreadId(entries.len() as u32 - 1), unique)
+        let unique = entries.names.claim(name);
+        entries.by_id.push(Entry { name: unique.clone(), activity: Activity::Running });
+        (ThreadId(entries.by_id.len() as u32 - 1), unique)
     }
 
     /// Records what `thread` is doing.
     pub fn set(&self, thread: ThreadId, activity: Activity) {
-        self.entries.lock()[thread.0 as usize].activity = activity;
-        self.changed.notify_all();
+        let done = activity.is_done();
+        self.entries.lock().by_id[thread.0 as usize].activity = activity;
+        if done {
+            self.done.notify_all();
+        }
     }
 
     /// The name of `thread`.
     pub fn name(&self, thread: ThreadId) -> String {
-        self.entries.lock()[thread.0 as usize].name.clone()
+        self.entries.lock().by_id[thread.0 as usize].name.clone()
     }
 
     /// Every thread that has not finished, with what it is doing.
     pub fn unfinished(&self) -> Vec<(String, Activity)> {
         let entries = self.entries.lock();
         entries
+            .by_id
             .iter()
             .filter(|e| e.activity != Activity::Finished)
             .map(|e| (e.name.clone(), e.activity.clone()))
             .collect()
     }
 
+    /// Whether every thread finished.
+    pub fn all_finished(&self) -> bool {
+        self.entries.lock().by_id.iter().all(|e| e.activity == Activity::Finished)
+    }
+
     /// Whether some unfinished thread is in a timed wait (the run is spinning, not stuck).
     pub fn any_retrying(&self) -> bool {
-        self.entries.lock().iter().any(|e| matches!(e.activity, Activity::Retrying(_)))
+        self.entries.lock().by_id.iter().any(|e| matches!(e.activity, Activity::Retrying(_)))
     }
 
     /// The first panic, if a thread panicked.
     pub fn panic(&self) -> Option<String> {
-        self.entries.lock().iter().find_map(|e| match &e.activity {
+        self.entries.lock().by_id.iter().find_map(|e| match &e.activity {
             Activity::Panicked(message) => Some(format!("{}: {message}", e.name)),
             _ => None,
         })
@@ -119,10 +150,10 @@ impl ThreadTable {
     pub fn wait_all_done(&self, deadline: std::time::Instant) -> bool {
         let mut entries = self.entries.lock();
         loop {
-            if entries.iter().all(|e| matches!(e.activity, Activity::Finished | Activity::Panicked(_))) {
+            if entries.by_id.iter().all(|e| e.activity.is_done()) {
                 return true;
             }
-            if self.changed.wait_until(&mut entries, deadline).timed_out() {
+            if self.done.wait_until(&mut entries, deadline).timed_out() {
                 return false;
             }
         }
@@ -132,6 +163,7 @@ impl ThreadTable {
 /// A started logical thread.
 pub struct RealThread {
     id: ThreadId,
+    name: String,
     handle: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -139,6 +171,11 @@ impl RealThread {
     /// Its id.
     pub fn id(&self) -> ThreadId {
         self.id
+    }
+
+    /// Its unique name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Waits for it; a second join returns at once.
@@ -163,7 +200,7 @@ where
     let (id, unique) = table.add(name);
     let table = table.clone();
     let handle = std::thread::Builder::new()
-        .name(unique)
+        .name(unique.clone())
         .spawn(move || {
             let _dispatch = dispatch.map(|d| tracing::dispatcher::set_default(&d));
             CURRENT.with(|c| c.set(Some(id)));
@@ -175,5 +212,5 @@ where
             table.set(id, activity);
         })
         .expect("the OS starts a thread");
-    RealThread { id, handle: Mutex::new(Some(handle)) }
+    RealThread { id, name: unique, handle: Mutex::new(Some(handle)) }
 }

@@ -23,8 +23,6 @@ pub struct RealRun {
     pub details: Vec<String>,
     /// Protocol errors and host failures the service saw.
     pub errors: Vec<String>,
-    /// Host process ids.
-    pub host_pids: Vec<u32>,
     /// Wall-clock time.
     pub elapsed: Duration,
     /// The trace, when requested.
@@ -99,7 +97,6 @@ pub fn run_real(
         verdict: judgement.verdict,
         details: judgement.details,
         errors: report.errors,
-        host_pids: report.host_pids,
         elapsed: report.elapsed,
         trace,
     }

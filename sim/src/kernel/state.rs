@@ -6,12 +6,13 @@
 //! time moves only in [`State::advance_clock`], to the earliest deadline. Nothing here
 //! awaits: async operations live in `kernel::mod` and the platform handles.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
 use plughost_model::event::EventSink;
+use plughost_model::ids::UniqueNames;
 use plughost_model::platform::ThreadId;
 
 use super::objects::{EventState, LockState};
@@ -107,7 +108,7 @@ pub(crate) struct State {
     pub supervisor: Option<Waker>,
     pub sink: Arc<dyn EventSink>,
     pub tracing: bool,
-    thread_names: BTreeMap<String, u32>,
+    thread_names: UniqueNames,
 }
 
 impl State {
@@ -135,7 +136,7 @@ impl State {
             supervisor: None,
             sink,
             tracing,
-            thread_names: BTreeMap::new(),
+            thread_names: UniqueNames::default(),
         }
     }
 
@@ -154,10 +155,7 @@ impl State {
 
     /// Adds a runnable thread named `process/name` (made unique with `#n`).
     pub fn add_thread(&mut self, process: ProcessId, name: &str) -> ThreadId {
-        let qualified = format!("{}/{name}", self.processes[process].name);
-        let count = self.thread_names.entry(qualified.clone()).or_insert(0);
-        *count += 1;
-        let name = if *count == 1 { qualified } else { format!("{qualified}#{count}") };
+        let name = self.thread_names.claim(&format!("{}/{name}", self.processes[process].name));
         let id = ThreadId(self.threads.len() as u32);
         self.threads.push(ThreadSlot {
             name,

@@ -21,10 +21,7 @@ impl Kernel {
     /// host RPC thread.
     pub async fn call_host(&self, process: ProcessId, request: HostRequest) -> Result<HostReply, HResult> {
         self.choice_point().await;
-        let label = match &request {
-            HostRequest::Initialize { .. } => "Initialize".to_string(),
-            HostRequest::Hook(call) => call.kind.method().to_string(),
-        };
+        let label = request.method().to_string();
         let Some(host) = self.live_host(process) else {
             self.trace(|state| {
                 format!("calls {label} on dead {}: RPC_S_SERVER_UNAVAILABLE", state.processes[process].name)
@@ -55,7 +52,7 @@ impl Kernel {
         if !self.state().processes[Kernel::SERVICE].alive {
             return Err(RPC_S_SERVER_UNAVAILABLE);
         }
-        let label = format!("{} ({})", request.api.method(), request.session);
+        let label = request.label();
         let kernel = self.clone();
         let result = self
             .call(Kernel::SERVICE, Direction::ToService, label, move |call| async move {
