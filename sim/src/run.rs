@@ -69,7 +69,7 @@ where
         let kernel = kernel.clone();
         async move {
             let node = madsim::runtime::Handle::current().create_node().name("svc").build();
-            let service = kernel.state().add_process("svc".to_string(), node, true);
+            let service = kernel.state().add_process("svc".to_string(), node);
             let root_thread = kernel.spawn_thread(service, "main", root(SimPlatform::new(kernel.clone())));
             kernel.state().running = Some(root_thread);
             kernel.outcome().await

@@ -106,10 +106,10 @@ impl Strategy for RandomStrategy {
     }
 }
 
-/// Whether to let the clock run: always when no thread can, else at one point in
-/// [`ADVANCE_ODDS`].
+/// Whether to let the clock run, when it may: at one point in [`ADVANCE_ODDS`]. (A strategy
+/// is asked only with two options or more, so some thread can always run instead.)
 fn advances(rng: &mut ChaCha8Rng, point: &ChoicePoint<'_>) -> bool {
-    point.can_advance && (point.threads() == 0 || uniform_below(rng, ADVANCE_ODDS) == 0)
+    point.can_advance && uniform_below(rng, ADVANCE_ODDS) == 0
 }
 
 /// PCT: every thread gets a random priority when first seen; the highest-priority runnable

@@ -97,15 +97,14 @@ impl Kernel {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let (id, node, parent, child) = {
+        let (id, node) = {
             let mut state = self.state();
             let id = state.add_thread(process, name);
-            let child = state.thread_name(id).to_string();
-            (id, state.processes[process].node.clone(), state.running, child)
+            if let Some(parent) = state.running {
+                state.trace_as(parent, |state| format!("spawn {}", state.thread_name(id)));
+            }
+            (id, state.processes[process].node.clone())
         };
-        if let Some(parent) = parent {
-            self.trace_for(parent, |_| format!("spawn {child}"));
-        }
         let kernel = self.clone();
         node.spawn(async move {
             kernel.wait_turn(id).await;
@@ -131,16 +130,7 @@ impl Kernel {
     pub fn trace(&self, text: impl FnOnce(&State) -> String) {
         let state = self.state();
         if state.tracing {
-            let me = state.current();
-            trace::line(state.clock, state.thread_name(me), format_args!("{}", text(&state)));
-        }
-    }
-
-    /// Writes a trace line attributed to `thread`.
-    pub fn trace_for(&self, thread: ThreadId, text: impl FnOnce(&State) -> String) {
-        let state = self.state();
-        if state.tracing {
-            trace::line(state.clock, state.thread_name(thread), format_args!("{}", text(&state)));
+            state.trace_as(state.current(), text);
         }
     }
 

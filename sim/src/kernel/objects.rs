@@ -99,7 +99,7 @@ impl State {
         }
         if state.owner.is_none() && (state.shared.is_empty() || mode == Mode::Shared) {
             for waiter in std::mem::take(&mut self.locks[lock].waiters) {
-                self.unblock_waiting(waiter, Wake::Retry);
+                self.unblock(waiter, Wake::Retry);
             }
         }
     }
@@ -120,7 +120,7 @@ impl State {
             },
             Reset::Manual => {
                 state.signalled = true;
-                for waiter in state.waiters.clone() {
+                for waiter in std::mem::take(&mut state.waiters) {
                     self.satisfy(waiter, event);
                 }
             }
@@ -156,14 +156,7 @@ impl State {
             unreachable!("an event waiter is blocked on events");
         };
         let index = events.iter().position(|&e| e == event).expect("a waiter waits on its event");
-        self.unblock_waiting(waiter, Wake::Signalled(index));
-    }
-
-    /// Unblocks a waiter unless its process died meanwhile.
-    fn unblock_waiting(&mut self, thread: ThreadId, wake: Wake) {
-        if !self.is_done(thread) {
-            self.unblock(thread, wake);
-        }
+        self.unblock(waiter, Wake::Signalled(index));
     }
 }
 

@@ -24,11 +24,9 @@ impl Kernel {
                     self.trace(|state| lock_line(state, lock, mode, depth));
                     return Some(me);
                 }
-                if state.tracing {
-                    let line =
-                        format!("blocks on {} (held by {})", state.locks[lock].name, holders(&state, lock));
-                    trace::line(state.clock, state.thread_name(me), format_args!("{line}"));
-                }
+                state.trace_as(me, |state| {
+                    format!("blocks on {} (held by {})", state.locks[lock].name, holders(state, lock))
+                });
                 state.wait_for_lock(lock, me, deadline);
                 me
             };
@@ -47,9 +45,8 @@ impl Kernel {
     pub fn release(&self, lock: LockId, thread: ThreadId, mode: Mode) {
         let mut state = self.state();
         state.release(lock, thread, mode);
-        if state.tracing && state.running == Some(thread) {
-            let line = format!("unlock {}", state.locks[lock].name);
-            trace::line(state.clock, state.thread_name(thread), format_args!("{line}"));
+        if state.running == Some(thread) {
+            state.trace_as(thread, |state| format!("unlock {}", state.locks[lock].name));
         }
     }
 
@@ -91,10 +88,7 @@ impl Kernel {
                 return None;
             }
             let deadline = timeout.map(|timeout| state.clock + timeout);
-            if state.tracing {
-                let line = format!("waits on {}", event_names(&state, events));
-                trace::line(state.clock, state.thread_name(me), format_args!("{line}"));
-            }
+            state.trace_as(me, |state| format!("waits on {}", event_names(state, events)));
             state.wait_for_events(events.to_vec(), me, deadline);
             me
         };
@@ -134,10 +128,7 @@ impl Kernel {
             if state.is_done(thread) {
                 None
             } else {
-                if state.tracing {
-                    let line = format!("waits to join {}", state.thread_name(thread));
-                    trace::line(state.clock, state.thread_name(me), format_args!("{line}"));
-                }
+                state.trace_as(me, |state| format!("waits to join {}", state.thread_name(thread)));
                 state.thread(thread).joiners.push(me);
                 state.block(me, Wait::Join(thread), None);
                 Some(me)
@@ -174,11 +165,11 @@ fn event_names(state: &State, events: &[EventId]) -> String {
 }
 
 fn wait_line(state: &State, events: &[EventId], index: Option<usize>) -> String {
-    let names: Vec<&str> = events.iter().map(|&e| state.events[e].name.as_str()).collect();
+    let names = event_names(state, events);
     match (index, events.len()) {
-        (Some(_), 1) => format!("waited {}: signalled", names[0]),
-        (None, 1) => format!("waited {}: not signalled", names[0]),
-        (Some(index), _) => format!("waited [{}]: {index}", names.join(", ")),
-        (None, _) => format!("waited [{}]: timed out", names.join(", ")),
+        (Some(_), 1) => format!("waited {names}: signalled"),
+        (None, 1) => format!("waited {names}: not signalled"),
+        (Some(index), _) => format!("waited {names}: {index}"),
+        (None, _) => format!("waited {names}: timed out"),
     }
 }

@@ -15,6 +15,7 @@ use plughost_model::platform::ThreadId;
 use plughost_model::plugin_host::PluginHost;
 use plughost_model::wire::{CallbackReply, HostReply};
 
+use super::Kernel;
 use super::state::{CallId, ProcessId, State, ThreadState, Wait, Wake};
 use crate::outcome::Outcome;
 use crate::platform::SimPlatform;
@@ -32,22 +33,11 @@ pub(crate) struct ProcessState {
     pub alive: bool,
     /// The host object, for host processes.
     pub host: Option<Arc<PluginHost<SimPlatform>>>,
-    pub is_service: bool,
     pub rpc_threads: u32,
-}
-
-/// Which way a call goes.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Direction {
-    /// A hook call from the service to a host.
-    ToHost,
-    /// A plugin callback from a host to the service.
-    ToService,
 }
 
 pub(crate) struct CallState {
     pub label: String,
-    pub direction: Direction,
     pub caller: ThreadId,
     pub target: ProcessId,
     pub server: Option<ThreadId>,
@@ -55,19 +45,14 @@ pub(crate) struct CallState {
 }
 
 impl State {
-    pub fn add_process(&mut self, name: String, node: NodeHandle, is_service: bool) -> ProcessId {
-        self.processes.push(ProcessState { name, node, alive: true, host: None, is_service, rpc_threads: 0 });
+    /// Adds a process; the first one added is the service ([`Kernel::SERVICE`]).
+    pub fn add_process(&mut self, name: String, node: NodeHandle) -> ProcessId {
+        self.processes.push(ProcessState { name, node, alive: true, host: None, rpc_threads: 0 });
         self.processes.len() - 1
     }
 
-    pub fn add_call(
-        &mut self,
-        label: String,
-        direction: Direction,
-        caller: ThreadId,
-        target: ProcessId,
-    ) -> CallId {
-        self.calls.push(CallState { label, direction, caller, target, server: None, done: false });
+    pub fn add_call(&mut self, label: String, caller: ThreadId, target: ProcessId) -> CallId {
+        self.calls.push(CallState { label, caller, target, server: None, done: false });
         self.calls.len() - 1
     }
 
@@ -102,10 +87,10 @@ impl State {
         }
         for call in 0..self.calls.len() {
             if self.calls[call].target == process && !self.calls[call].done {
-                self.complete_call(call, failed_call(self.calls[call].direction));
+                self.complete_call(call, failed_call(process));
             }
         }
-        if self.processes[process].is_service {
+        if process == Kernel::SERVICE {
             self.finish(Outcome::ServiceDied(format!("{} terminated", self.processes[process].name)));
         } else if running_dies {
             self.dispatch_away();
@@ -114,10 +99,12 @@ impl State {
     }
 }
 
-/// The transport failure of a call in flight to a process that died.
-fn failed_call(direction: Direction) -> CallResult {
-    match direction {
-        Direction::ToHost => CallResult::Host(Err(RPC_S_CALL_FAILED)),
-        Direction::ToService => CallResult::Callback(Err(RPC_S_CALL_FAILED)),
+/// The transport failure of a call in flight to `target`, a process that died: a callback
+/// if the service was the target, else a hook call.
+fn failed_call(target: ProcessId) -> CallResult {
+    if target == Kernel::SERVICE {
+        CallResult::Callback(Err(RPC_S_CALL_FAILED))
+    } else {
+        CallResult::Host(Err(RPC_S_CALL_FAILED))
     }
 }

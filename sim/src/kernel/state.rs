@@ -145,6 +145,13 @@ impl State {
         self.running.expect("a platform operation outside any simulated thread")
     }
 
+    /// Writes a trace line attributed to `thread`, built only when recording.
+    pub fn trace_as(&self, thread: ThreadId, text: impl FnOnce(&State) -> String) {
+        if self.tracing {
+            crate::trace::line(self.clock, self.thread_name(thread), format_args!("{}", text(self)));
+        }
+    }
+
     pub fn thread_name(&self, thread: ThreadId) -> &str {
         &self.threads[thread.0 as usize].name
     }
@@ -186,13 +193,20 @@ impl State {
 
     /// Makes a blocked thread runnable with `wake`, taking it off every waiter list.
     pub fn unblock(&mut self, thread: ThreadId, wake: Wake) {
+        self.detach(thread);
+        self.thread(thread).wake = Some(wake);
+        self.insert_runnable(thread);
+    }
+
+    /// Takes a blocked thread off its timer and every waiter list; its state becomes
+    /// `Runnable`, and the caller decides whether it runs.
+    fn detach(&mut self, thread: ThreadId) {
         let slot = &mut self.threads[thread.0 as usize];
         let ThreadState::Blocked { wait, deadline } =
             std::mem::replace(&mut slot.state, ThreadState::Runnable)
         else {
             panic!("unblocking {} which is not blocked", slot.name);
         };
-        slot.wake = Some(wake);
         if let Some(deadline) = deadline {
             self.timers.remove(&(deadline, thread));
         }
@@ -206,7 +220,6 @@ impl State {
             Wait::Join(target) => self.thread(target).joiners.retain(|&t| t != thread),
             Wait::Call(_) | Wait::Sleep => {}
         }
-        self.insert_runnable(thread);
     }
 
     /// Takes the reason the running thread was woken.
@@ -216,11 +229,7 @@ impl State {
 
     /// The running thread finished.
     pub fn exit(&mut self, me: ThreadId) {
-        self.thread(me).state = ThreadState::Finished;
-        self.remove_runnable(me);
-        for joiner in std::mem::take(&mut self.thread(me).joiners) {
-            self.unblock(joiner, Wake::Joined);
-        }
+        self.retire(me, ThreadState::Finished);
         if self.running == Some(me) {
             self.dispatch_away();
         }
@@ -232,10 +241,14 @@ impl State {
             return;
         }
         if matches!(self.threads[thread.0 as usize].state, ThreadState::Blocked { .. }) {
-            self.unblock(thread, Wake::Retry);
-            self.thread(thread).wake = None;
+            self.detach(thread);
         }
-        self.thread(thread).state = ThreadState::Killed;
+        self.retire(thread, ThreadState::Killed);
+    }
+
+    /// Ends `thread` in state `end` and wakes its joiners.
+    fn retire(&mut self, thread: ThreadId, end: ThreadState) {
+        self.thread(thread).state = end;
         self.remove_runnable(thread);
         for joiner in std::mem::take(&mut self.thread(thread).joiners) {
             self.unblock(joiner, Wake::Joined);

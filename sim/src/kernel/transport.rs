@@ -9,7 +9,7 @@ use plughost_model::plugin_host::PluginHost;
 use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};
 
 use super::Kernel;
-use super::processes::{CallResult, Direction};
+use super::processes::CallResult;
 use super::state::{ProcessId, Wait, Wake};
 use crate::platform::SimPlatform;
 
@@ -30,7 +30,7 @@ impl Kernel {
         };
         let kernel = self.clone();
         let result = self
-            .call(process, Direction::ToHost, label, move |call| async move {
+            .call(process, label, move |call| async move {
                 let reply = host.serve(request).await;
                 kernel.choice_point().await;
                 kernel.state().complete_call(call, CallResult::Host(Ok(reply)));
@@ -55,7 +55,7 @@ impl Kernel {
         let label = request.label();
         let kernel = self.clone();
         let result = self
-            .call(Kernel::SERVICE, Direction::ToService, label, move |call| async move {
+            .call(Kernel::SERVICE, label, move |call| async move {
                 let reply = server.serve(request).await;
                 kernel.choice_point().await;
                 kernel.state().complete_call(call, CallResult::Callback(Ok(reply)));
@@ -68,13 +68,7 @@ impl Kernel {
     }
 
     /// Starts the serving thread and blocks the caller until the call completes or fails.
-    async fn call<F, Fut>(
-        &self,
-        target: ProcessId,
-        direction: Direction,
-        label: String,
-        serve: F,
-    ) -> CallResult
+    async fn call<F, Fut>(&self, target: ProcessId, label: String, serve: F) -> CallResult
     where
         F: FnOnce(super::state::CallId) -> Fut,
         Fut: std::future::Future<Output = ()> + Send + 'static,
@@ -82,13 +76,13 @@ impl Kernel {
         let (me, call, rpc_name) = {
             let mut state = self.state();
             let me = state.current();
-            let call = state.add_call(label.clone(), direction, me, target);
+            let call = state.add_call(label, me, target);
             let process = &mut state.processes[target];
             process.rpc_threads += 1;
-            let prefix = if process.is_service { "R" } else { "H" };
+            let prefix = if target == Kernel::SERVICE { "R" } else { "H" };
             (me, call, format!("{prefix}-{}", process.rpc_threads))
         };
-        self.trace(|state| format!("calls {label} on {}", state.processes[target].name));
+        self.trace(|state| format!("calls {} on {}", state.calls[call].label, state.processes[target].name));
         let server = self.spawn_thread(target, &rpc_name, serve(call));
         {
             let mut state = self.state();
@@ -97,7 +91,7 @@ impl Kernel {
         }
         match self.resume(me).await {
             Wake::Reply(result) => {
-                self.trace(|_| format!("{label} returned {}", describe(&result)));
+                self.trace(|state| format!("{} returned {}", state.calls[call].label, describe(&result)));
                 result
             }
             other => unreachable!("a caller woke with {other:?}"),
@@ -115,7 +109,7 @@ impl Kernel {
         let process_name = format!("host:{name}");
         let node = madsim::runtime::Handle::current().create_node().name(process_name.clone()).build();
         self.trace(|_| format!("activates {process_name}"));
-        self.state().add_process(process_name, node, false)
+        self.state().add_process(process_name, node)
     }
 
     /// Installs the host object of a host process.
