@@ -39,11 +39,6 @@ impl HResult {
         }
         KNOWN.iter().find(|(name, _)| *name == text).map(|(_, value)| *value)
     }
-
-    /// Every name `parse` accepts, for error messages.
-    pub fn known_names() -> impl Iterator<Item = &'static str> {
-        KNOWN.iter().map(|(name, _)| *name)
-    }
 }
 
 impl fmt::Display for HResult {

@@ -203,8 +203,7 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
     async fn rendezvous(&self, name: &Name, parties: u32) {
         let point = {
             let mut state = self.state.lock();
-            let event_name = format!("{}/rendezvous:{name}", self.name);
-            let platform = &self.platform;
+            let (platform, plugin) = (&self.platform, &self.name);
             state
                 .rendezvous
                 .entry(name.clone())
@@ -212,7 +211,7 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
                     Arc::new(Rendezvous {
                         parties,
                         arrived: Mutex::new(0),
-                        open: platform.event(event_name, Reset::Manual),
+                        open: platform.event(format!("{plugin}/rendezvous:{name}"), Reset::Manual),
                     })
                 })
                 .clone()
@@ -266,12 +265,11 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
 
     fn flag(&self, flag: &Name) -> Arc<P::Event> {
         let mut state = self.state.lock();
-        let platform = &self.platform;
-        let name = format!("{}/flag:{flag}", self.name);
+        let (platform, plugin) = (&self.platform, &self.name);
         state
             .flags
             .entry(flag.clone())
-            .or_insert_with(|| Arc::new(platform.event(name, Reset::Manual)))
+            .or_insert_with(|| Arc::new(platform.event(format!("{plugin}/flag:{flag}"), Reset::Manual)))
             .clone()
     }
 

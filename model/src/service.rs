@@ -38,11 +38,6 @@ impl<P: Platform> Service<P> {
         Arc::new(Service { platform, registry, plugins, world, next_cookie: AtomicU32::new(1) })
     }
 
-    /// The plugin manager.
-    pub fn plugin_manager(&self) -> &Arc<PluginManager<P>> {
-        &self.plugins
-    }
-
     /// `CreateInstanceForCurrentUser`'s session creation: a new session in `g_sessions`.
     pub async fn create_session(&self) -> Arc<UserSession<P>> {
         let cookie = SessionCookie(self.next_cookie.fetch_add(1, Ordering::Relaxed));

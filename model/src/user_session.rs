@@ -46,12 +46,9 @@ pub enum ShutdownBehavior {
     ForceAfter30Seconds,
 }
 
-struct Vm {
-    mounts: Vec<Name>,
-}
-
 struct SessionState {
-    vm: Option<Vm>,
+    /// Whether the utility VM exists (the model keeps nothing else about it).
+    vm: bool,
     /// Keyed by distribution id, the GUID's stand-in, as `m_runningInstances` is by GUID.
     running: BTreeMap<u32, DistroInfo>,
     registered: BTreeMap<Name, u32>,
@@ -82,7 +79,7 @@ impl<P: Platform> UserSession<P> {
         UserSession {
             instance_lock: platform.recursive_mutex(format!("{cookie}.instance_lock")),
             state: Mutex::new(SessionState {
-                vm: None,
+                vm: false,
                 next_distro_id: registered.len() as u32 + 1,
                 registered,
                 running: BTreeMap::new(),
@@ -146,14 +143,14 @@ impl<P: Platform> UserSession<P> {
     /// `_CreateVm`: the fatal-error gate, the VM, then `OnVMStarted`; a failing hook tears
     /// the VM down (firing `OnVMStopping` to every plugin, I-11) before the error leaves.
     async fn create_vm(&self) -> Result<(), UserError> {
-        if self.state.lock().vm.is_some() {
+        if self.state.lock().vm {
             return Ok(());
         }
         self.plugins.throw_if_fatal_plugin_error().await?;
         if !self.world.vm_boot.is_zero() {
             self.platform.sleep(self.world.vm_boot).await;
         }
-        self.state.lock().vm = Some(Vm { mounts: Vec::new() });
+        self.state.lock().vm = true;
         self.platform.emit(ModelEvent::VmCreated { session: self.cookie });
         if let Err(error) = self.plugins.on_vm_started(self.site()).await {
             self.vm_terminate().await;
@@ -174,20 +171,16 @@ impl<P: Platform> UserSession<P> {
     /// `TerminateDistribution`.
     pub async fn terminate_distribution(&self, distro: &Name) -> Result<(), UserError> {
         let guard = self.instance_lock.lock().await;
-        self.terminate_instance_internal(distro).await;
+        // A running instance is keyed by its registration's id.
+        let id = self.state.lock().registered.get(distro).copied();
+        if let Some(id) = id {
+            self.terminate_instance(id).await;
+        }
         guard.unlock().await;
         Ok(())
     }
 
-    /// `_TerminateInstanceInternal` of a distribution by name, if it runs.
-    async fn terminate_instance_internal(&self, distro: &Name) {
-        let id = self.state.lock().running.values().find(|info| info.name == *distro).map(|info| info.id);
-        if let Some(id) = id {
-            self.terminate_instance(id).await;
-        }
-    }
-
-    /// `_TerminateInstanceInternal` with a forced stop.
+    /// `_TerminateInstanceInternal` with a forced stop, if the instance runs.
     async fn terminate_instance(&self, id: u32) {
         let Some(info) = self.state.lock().running.get(&id).cloned() else { return };
         self.plugins.on_distribution_stopping(self.site(), &info).await;
@@ -218,11 +211,11 @@ impl<P: Platform> UserSession<P> {
 
     /// `_VmTerminate`: `OnVMStopping` only if a VM exists, then the VM is gone.
     async fn vm_terminate(&self) {
-        if self.state.lock().vm.is_none() {
+        if !self.state.lock().vm {
             return;
         }
         self.plugins.on_vm_stopping(self.site()).await;
-        self.state.lock().vm = None;
+        self.state.lock().vm = false;
         self.platform.emit(ModelEvent::VmTerminated { session: self.cookie });
     }
 
@@ -260,7 +253,7 @@ impl<P: Platform> UserSession<P> {
         let Some(id) = self.state.lock().registered.get(distro).copied() else {
             return Err(UserError::hr(WSL_E_DISTRO_NOT_FOUND));
         };
-        self.terminate_instance_internal(distro).await;
+        self.terminate_instance(id).await;
         self.state.lock().registered.remove(distro);
         let info = DistroInfo { name: distro.clone(), id, init_pid: 0 };
         self.plugins.on_distribution_unregistered(self.site(), &info).await;
@@ -270,8 +263,8 @@ impl<P: Platform> UserSession<P> {
     /// Runs one plugin API call's service-side work (the body of the callback lambdas).
     pub async fn run_api(&self, api: &ApiCall) -> CallbackReply {
         match api {
-            ApiCall::MountFolder { windows_path, linux_path, .. } => {
-                CallbackReply::hr(self.mount_root_namespace_folder(windows_path, linux_path).await)
+            ApiCall::MountFolder { windows_path, .. } => {
+                CallbackReply::hr(self.mount_root_namespace_folder(windows_path).await)
             }
             ApiCall::ExecuteBinary { path, args } => self.create_linux_process(None, path, args).await,
             ApiCall::ExecuteBinaryInDistribution { distro, path, args } => {
@@ -281,22 +274,15 @@ impl<P: Platform> UserSession<P> {
     }
 
     /// `MountRootNamespaceFolder`: re-locks `m_instanceLock` (recursively on the pump thread).
-    async fn mount_root_namespace_folder(
-        &self,
-        windows_path: &Name,
-        linux_path: &Name,
-    ) -> crate::hresult::HResult {
+    /// The model keeps no record of mounts: only the result reaches the plugin.
+    async fn mount_root_namespace_folder(&self, windows_path: &Name) -> crate::hresult::HResult {
         let guard = self.instance_lock.lock().await;
-        let hr = {
-            let mut state = self.state.lock();
-            match state.vm.as_mut() {
-                None => E_NOT_VALID_STATE,
-                Some(_) if !self.world.windows_folders.contains(windows_path) => ERROR_FILE_NOT_FOUND,
-                Some(vm) => {
-                    vm.mounts.push(linux_path.clone());
-                    S_OK
-                }
-            }
+        let hr = if !self.state.lock().vm {
+            E_NOT_VALID_STATE
+        } else if !self.world.windows_folders.contains(windows_path) {
+            ERROR_FILE_NOT_FOUND
+        } else {
+            S_OK
         };
         guard.unlock().await;
         hr
@@ -321,7 +307,7 @@ impl<P: Platform> UserSession<P> {
 
     fn check_process_target(&self, distro: Option<u32>, path: &Name) -> Result<(), crate::hresult::HResult> {
         let state = self.state.lock();
-        if state.vm.is_none() {
+        if !state.vm {
             return Err(E_NOT_VALID_STATE);
         }
         if let Some(id) = distro

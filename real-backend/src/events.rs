@@ -90,11 +90,9 @@ impl EventHub {
         }
     }
 
-    fn set(&self, index: usize, signalled: bool) {
-        self.slots.lock()[index].signalled = signalled;
-        if signalled {
-            self.changed.notify_all();
-        }
+    fn set(&self, index: usize) {
+        self.slots.lock()[index].signalled = true;
+        self.changed.notify_all();
     }
 }
 
@@ -116,11 +114,7 @@ impl RealEvent {
 
 impl Event for RealEvent {
     async fn set(&self) {
-        self.hub.set(self.index, true);
-    }
-
-    async fn reset(&self) {
-        self.hub.set(self.index, false);
+        self.hub.set(self.index);
     }
 
     async fn wait(&self) {

@@ -88,6 +88,12 @@ impl<P: Platform> WslWork<P> {
     pub fn session(&self) -> SessionCookie {
         self.session
     }
+
+    /// `FindSessionByCookie` for the cookie the plugin passed.
+    pub async fn find_session(&self) -> Option<Arc<crate::user_session::UserSession<P>>> {
+        let registry = self.registry.upgrade()?;
+        registry.find(self.session).await
+    }
 }
 
 impl<P: Platform> PumpWork for WslWork<P> {
@@ -96,10 +102,7 @@ impl<P: Platform> PumpWork for WslWork<P> {
     }
 
     async fn run(&self, site: WorkSite) -> CallbackReply {
-        let session = match self.registry.upgrade() {
-            Some(registry) => registry.find(self.session).await,
-            None => None,
-        };
+        let session = self.find_session().await;
         let holds_instance_lock = session.as_ref().is_some_and(|s| s.holds_instance_lock());
         self.platform.emit(ModelEvent::WorkBegin {
             callback: self.callback,

@@ -13,7 +13,6 @@ use super::{HookSite, PluginManager, PluginSlot, WslPump};
 use crate::call_pump::CallPump;
 use crate::design::Mutant;
 use crate::event::{ModelEvent, UserError};
-use crate::hresult::E_NOT_VALID_STATE;
 use crate::ids::{PumpId, SessionCookie};
 use crate::platform::{HostLink, LockGuard, Platform, SrwLock};
 use crate::wire::{DistroInfo, HookCall, HookKind, HostReply, HostRequest};
@@ -21,7 +20,7 @@ use crate::wire::{DistroInfo, HookCall, HookKind, HostReply, HostRequest};
 impl<P: Platform> PluginManager<P> {
     /// `OnVmStarted` (fatal).
     pub async fn on_vm_started(&self, site: HookSite) -> Result<(), UserError> {
-        self.start_hook(site, HookKind::VmStarted, None).await
+        self.fan_out(site, HookKind::VmStarted, None).await
     }
 
     /// `OnDistributionStarted` (fatal).
@@ -30,30 +29,37 @@ impl<P: Platform> PluginManager<P> {
         site: HookSite,
         distro: &DistroInfo,
     ) -> Result<(), UserError> {
-        self.start_hook(site, HookKind::DistributionStarted, Some(distro)).await
+        self.fan_out(site, HookKind::DistributionStarted, Some(distro)).await
     }
 
     /// `OnVmStopping`.
     pub async fn on_vm_stopping(&self, site: HookSite) {
-        self.teardown_hook(site, HookKind::VmStopping, None).await
+        self.teardown(site, HookKind::VmStopping, None).await
     }
 
     /// `OnDistributionStopping`.
     pub async fn on_distribution_stopping(&self, site: HookSite, distro: &DistroInfo) {
-        self.teardown_hook(site, HookKind::DistributionStopping, Some(distro)).await
+        self.teardown(site, HookKind::DistributionStopping, Some(distro)).await
     }
 
     /// `OnDistributionRegistered`.
     pub async fn on_distribution_registered(&self, site: HookSite, distro: &DistroInfo) {
-        self.teardown_hook(site, HookKind::DistributionRegistered, Some(distro)).await
+        self.teardown(site, HookKind::DistributionRegistered, Some(distro)).await
     }
 
     /// `OnDistributionUnregistered`.
     pub async fn on_distribution_unregistered(&self, site: HookSite, distro: &DistroInfo) {
-        self.teardown_hook(site, HookKind::DistributionUnregistered, Some(distro)).await
+        self.teardown(site, HookKind::DistributionUnregistered, Some(distro)).await
     }
 
-    async fn start_hook(
+    /// A teardown hook: it never fails (a crash is latched, anything else ignored).
+    async fn teardown(&self, site: HookSite, kind: HookKind, distro: Option<&DistroInfo>) {
+        let result = self.fan_out(site, kind, distro).await;
+        debug_assert!(result.is_ok(), "{kind} is not a start hook, so it cannot fail");
+    }
+
+    /// Calls `kind` on every loaded plugin, between the fan-out events.
+    async fn fan_out(
         &self,
         site: HookSite,
         kind: HookKind,
@@ -62,20 +68,25 @@ impl<P: Platform> PluginManager<P> {
         self.ensure_initialized().await;
         let call = HookCall { kind, session: site.session, distro: distro.cloned() };
         self.platform.emit(ModelEvent::FanOutBegin { hook: kind, session: site.session });
-        let result = self.start_hook_loop(site, &call).await;
+        let result = self.notify_each(site, &call).await;
         let failed = result.as_ref().err().map(|error| error.hr);
         self.platform.emit(ModelEvent::FanOutEnd { hook: kind, session: site.session, failed });
         result
     }
 
-    async fn start_hook_loop(&self, site: HookSite, call: &HookCall) -> Result<(), UserError> {
-        for slot in self.loaded() {
-            let reply = self.notify(slot, site, call.clone()).await;
-            if is_host_crash(reply.hr) {
-                if self.variant.has(Mutant::CrashNotFatalOnStart) {
+    /// Start hooks stop at the first failing plugin with a plugin-named error; teardown hooks
+    /// latch a crash and log and ignore anything else ("Error thrown from plugin").
+    async fn notify_each(&self, site: HookSite, call: &HookCall) -> Result<(), UserError> {
+        for (slot, host) in self.loaded() {
+            let reply = self.notify(slot, host, site, call.clone()).await;
+            let crashed = is_host_crash(reply.hr);
+            if !call.kind.is_fatal() || (crashed && self.variant.has(Mutant::CrashNotFatalOnStart)) {
+                if crashed {
                     self.latch_host_crash(slot, reply.hr).await;
-                    continue;
                 }
+                continue;
+            }
+            if crashed {
                 return Err(self.throw_host_crash(slot, reply.hr).await);
             }
             throw_if_plugin_error(&reply, &slot.name)?;
@@ -83,28 +94,20 @@ impl<P: Platform> PluginManager<P> {
         Ok(())
     }
 
-    async fn teardown_hook(&self, site: HookSite, kind: HookKind, distro: Option<&DistroInfo>) {
-        self.ensure_initialized().await;
-        let call = HookCall { kind, session: site.session, distro: distro.cloned() };
-        self.platform.emit(ModelEvent::FanOutBegin { hook: kind, session: site.session });
-        for slot in self.loaded() {
-            let reply = self.notify(slot, site, call.clone()).await;
-            if is_host_crash(reply.hr) {
-                self.latch_host_crash(slot, reply.hr).await;
-            }
-            // Any other failure is logged ("Error thrown from plugin") and ignored.
-        }
-        self.platform.emit(ModelEvent::FanOutEnd { hook: kind, session: site.session, failed: None });
-    }
-
-    async fn notify(&self, slot: &PluginSlot<P>, site: HookSite, call: HookCall) -> HostReply {
+    async fn notify(
+        &self,
+        slot: &PluginSlot<P>,
+        host: Arc<P::HostLink>,
+        site: HookSite,
+        call: HookCall,
+    ) -> HostReply {
         let kind = call.kind;
         self.platform.emit(ModelEvent::HookCall {
             hook: kind,
             plugin: slot.name.clone(),
             session: site.session,
         });
-        let reply = self.run_host_notification(slot, site, call).await;
+        let reply = self.run_host_notification(host, site, call).await;
         self.platform.emit(ModelEvent::HookReturned {
             hook: kind,
             plugin: slot.name.clone(),
@@ -116,7 +119,12 @@ impl<P: Platform> PluginManager<P> {
 
     /// `RunHostNotification`: a fresh pump, registered for the cookie while the worker calls
     /// the host; unregistered (by key) when `Run` returns.
-    async fn run_host_notification(&self, slot: &PluginSlot<P>, site: HookSite, call: HookCall) -> HostReply {
+    async fn run_host_notification(
+        &self,
+        host: Arc<P::HostLink>,
+        site: HookSite,
+        call: HookCall,
+    ) -> HostReply {
         let pump: Arc<WslPump<P>> = Arc::new(CallPump::new(
             &self.platform,
             PumpId(self.next_pump.fetch_add(1, Ordering::Relaxed)),
@@ -125,13 +133,9 @@ impl<P: Platform> PluginManager<P> {
         // Announced before it is registered: no callback can reach it before this event.
         self.platform.emit(ModelEvent::PumpRunBegin { pump: pump.id(), holds_instance_lock: site.locked });
         self.register_wsl_pump(site.session, &pump).await;
-        let host = slot.host();
         let reply = pump
             .run(format!("W-{}", pump.id().0), move || async move {
-                match host {
-                    None => HostReply::hr(E_NOT_VALID_STATE),
-                    Some(host) => host.call(HostRequest::Hook(call)).await.unwrap_or_else(HostReply::hr),
-                }
+                host.call(HostRequest::Hook(call)).await.unwrap_or_else(HostReply::hr)
             })
             .await;
         self.unregister_wsl_pump(site.session, pump.id()).await;

@@ -132,8 +132,9 @@ impl<P: Platform> PluginManager<P> {
         })
     }
 
-    /// Plugins whose host was activated (`hostCookie != 0`), in enumeration order.
-    fn loaded(&self) -> impl Iterator<Item = &PluginSlot<P>> {
-        self.plugins.iter().filter(|slot| slot.host.lock().is_some())
+    /// Plugins whose host was activated (`hostCookie != 0`), with the host, in enumeration
+    /// order.
+    fn loaded(&self) -> impl Iterator<Item = (&PluginSlot<P>, Arc<P::HostLink>)> {
+        self.plugins.iter().filter_map(|slot| Some((slot, slot.host()?)))
     }
 }

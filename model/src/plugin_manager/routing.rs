@@ -39,7 +39,7 @@ impl<P: Platform> PluginManager<P> {
             }
 
             // 3. Unknown session: run the work unlocked so it reports "not found".
-            let Some(session) = self.find_session(&work).await else {
+            let Some(session) = work.find_session().await else {
                 return work.run(WorkSite::NoSession).await;
             };
 
@@ -59,13 +59,5 @@ impl<P: Platform> PluginManager<P> {
                 return CallbackReply::hr(ERROR_TIMEOUT);
             }
         }
-    }
-
-    async fn find_session(
-        &self,
-        work: &WslWork<P>,
-    ) -> Option<std::sync::Arc<crate::user_session::UserSession<P>>> {
-        let registry = self.registry.upgrade()?;
-        registry.find(work.session()).await
     }
 }
