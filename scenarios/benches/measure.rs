@@ -53,8 +53,7 @@ fn throughput(scenarios: &[Arc<Scenario>]) {
         let seeds = if scenario.name == "pump_kernel" { 20_000 } else { 10_000 };
         let (summary, seconds) =
             timed(|| explore(&exploration(scenario, None, StrategyFamily::Random, 0, seeds, false)));
-        let failures = summary.seeds_run
-            - summary.verdicts.get(&plughost_scenarios::verdict::Verdict::Pass).copied().unwrap_or(0);
+        let failures = summary.seeds_run - summary.verdicts.count(plughost_scenarios::verdict::Verdict::Pass);
         println!(
             "{:<30} {:>8} {:>9} {:>12.0}",
             scenario.name,

@@ -18,8 +18,7 @@ use crate::scenario::{Scenario, Step, StepAction};
 
 /// Runs `scenario` against the service built with `variant`.
 pub async fn drive<P: Platform>(platform: P, scenario: Arc<Scenario>, variant: Variant) {
-    let service =
-        Service::new(platform.clone(), variant, &scenario.plugins, Arc::new(scenario.world.clone()));
+    let service = Service::new(platform.clone(), variant, &scenario.plugins, scenario.world.clone());
     let session = service.create_session().await;
     let mut next = 1;
     for step in &scenario.steps {

@@ -50,7 +50,8 @@ fn result_matches(expected: &Result<(), UserError>, actual: &Result<(), UserErro
     }
 }
 
-fn show(result: &Result<(), UserError>) -> String {
+/// A step's result as reports print it: `ok`, or the error.
+pub(crate) fn show(result: &Result<(), UserError>) -> String {
     match result {
         Ok(()) => "ok".to_string(),
         Err(error) => error.to_string(),

@@ -4,7 +4,6 @@
 //! Seeds are split across `jobs` OS threads (each with its own simulations); the tallies
 //! and the first failure do not depend on `jobs`.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,7 +13,7 @@ use plughost_sim::StrategySpec;
 
 use crate::runner::run_sim;
 use crate::scenario::Scenario;
-use crate::verdict::{Verdict, VerdictSet};
+use crate::verdict::{Verdict, VerdictCounts, VerdictSet};
 
 /// How each seed's choice points are decided.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -161,7 +160,7 @@ pub struct Summary {
     /// Seeds run.
     pub seeds_run: u64,
     /// Runs per verdict.
-    pub verdicts: BTreeMap<Verdict, u64>,
+    pub verdicts: VerdictCounts,
     /// What the scenario expects.
     pub expected: Expectation,
     /// The lowest failing seed, if any.
@@ -174,35 +173,55 @@ impl Summary {
         match self.expected {
             Expectation::Every(_) => self.first_failure.is_none(),
             Expectation::Finds(defects) => {
-                self.verdicts.keys().all(|&v| self.expected.allows(v))
-                    && defects.iter().all(|defect| self.verdicts.get(&defect).copied().unwrap_or(0) > 0)
+                self.verdicts.seen().all(|v| self.expected.allows(v))
+                    && defects.iter().all(|defect| self.verdicts.count(defect) > 0)
             }
-            Expectation::Catches(verdict) => self.verdicts.get(&verdict).copied().unwrap_or(0) > 0,
+            Expectation::Catches(verdict) => self.verdicts.count(verdict) > 0,
             Expectation::Nothing => true,
         }
     }
 
     /// The command that replays `seed`.
     pub fn replay_command(&self, seed: u64) -> String {
-        replay_command(&self.scenario, self.variant, self.strategy, seed)
+        seed_command("replay", &self.scenario, self.variant, self.strategy, seed)
+    }
+
+    /// The command that shrinks `seed`'s schedule.
+    pub fn shrink_command(&self, seed: u64) -> String {
+        seed_command("shrink", &self.scenario, self.variant, self.strategy, seed)
     }
 }
 
-/// `plughost replay …` for one seed.
-pub fn replay_command(scenario: &str, variant: Variant, strategy: StrategyFamily, seed: u64) -> String {
-    let mut command = format!("plughost replay --scenario {scenario} --seed {seed}{}", strategy.arguments());
+/// `plughost VERB …` for one seed: the one place a seed's schedule is spelled as a command.
+pub fn seed_command(
+    verb: &str,
+    scenario: &str,
+    variant: Variant,
+    strategy: StrategyFamily,
+    seed: u64,
+) -> String {
+    format!(
+        "plughost {verb} --scenario {scenario} --seed {seed}{}{}",
+        strategy.arguments(),
+        variant_arguments(variant)
+    )
+}
+
+/// The command-line arguments that select `variant` (none for the pump design as it is).
+pub fn variant_arguments(variant: Variant) -> String {
+    let mut arguments = String::new();
     if variant.design != Design::Pump {
-        command.push_str(&format!(" --design {}", variant.design));
+        arguments.push_str(&format!(" --design {}", variant.design));
     }
     if let Some(mutant) = variant.mutant {
-        command.push_str(&format!(" --mutant {mutant}"));
+        arguments.push_str(&format!(" --mutant {mutant}"));
     }
-    command
+    arguments
 }
 
+#[derive(Default)]
 struct Tally {
-    verdicts: BTreeMap<Verdict, u64>,
-    seeds_run: u64,
+    verdicts: VerdictCounts,
     first_failure: Option<Failure>,
 }
 
@@ -214,7 +233,7 @@ pub fn explore(exploration: &Exploration) -> Summary {
 /// Runs the exploration, calling `on_seed` after every seed (from any job's thread).
 pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
     let expected = Expectation::of(&exploration.scenario, exploration.variant);
-    let tally = Mutex::new(Tally { verdicts: BTreeMap::new(), seeds_run: 0, first_failure: None });
+    let tally = Mutex::new(Tally::default());
     let lowest_failure = AtomicU64::new(u64::MAX);
     let jobs = exploration.jobs.max(1) as u64;
     let work = |job: u64| run_stride(exploration, expected, job, jobs, &tally, &lowest_failure, on_seed);
@@ -226,7 +245,7 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
     let tally = tally.into_inner();
     let seeds_run = match (&tally.first_failure, exploration.stop_at_first_failure) {
         (Some(failure), true) => failure.seed - exploration.start_seed + 1,
-        _ => tally.seeds_run,
+        _ => tally.verdicts.total(),
     };
     Summary {
         scenario: exploration.scenario.name.clone(),
@@ -270,8 +289,7 @@ fn run_stride(
         let run = run_sim(&exploration.scenario, exploration.variant, exploration.strategy.spec(seed), false);
         let failed = expected.is_failure(run.verdict);
         let mut tally = tally.lock();
-        *tally.verdicts.entry(run.verdict).or_insert(0) += 1;
-        tally.seeds_run += 1;
+        tally.verdicts.add(run.verdict);
         if failed && tally.first_failure.as_ref().is_none_or(|f| seed < f.seed) {
             lowest_failure.fetch_min(seed, Ordering::Relaxed);
             tally.first_failure = Some(Failure { seed, verdict: run.verdict, details: run.details });

@@ -63,11 +63,6 @@ impl Observer {
         Observer { scenario, seen: Mutex::new(Seen::default()) }
     }
 
-    /// The plugin logs seen so far.
-    pub fn logs(&self) -> BTreeMap<Name, Vec<String>> {
-        self.seen.lock().logs.clone()
-    }
-
     /// Judges the run given how it ended.
     pub fn judge(&self, outcome: &Outcome) -> Judgement {
         let seen = self.seen.lock();
@@ -85,16 +80,12 @@ impl Observer {
                 let verdict = if problems.is_empty() { Verdict::Pass } else { Verdict::Invariant };
                 (verdict, Vec::new())
             }
-            Outcome::Deadlock(report) => (Verdict::Deadlock, report_lines(report)),
-            Outcome::Livelock(report) => (Verdict::Livelock, report_lines(report)),
-            Outcome::Panic(message) => (Verdict::Panic, vec![format!("panic: {message}")]),
-            Outcome::ServiceDied(message) => (Verdict::ServiceDied, vec![format!("service died: {message}")]),
+            Outcome::Deadlock(report) => (Verdict::Deadlock, report.detail_lines()),
+            Outcome::Livelock(report) => (Verdict::Livelock, report.detail_lines()),
+            Outcome::Panic(_) => (Verdict::Panic, vec![outcome.to_string()]),
+            Outcome::ServiceDied(_) => (Verdict::ServiceDied, vec![outcome.to_string()]),
         };
         details.extend(problems);
         Judgement { verdict, details }
     }
-}
-
-fn report_lines(report: &plughost_sim::Report) -> Vec<String> {
-    std::iter::once(report.summary.clone()).chain(report.lines.iter().map(|l| format!("  {l}"))).collect()
 }

@@ -266,10 +266,7 @@ impl Oracles {
         if let Some((plugin, hr)) = facts.fatal_crash {
             let expected = UserError { hr, message: Some(fatal_message(&plugin)) };
             if result.as_ref().err() != Some(&expected) {
-                let got = match result {
-                    Ok(()) => "ok".to_string(),
-                    Err(error) => error.to_string(),
-                };
+                let got = crate::expect::show(result);
                 self.violate("I-8", format!("step {step}: {plugin}'s host crashed in a start hook, but the step returned {got} instead of {expected}"));
             }
         }

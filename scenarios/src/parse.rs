@@ -20,6 +20,7 @@ use plughost_model::plugin_manager::PluginRegistration;
 use plughost_model::script::{Action, ApiAction, ApiTemplate, Block, OnError, PluginScript, Template};
 use plughost_model::wire::HookKind;
 use plughost_model::world::World;
+use plughost_sim::Budget;
 
 use crate::format::{
     ActionFile, ExecFile, ExpectFile, MountFile, OnErrorFile, PluginFile, ResultFile, ScenarioFile, StepFile,
@@ -107,7 +108,7 @@ impl Checker<'_> {
             name: name.to_string(),
             description: raw.description,
             spec: raw.spec,
-            world,
+            world: Arc::new(world),
             plugins,
             steps,
             expect: self.expectations(&raw.expect, &raw.plugins)?,
@@ -535,11 +536,11 @@ impl Checker<'_> {
         let defaults = ExploreDefaults::default();
         ExploreDefaults {
             seeds: raw.seeds.unwrap_or(defaults.seeds),
-            time_budget: raw.time_budget_ms.map_or(defaults.time_budget, Duration::from_millis),
-            step_budget: raw.step_budget.unwrap_or(defaults.step_budget),
-            preemption_bound: raw
-                .preemption_bound_ms
-                .map_or(defaults.preemption_bound, Duration::from_millis),
+            budget: Budget {
+                time: raw.time_budget_ms.map_or(defaults.budget.time, Duration::from_millis),
+                steps: raw.step_budget.unwrap_or(defaults.budget.steps),
+                preemption: raw.preemption_bound_ms.map_or(defaults.budget.preemption, Duration::from_millis),
+            },
         }
     }
 }

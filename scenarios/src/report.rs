@@ -42,7 +42,7 @@ pub fn table_row(measured: &Measured<'_>) -> String {
     };
     let mut row = format!("{name:<30} {:>7}", summary.seeds_run);
     for verdict in Verdict::ALL {
-        let _ = write!(row, " {:>9}", summary.verdicts.get(&verdict).copied().unwrap_or(0));
+        let _ = write!(row, " {:>9}", summary.verdicts.count(verdict));
     }
     let result = if summary.meets_expectation() { "ok" } else { "FAILED" };
     let _ = write!(row, " {:>9.0}  {:<26} {result}", measured.schedules_per_sec, summary.expected.describe());
@@ -70,11 +70,8 @@ pub fn failure_report(summary: &Summary) -> Option<String> {
     for line in &failure.details {
         let _ = writeln!(text, "  {line}");
     }
-    let _ = writeln!(
-        text,
-        "shortest schedule that fails the same way: {}",
-        replay.replacen("replay", "shrink", 1)
-    );
+    let _ =
+        writeln!(text, "shortest schedule that fails the same way: {}", summary.shrink_command(failure.seed));
     Some(text)
 }
 
@@ -88,10 +85,6 @@ fn variant_name(summary: &Summary) -> String {
 /// The `--json` object of one exploration.
 pub fn json(measured: &Measured<'_>) -> Value {
     let summary = measured.summary;
-    let verdicts: serde_json::Map<String, Value> = Verdict::ALL
-        .iter()
-        .map(|v| (v.name().to_string(), json!(summary.verdicts.get(v).copied().unwrap_or(0))))
-        .collect();
     let first_failure = summary.first_failure.as_ref().map(|failure| {
         json!({
             "seed": failure.seed,
@@ -108,7 +101,7 @@ pub fn json(measured: &Measured<'_>) -> Value {
         "start_seed": summary.start_seed,
         "seeds_run": summary.seeds_run,
         "schedules_per_sec": (measured.schedules_per_sec * 10.0).round() / 10.0,
-        "verdicts": verdicts,
+        "verdicts": summary.verdicts.to_json(),
         "expected": summary.expected.describe(),
         "meets_expectation": summary.meets_expectation(),
         "first_failure": first_failure,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plughost_model::design::Variant;
-use plughost_sim::{Budget, RunConfig, StrategySpec};
+use plughost_sim::{RunConfig, StrategySpec};
 
 use crate::driver::drive;
 use crate::observer::Observer;
@@ -36,13 +36,7 @@ pub fn run_sim(
     record_trace: bool,
 ) -> SimRun {
     let observer = Arc::new(Observer::new(scenario.clone()));
-    let explore = &scenario.explore;
-    let budget = Budget {
-        time: explore.time_budget,
-        steps: explore.step_budget,
-        preemption: explore.preemption_bound,
-    };
-    let config = RunConfig { strategy, budget };
+    let config = RunConfig { strategy, budget: scenario.explore.budget };
     let root_scenario = scenario.clone();
     let go = || {
         plughost_sim::run(&config, observer.clone(), move |platform| drive(platform, root_scenario, variant))

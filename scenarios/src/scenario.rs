@@ -3,6 +3,7 @@
 //!
 //! Owns the shape only; `parse` builds it from TOML and validates it, `driver` runs it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use plughost_model::design::Mutant;
@@ -10,6 +11,7 @@ use plughost_model::event::UserError;
 use plughost_model::ids::Name;
 use plughost_model::plugin_manager::PluginRegistration;
 use plughost_model::world::World;
+use plughost_sim::Budget;
 
 use crate::verdict::{Verdict, VerdictSet};
 
@@ -23,7 +25,7 @@ pub struct Scenario {
     /// The spec section or test it comes from.
     pub spec: Option<String>,
     /// What exists outside the service.
-    pub world: World,
+    pub world: Arc<World>,
     /// Registered plugins, in enumeration order.
     pub plugins: Vec<PluginRegistration>,
     /// Client steps, in order.
@@ -154,21 +156,20 @@ pub struct Expectations {
 pub struct ExploreDefaults {
     /// Seeds per exploration.
     pub seeds: u64,
-    /// Virtual-time budget of one run.
-    pub time_budget: Duration,
-    /// Choice-point budget of one run.
-    pub step_budget: u64,
-    /// How far the clock may run ahead of runnable threads (see `plughost_sim::Budget`).
-    pub preemption_bound: Duration,
+    /// The budgets of one run: virtual time, choice points, and how far the clock may run
+    /// ahead of runnable threads.
+    pub budget: Budget,
 }
 
 impl Default for ExploreDefaults {
     fn default() -> ExploreDefaults {
         ExploreDefaults {
             seeds: 10_000,
-            time_budget: Duration::from_secs(120),
-            step_budget: 2_000_000,
-            preemption_bound: Duration::from_millis(25),
+            budget: Budget {
+                time: Duration::from_secs(120),
+                steps: 2_000_000,
+                preemption: Duration::from_millis(25),
+            },
         }
     }
 }

@@ -1,6 +1,9 @@
-//! Verdicts: how a run ended once the oracles and the scenario's expectations had their say.
+//! Verdicts: how a run ended once the oracles and the scenario's expectations had their say,
+//! sets of them, and tallies of many runs.
 
 use std::fmt;
+
+use serde_json::{Value, json};
 
 /// The verdict on one run.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -81,5 +84,40 @@ impl VerdictSet {
     /// The verdicts, in report order.
     pub fn iter(self) -> impl Iterator<Item = Verdict> {
         Verdict::ALL.into_iter().filter(move |&v| self.contains(v))
+    }
+}
+
+/// How many runs ended with each verdict.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct VerdictCounts([u64; Verdict::ALL.len()]);
+
+impl VerdictCounts {
+    fn index(verdict: Verdict) -> usize {
+        Verdict::ALL.iter().position(|&v| v == verdict).expect("every verdict is in ALL")
+    }
+
+    /// Counts one run.
+    pub fn add(&mut self, verdict: Verdict) {
+        self.0[Self::index(verdict)] += 1;
+    }
+
+    /// Runs that ended with `verdict`.
+    pub fn count(&self, verdict: Verdict) -> u64 {
+        self.0[Self::index(verdict)]
+    }
+
+    /// Runs counted.
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// The verdicts some run ended with, in report order.
+    pub fn seen(&self) -> impl Iterator<Item = Verdict> + '_ {
+        Verdict::ALL.into_iter().filter(|&v| self.count(v) > 0)
+    }
+
+    /// `{"pass": n, "deadlock": n, …}`, every verdict, in report order.
+    pub fn to_json(&self) -> Value {
+        Value::Object(Verdict::ALL.iter().map(|v| (v.name().to_string(), json!(self.count(*v)))).collect())
     }
 }

@@ -28,11 +28,17 @@ pub struct Report {
     pub lines: Vec<String>,
 }
 
+impl Report {
+    /// The summary, then each line indented by two spaces: the report as printed.
+    pub fn detail_lines(&self) -> Vec<String> {
+        std::iter::once(self.summary.clone()).chain(self.lines.iter().map(|l| format!("  {l}"))).collect()
+    }
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", self.summary)?;
-        for line in &self.lines {
-            writeln!(f, "  {line}")?;
+        for line in self.detail_lines() {
+            writeln!(f, "{line}")?;
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{Selection, UsageError, scenarios, variant};
 use crate::real_runner::{RealRun, real_config, run_real};
 use crate::scenario::Scenario;
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, VerdictCounts};
 
 #[derive(Args)]
 pub(super) struct RealArgs {
@@ -35,7 +35,7 @@ pub(super) struct RealArgs {
 
 /// Iterations of one scenario, tallied.
 struct Tally {
-    verdicts: std::collections::BTreeMap<Verdict, u32>,
+    verdicts: VerdictCounts,
     millis: Vec<f64>,
     first_failure: Option<(u32, RealRun)>,
 }
@@ -67,11 +67,11 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
         let ok = match variant.mutant {
             None => {
                 let expected = crate::explore::Expectation::of(scenario, variant);
-                tally.verdicts.keys().all(|&v| expected.allows(v))
+                tally.verdicts.seen().all(|v| expected.allows(v))
             }
             // A mutant real runs catch whatever the schedule must never pass.
             Some(mutant) if scenario.real.catches.contains(&mutant) => {
-                !tally.verdicts.contains_key(&Verdict::Pass)
+                tally.verdicts.count(Verdict::Pass) == 0
             }
             // Others need an interleaving real runs cannot force: reported, not judged.
             Some(_) => true,
@@ -107,7 +107,7 @@ fn iterate(
         if let Some(trace) = &run.trace {
             say_raw!("{trace}");
         }
-        *tally.verdicts.entry(run.verdict).or_insert(0) += 1;
+        tally.verdicts.add(run.verdict);
         tally.millis.push(run.elapsed.as_secs_f64() * 1000.0);
         if (run.verdict != Verdict::Pass || !run.errors.is_empty()) && tally.first_failure.is_none() {
             tally.first_failure = Some((iteration, run));
@@ -123,7 +123,7 @@ fn percentile(millis: &[f64], fraction: f64) -> f64 {
 }
 
 fn row(scenario: &Scenario, tally: &Tally, ok: bool) -> String {
-    let count = |v: Verdict| tally.verdicts.get(&v).copied().unwrap_or(0);
+    let count = |v: Verdict| tally.verdicts.count(v);
     format!(
         "{:<30} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9.1} {:>9.1}  {}",
         scenario.name,
@@ -159,14 +159,10 @@ fn failure_report(
 }
 
 fn json_of(scenario: &Scenario, tally: &Tally) -> serde_json::Value {
-    let verdicts: serde_json::Map<String, serde_json::Value> = Verdict::ALL
-        .iter()
-        .map(|v| (v.name().to_string(), json!(tally.verdicts.get(v).copied().unwrap_or(0))))
-        .collect();
     json!({
         "scenario": scenario.name,
         "iterations": tally.millis.len(),
-        "verdicts": verdicts,
+        "verdicts": tally.verdicts.to_json(),
         "median_ms": percentile(&tally.millis, 0.5),
         "p90_ms": percentile(&tally.millis, 0.9),
         "first_failure": tally.first_failure.as_ref().map(|(iteration, run)| json!({

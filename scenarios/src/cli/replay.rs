@@ -7,8 +7,8 @@ use clap::Args;
 use serde_json::json;
 
 use super::UsageError;
-use super::schedule::{Resolved, Schedule, replay_decisions_command, write_decisions};
-use crate::explore::{Expectation, replay_command};
+use super::schedule::{Resolved, Schedule, write_decisions};
+use crate::explore::Expectation;
 use crate::runner::run_sim;
 
 #[derive(Args)]
@@ -24,12 +24,7 @@ pub(super) struct ReplayArgs {
 }
 
 pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageError> {
-    let Resolved { scenario, variant, family, strategy } = args.schedule.resolve()?;
-    let command = match (&args.schedule.seed, &args.schedule.decisions) {
-        (Some(seed), _) => replay_command(&scenario.name, variant, family, *seed),
-        (None, Some(path)) => replay_decisions_command(&args.schedule.scenario, variant, path),
-        (None, None) => unreachable!("resolve requires a seed or a decision list"),
-    };
+    let Resolved { scenario, variant, strategy, replay: command } = args.schedule.resolve()?;
     let run = run_sim(&scenario, variant, strategy, true);
     if let Some(path) = &args.save_decisions {
         write_decisions(path, &run.decisions)?;

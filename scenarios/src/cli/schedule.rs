@@ -10,7 +10,7 @@ use plughost_sim::StrategySpec;
 
 use super::{Selection, UsageError, strategy, variant};
 use crate::catalogue;
-use crate::explore::StrategyFamily;
+use crate::explore::{seed_command, variant_arguments};
 use crate::scenario::Scenario;
 
 #[derive(Args)]
@@ -32,8 +32,9 @@ pub(super) struct Schedule {
 pub(super) struct Resolved {
     pub(super) scenario: Arc<Scenario>,
     pub(super) variant: Variant,
-    pub(super) family: StrategyFamily,
     pub(super) strategy: StrategySpec,
+    /// The `plughost replay` command that runs this schedule again.
+    pub(super) replay: String,
 }
 
 impl Schedule {
@@ -41,22 +42,27 @@ impl Schedule {
         let variant = variant(&self.selection)?;
         let family = strategy(&self.selection)?;
         let scenario = catalogue::load(&self.scenario)?;
-        let strategy = match (self.seed, &self.decisions) {
-            (Some(seed), _) => family.spec(seed),
-            (None, Some(path)) => StrategySpec::Replay { decisions: read_decisions(path)? },
+        let (strategy, replay) = match (self.seed, &self.decisions) {
+            (Some(seed), _) => {
+                (family.spec(seed), seed_command("replay", &scenario.name, variant, family, seed))
+            }
+            (None, Some(path)) => {
+                let decisions = read_decisions(path)?;
+                (StrategySpec::Replay { decisions }, replay_decisions_command(&self.scenario, variant, path))
+            }
             (None, None) => return Err(UsageError("give --seed or --decisions".to_string())),
         };
-        Ok(Resolved { scenario, variant, family, strategy })
+        Ok(Resolved { scenario, variant, strategy, replay })
     }
 }
 
 /// The command that replays the decision list in `path`.
 pub(super) fn replay_decisions_command(scenario: &str, variant: Variant, path: &Path) -> String {
-    let mut command = format!("plughost replay --scenario {scenario} --decisions {}", path.display());
-    if let Some(mutant) = variant.mutant {
-        command.push_str(&format!(" --mutant {mutant}"));
-    }
-    command
+    format!(
+        "plughost replay --scenario {scenario} --decisions {}{}",
+        path.display(),
+        variant_arguments(variant)
+    )
 }
 
 /// Reads a decision list: non-negative numbers separated by spaces, commas, newlines or
