@@ -144,7 +144,11 @@ fn failure_report(
     tally: &Tally,
 ) -> Option<String> {
     let (iteration, run) = tally.first_failure.as_ref()?;
-    let mut text = format!("plughost real --scenario {} --iterations 1 --trace\n", scenario.name);
+    let mut text = format!(
+        "plughost real --scenario {} --iterations 1 --trace{}\n",
+        scenario.name,
+        crate::explore::variant_arguments(variant)
+    );
     let expected = crate::explore::Expectation::of(scenario, variant);
     let what = match expected {
         crate::explore::Expectation::Finds(_) if expected.allows(run.verdict) => "hit the design's defect",
