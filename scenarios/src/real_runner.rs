@@ -68,12 +68,7 @@ pub fn run_real(
     let go = || {
         plughost_real::run(config, observer.clone(), move |platform| drive(platform, root_scenario, variant))
     };
-    let (report, trace) = if record_trace {
-        let (report, trace) = plughost_sim::trace::record(go);
-        (report, Some(trace))
-    } else {
-        (go(), None)
-    };
+    let (report, trace) = plughost_sim::trace::record_if(record_trace, go);
     let outcome = match &report.outcome {
         RealOutcome::Completed => Outcome::Completed,
         RealOutcome::Hung { waited, threads, retrying: false } => Outcome::Deadlock(Report {

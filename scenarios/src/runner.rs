@@ -41,12 +41,7 @@ pub fn run_sim(
     let go = || {
         plughost_sim::run(&config, observer.clone(), move |platform| drive(platform, root_scenario, variant))
     };
-    let (report, trace) = if record_trace {
-        let (report, trace) = plughost_sim::trace::record(go);
-        (report, Some(trace))
-    } else {
-        (go(), None)
-    };
+    let (report, trace) = plughost_sim::trace::record_if(record_trace, go);
     let judgement = observer.judge(&report.outcome);
     SimRun {
         verdict: judgement.verdict,

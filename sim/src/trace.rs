@@ -107,6 +107,16 @@ pub fn record<R>(f: impl FnOnce() -> R) -> (R, String) {
     (result, recorder.take())
 }
 
+/// Runs `f`, recording its trace only when `wanted`.
+pub fn record_if<R>(wanted: bool, f: impl FnOnce() -> R) -> (R, Option<String>) {
+    if wanted {
+        let (result, trace) = record(f);
+        (result, Some(trace))
+    } else {
+        (f(), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
