@@ -9,7 +9,10 @@
 //! ends (the service is gone) it exits at once.
 //!
 //! `--hostile MODE` makes it break the protocol on purpose (for the service's tests):
-//! `garbage`, `oversized`, `unknown-call`, `foreign-session`.
+//! `garbage`, `oversized`, `unknown-call`, `foreign-session`. Two more flags switch off one
+//! of the two ways a host dies with its service, so a test can prove each on its own:
+//! `--ignore-end-of-input` (keep running when the pipe from the service closes) and
+//! `--no-parent-death` (do not ask for the parent-death signal).
 
 use std::collections::BTreeMap;
 use std::io::{BufReader, BufWriter, Stdout, Write};
@@ -152,15 +155,22 @@ struct Options {
     service_pid: u32,
     trace: bool,
     hostile: Option<Hostility>,
+    /// Exit when the service's pipe closes (off only in lifetime tests).
+    exit_on_end_of_input: bool,
+    /// Ask for the parent-death signal (off only in lifetime tests).
+    parent_death: bool,
 }
 
 fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let (mut plugin, mut service_pid, mut trace, mut hostile) = (None, None, false, None);
+    let (mut exit_on_end_of_input, mut parent_death) = (true, true);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--plugin" => plugin = args.next(),
             "--service-pid" => service_pid = args.next().and_then(|p| p.parse().ok()),
             "--trace" => trace = true,
+            "--ignore-end-of-input" => exit_on_end_of_input = false,
+            "--no-parent-death" => parent_death = false,
             "--hostile" => {
                 let mode = args.next().unwrap_or_default();
                 hostile = Some(Hostility::parse(&mode).ok_or(format!("unknown --hostile mode `{mode}`"))?);
@@ -173,6 +183,8 @@ fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         service_pid: service_pid.ok_or("--service-pid PID is required")?,
         trace,
         hostile,
+        exit_on_end_of_input,
+        parent_death,
     })
 }
 
@@ -190,7 +202,9 @@ pub fn main_with(args: impl Iterator<Item = String>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(message) = crate::lifetime::die_with_parent(options.service_pid) {
+    if options.parent_death
+        && let Err(message) = crate::lifetime::die_with_parent(options.service_pid)
+    {
         eprintln!("plughost-host: {message}");
         return ExitCode::from(1);
     }
@@ -202,22 +216,31 @@ pub fn main_with(args: impl Iterator<Item = String>) -> ExitCode {
     let platform = RealPlatform { core: core.clone() };
     let host =
         PluginHost::new(platform, RealServiceLink { connection: connection.clone(), core: core.clone() });
-    serve(&core, &connection, &host, options.hostile);
+    serve(&core, &connection, &host, &options);
     ExitCode::SUCCESS
 }
 
-/// Reads the service's messages until its end of the pipe closes.
+/// Reads the service's messages until its end of the pipe closes, then exits (or, with
+/// `--ignore-end-of-input`, waits to be killed).
 fn serve(
     core: &Arc<ProcessCore>,
     connection: &Arc<ServiceConnection>,
     host: &Arc<PluginHost<RealPlatform>>,
-    hostile: Option<Hostility>,
+    options: &Options,
 ) {
+    let hostile = options.hostile;
     let mut input = BufReader::new(std::io::stdin());
     loop {
         let message = match read_frame(&mut input) {
             Ok(message) => message,
-            Err(ReadError::Closed | ReadError::Io(_) | ReadError::Protocol(_)) => std::process::exit(0),
+            Err(ReadError::Closed | ReadError::Io(_) | ReadError::Protocol(_)) => {
+                if !options.exit_on_end_of_input {
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                std::process::exit(0)
+            }
         };
         match message {
             Message::HostCall { id, request } => {

@@ -30,30 +30,46 @@ fn from_catalogue(name: &str, text: &str) -> Result<Arc<Scenario>, ScenarioError
     parse(name, &format!("scenarios/catalogue/{name}.toml"), text).map(Arc::new)
 }
 
-/// A catalogue scenario by name, or a scenario file by path (anything ending in `.toml`).
+/// A catalogue scenario by name, or a scenario file by path. A `.toml` argument is a path;
+/// any other is a catalogue name, else a file of that name, else that name with `.toml`
+/// added; when none exists the error lists what was tried.
 pub fn load(name_or_path: &str) -> Result<Arc<Scenario>, ScenarioError> {
     if name_or_path.ends_with(".toml") {
-        let path = Path::new(name_or_path);
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: name_or_path.to_string(),
-            field: None,
-            message: format!("cannot read the file: {e}"),
-        })?;
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or(name_or_path);
-        return parse(name, name_or_path, &text).map(Arc::new);
+        return from_file(name_or_path);
     }
-    match CATALOGUE.iter().find(|(name, _)| *name == name_or_path) {
-        Some((name, text)) => from_catalogue(name, text),
-        None => {
-            let names: Vec<&str> = CATALOGUE.iter().map(|(name, _)| *name).collect();
-            Err(ScenarioError {
-                file: name_or_path.to_string(),
-                field: None,
-                message: format!(
-                    "no such scenario (the catalogue has {}; or give a path to a .toml file)",
-                    names.join(", ")
-                ),
-            })
-        }
+    if let Some((name, text)) = CATALOGUE.iter().find(|(name, _)| *name == name_or_path) {
+        return from_catalogue(name, text);
     }
+    if Path::new(name_or_path).is_file() {
+        return from_file(name_or_path);
+    }
+    let with_extension = format!("{name_or_path}.toml");
+    if Path::new(&with_extension).is_file() {
+        return from_file(&with_extension);
+    }
+    let names: Vec<&str> = CATALOGUE.iter().map(|(name, _)| *name).collect();
+    Err(ScenarioError {
+        file: name_or_path.to_string(),
+        field: None,
+        message: format!(
+            "no such scenario: tried the catalogue ({}), the file `{name_or_path}` and the file \
+             `{with_extension}` (relative to {})",
+            names.join(", "),
+            std::env::current_dir()
+                .map_or_else(|_| "the working directory".to_string(), |d| d.display().to_string())
+        ),
+    })
+}
+
+/// A scenario file; its printed commands name it by `path`, as given.
+fn from_file(path: &str) -> Result<Arc<Scenario>, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: path.to_string(),
+        field: None,
+        message: format!("cannot read the file: {e}"),
+    })?;
+    let name = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or(path);
+    let mut scenario = parse(name, path, &text)?;
+    scenario.source = path.to_string();
+    Ok(Arc::new(scenario))
 }

@@ -151,6 +151,8 @@ pub struct Failure {
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,
+    /// What `--scenario` takes to load it again (its name, or its file's path).
+    pub source: String,
     /// Design and mutant.
     pub variant: Variant,
     /// How seeds decided their choice points.
@@ -183,16 +185,17 @@ impl Summary {
 
     /// The command that replays `seed`.
     pub fn replay_command(&self, seed: u64) -> String {
-        seed_command("replay", &self.scenario, self.variant, self.strategy, seed)
+        seed_command("replay", &self.source, self.variant, self.strategy, seed)
     }
 
     /// The command that shrinks `seed`'s schedule.
     pub fn shrink_command(&self, seed: u64) -> String {
-        seed_command("shrink", &self.scenario, self.variant, self.strategy, seed)
+        seed_command("shrink", &self.source, self.variant, self.strategy, seed)
     }
 }
 
 /// `plughost VERB …` for one seed: the one place a seed's schedule is spelled as a command.
+/// `scenario` is what `--scenario` takes (a catalogue name or a file's path).
 pub fn seed_command(
     verb: &str,
     scenario: &str,
@@ -201,7 +204,8 @@ pub fn seed_command(
     seed: u64,
 ) -> String {
     format!(
-        "plughost {verb} --scenario {scenario} --seed {seed}{}{}",
+        "plughost {verb} --scenario {} --seed {seed}{}{}",
+        crate::command::shell_word(scenario),
         strategy.arguments(),
         variant_arguments(variant)
     )
@@ -249,6 +253,7 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
     };
     Summary {
         scenario: exploration.scenario.name.clone(),
+        source: exploration.scenario.source.clone(),
         variant: exploration.variant,
         strategy: exploration.strategy,
         start_seed: exploration.start_seed,

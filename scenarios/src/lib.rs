@@ -4,13 +4,14 @@
 //! - [`scenario`], [`format`], [`parse`], [`catalogue`]: what a scenario is and how it is read;
 //! - [`driver`]: the client side of a run, generic over the platform;
 //! - [`oracles`], [`expect`], [`observer`], [`verdict`]: judging a run;
-//! - [`runner`], [`real_runner`], [`explore`], [`shrink`], [`report`], [`cli`], [`memory`]:
-//!   running in the simulator or for real, many times, shrinking, and telling.
+//! - [`runner`], [`real_runner`], [`explore`], [`shrink`], [`report`], [`command`], [`cli`],
+//!   [`memory`]: running in the simulator or for real, many times, shrinking, and telling.
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
 
 pub mod catalogue;
 pub mod cli;
+pub mod command;
 pub mod driver;
 pub mod expect;
 pub mod explore;

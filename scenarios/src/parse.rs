@@ -106,6 +106,7 @@ impl Checker<'_> {
         let real = self.real(&raw.real, &catches)?;
         Ok(Scenario {
             name: name.to_string(),
+            source: name.to_string(),
             description: raw.description,
             spec: raw.spec,
             world: Arc::new(world),

@@ -16,9 +16,19 @@ pub struct Measured<'a> {
     pub schedules_per_sec: f64,
 }
 
-/// The table header.
-pub fn table_header() -> String {
-    let mut header = format!("{:<30} {:>7}", "scenario", "seeds");
+/// The narrowest scenario column: every catalogue name fits, so the README's table is what
+/// `plughost` prints.
+pub const NAME_WIDTH: usize = 30;
+
+/// The scenario column's width for rows named `names` (wider than [`NAME_WIDTH`] only when a
+/// name needs it, e.g. a long name with its mutant).
+pub fn name_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
+    names.into_iter().map(str::len).fold(NAME_WIDTH, usize::max)
+}
+
+/// The table header, with a scenario column `width` wide.
+pub fn table_header(width: usize) -> String {
+    let mut header = format!("{:<width$} {:>7}", "scenario", "seeds");
     for verdict in Verdict::ALL {
         let _ = write!(header, " {:>9}", short(verdict));
     }
@@ -33,14 +43,24 @@ fn short(verdict: Verdict) -> &'static str {
     }
 }
 
-/// One table row.
-pub fn table_row(measured: &Measured<'_>) -> String {
+/// A row's name: the scenario, and the mutant it ran under.
+pub fn row_name(summary: &Summary) -> String {
+    row_label(&summary.scenario, summary.variant)
+}
+
+/// The row name of `scenario` under `variant`.
+pub fn row_label(scenario: &str, variant: plughost_model::design::Variant) -> String {
+    match variant.mutant {
+        Some(mutant) => format!("{scenario} [{mutant}]"),
+        None => scenario.to_string(),
+    }
+}
+
+/// One table row, with a scenario column `width` wide.
+pub fn table_row(measured: &Measured<'_>, width: usize) -> String {
     let summary = measured.summary;
-    let name = match summary.variant.mutant {
-        Some(mutant) => format!("{} [{mutant}]", summary.scenario),
-        None => summary.scenario.clone(),
-    };
-    let mut row = format!("{name:<30} {:>7}", summary.seeds_run);
+    let name = row_name(summary);
+    let mut row = format!("{name:<width$} {:>7}", summary.seeds_run);
     for verdict in Verdict::ALL {
         let _ = write!(row, " {:>9}", summary.verdicts.count(verdict));
     }

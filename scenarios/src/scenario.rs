@@ -20,6 +20,9 @@ use crate::verdict::{Verdict, VerdictSet};
 pub struct Scenario {
     /// The name (the file stem).
     pub name: String,
+    /// What `--scenario` takes to load it again: the catalogue name, or the file's path as
+    /// it was given. Printed commands carry it.
+    pub source: String,
     /// What it exercises.
     pub description: String,
     /// The spec section or test it comes from.

@@ -37,6 +37,7 @@ fn failure_signature(run: &SimRun) -> (Verdict, String) {
 
 struct Shrinker<'a> {
     scenario: &'a Arc<Scenario>,
+    on_attempt: &'a dyn Fn(u32),
     variant: Variant,
     signature: (Verdict, String),
     attempts: u32,
@@ -50,6 +51,7 @@ impl Shrinker<'_> {
             return None;
         }
         self.attempts += 1;
+        (self.on_attempt)(self.attempts);
         let run = run_sim(self.scenario, self.variant, StrategySpec::Replay { decisions: candidate }, false);
         (failure_signature(&run) == self.signature).then(|| trimmed(run.decisions))
     }
@@ -108,8 +110,19 @@ fn trimmed(mut decisions: Vec<u32>) -> Vec<u32> {
 
 /// Shrinks the schedule of `failing` (a failed run) within `budget` runs.
 pub fn shrink(scenario: &Arc<Scenario>, variant: Variant, failing: &SimRun, budget: u32) -> Shrunk {
+    shrink_with_progress(scenario, variant, failing, budget, &|_| {})
+}
+
+/// [`shrink`], calling `on_attempt` with the number of runs tried after each one.
+pub fn shrink_with_progress(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    failing: &SimRun,
+    budget: u32,
+    on_attempt: &dyn Fn(u32),
+) -> Shrunk {
     let signature = failure_signature(failing);
-    let mut shrinker = Shrinker { scenario, variant, signature, attempts: 0, budget };
+    let mut shrinker = Shrinker { scenario, on_attempt, variant, signature, attempts: 0, budget };
     let mut best = trimmed(failing.decisions.clone());
     while shrinker.pass(&mut best) {}
     let run = run_sim(scenario, variant, StrategySpec::Replay { decisions: best.clone() }, true);

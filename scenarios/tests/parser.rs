@@ -103,7 +103,8 @@ fn loading_names_what_could_not_be_found() {
     let missing = catalogue::load("no/such/file.toml").expect_err("no such file").to_string();
     assert!(missing.starts_with("no/such/file.toml: cannot read the file"), "{missing}");
     let unknown = catalogue::load("no_such_scenario").expect_err("no such scenario").to_string();
-    assert!(unknown.contains("the catalogue has success"), "{unknown}");
+    assert!(unknown.contains("tried the catalogue (success, "), "{unknown}");
+    assert!(unknown.contains("the file `no_such_scenario.toml`"), "{unknown}");
 }
 
 #[test]

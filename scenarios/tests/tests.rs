@@ -7,9 +7,11 @@
 //! - `shrinking`: shrunk schedules keep their failure, never grow, and replay;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
 //! - `parser`: malformed scenario files get errors naming the file and the field;
-//! - `cli`: the binary's exit statuses, JSON, replay from a seed and from a decision list;
+//! - `cli`: the binary as a user runs it: printed commands pasted into a shell, exit statuses,
+//!   strict inputs, JSON Lines, shards, JUnit, no colours when piped;
 //! - `conformance`: every scenario, simulator arm and real arm (real host processes);
-//! - `real`: hostile hosts, and no host outliving a SIGKILLed service;
+//! - `real`: hostile hosts, and no host outliving a SIGKILLed service (each of the two
+//!   mechanisms alone, and the control with neither);
 //! - `hygiene`: every source file has a module doc.
 
 mod util;

@@ -1,12 +1,13 @@
 //! `plughost explore`: many seeds of scenarios in the simulator, tallied, with throughput.
 
-use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Args;
 
-use super::{Selection, UsageError, scenarios, strategy, variant};
+use super::junit::{Case, write_junit};
+use super::progress::Progress;
+use super::{Selection, Shard, UsageError, at_least_one, parse_shard, scenarios, strategy, style, variant};
 use crate::explore::{Exploration, Summary, explore_with_progress};
 use crate::report::{self, Measured};
 
@@ -26,12 +27,18 @@ pub(super) struct ExploreArgs {
     /// OS threads to spread seeds over.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
+    /// Run only part I of N of each scenario's seeds (contiguous; the N parts are the whole).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    shard: Option<Shard>,
     /// Stop each scenario at its first failing seed.
     #[arg(long)]
     stop_on_failure: bool,
-    /// One JSON object per scenario instead of the table.
+    /// JSON Lines: one JSON object per scenario instead of the table.
     #[arg(long)]
     json: bool,
+    /// Also write a JUnit XML report (one test case per scenario) to this file.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 #[expect(
@@ -40,22 +47,38 @@ pub(super) struct ExploreArgs {
     reason = "throughput is wall-clock by definition; it never feeds a simulation"
 )]
 pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError> {
-    let variant = variant(&args.selection)?;
-    let strategy = strategy(&args.selection)?;
+    let variant = variant(&args.selection.variant)?;
+    let strategy = strategy(&args.selection.strategy)?;
+    let seeds = args.seeds.map(|n| at_least_one("--seeds", n)).transpose()?;
+    let jobs = at_least_one("--jobs", args.jobs)?;
     let scenarios = scenarios(&args.scenarios)?;
+    let width = report::name_width(
+        scenarios
+            .iter()
+            .map(|s| report::row_label(&s.name, variant))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
     if !args.json {
-        say!("{}", report::table_header());
+        say!("{}", style::bold(&report::table_header(width)));
     }
     let mut all_ok = true;
     let mut failures = Vec::new();
+    let mut cases = Vec::new();
     for scenario in scenarios {
+        let all_seeds = seeds.unwrap_or(scenario.explore.seeds);
+        let (start_seed, seeds) = match args.shard {
+            Some(shard) => shard.part(args.start_seed, all_seeds),
+            None => (args.start_seed, all_seeds),
+        };
         let exploration = Exploration {
-            seeds: args.seeds.unwrap_or(scenario.explore.seeds),
+            seeds,
             scenario,
             variant,
             strategy,
-            start_seed: args.start_seed,
-            jobs: args.jobs,
+            start_seed,
+            jobs,
             stop_at_first_failure: args.stop_on_failure,
         };
         let started = std::time::Instant::now();
@@ -64,12 +87,20 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
         let measured = Measured { summary: &summary, schedules_per_sec: summary.seeds_run as f64 / seconds };
         all_ok &= summary.meets_expectation();
         if args.json {
-            say!("{}", report::json(&measured));
+            let mut value = report::json(&measured);
+            value["shard"] = args.shard.map(Shard::describe).into();
+            say!("{value}");
         } else {
-            say!("{}", report::table_row(&measured));
+            say!("{}", style::result_row(&report::table_row(&measured, width)));
         }
+        let report = report::failure_report(&summary);
+        cases.push(Case {
+            name: report::row_name(&summary),
+            seconds,
+            failure: (!summary.meets_expectation()).then(|| report.clone().unwrap_or_default()),
+        });
         if !args.json
-            && let Some(text) = report::failure_report(&summary)
+            && let Some(text) = report
         {
             failures.push(text);
         }
@@ -77,26 +108,16 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
     for text in failures {
         say!("\n{text}");
     }
+    if let Some(path) = &args.junit {
+        write_junit(path, "plughost explore", &cases)?;
+    }
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Explores, drawing a progress bar on stderr when it is a terminal.
 fn run_with_progress(exploration: &Exploration) -> Summary {
-    let terminal = std::io::stderr().is_terminal();
-    let done = AtomicU64::new(0);
-    let total = exploration.seeds.max(1);
-    let name = exploration.scenario.name.clone();
-    let draw = || {
-        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if terminal && (finished.is_multiple_of(25) || finished == total) {
-            let filled = (finished * 30 / total) as usize;
-            eprint!("\r{name:<30} [{:<30}] {finished}/{total}", "#".repeat(filled));
-            let _ = std::io::stderr().flush();
-        }
-    };
-    let summary = explore_with_progress(exploration, &draw);
-    if terminal {
-        eprint!("\r{:<80}\r", "");
-    }
+    let progress = Progress::new(exploration.seeds, &exploration.scenario.name);
+    let summary = explore_with_progress(exploration, &|| progress.tick());
+    progress.finish();
     summary
 }

@@ -37,7 +37,7 @@ pub(super) fn list_command(args: ListArgs) -> Result<ExitCode, UsageError> {
                 "catches": s.catches.iter().map(|(m, v)| json!({"mutant": m.name(), "verdict": v.name()})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "designs": Design::ALL.iter().map(|d| json!({"name": d.name(), "summary": d.summary()})).collect::<Vec<_>>(),
-            "mutants": Mutant::ALL.iter().map(|m| json!({"name": m.name(), "summary": m.summary(), "caught_by": catchers(*m)})).collect::<Vec<_>>(),
+            "mutants": Mutant::ALL.iter().map(|m| json!({"name": m.name(), "summary": m.summary(), "caught_by": caught_by_json(&scenarios, *m)})).collect::<Vec<_>>(),
             "strategies": StrategyFamily::SUMMARIES.iter().map(|(n, s)| json!({"name": n, "summary": s})).collect::<Vec<_>>(),
         });
         say!("{value}");
@@ -68,4 +68,18 @@ pub(super) fn list_command(args: ListArgs) -> Result<ExitCode, UsageError> {
         say!("  {name:<30} {summary}");
     }
     Ok(if uncaught { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// `[{"scenario": NAME, "verdict": VERDICT}, …]`: the scenarios that catch `mutant`.
+fn caught_by_json(
+    scenarios: &[std::sync::Arc<crate::scenario::Scenario>],
+    mutant: Mutant,
+) -> serde_json::Value {
+    scenarios
+        .iter()
+        .filter_map(|s| {
+            let (_, verdict) = s.catches.iter().find(|(m, _)| *m == mutant)?;
+            Some(json!({"scenario": s.name, "verdict": verdict.name()}))
+        })
+        .collect()
 }

@@ -9,12 +9,15 @@
 mod output;
 
 mod explore;
+mod junit;
 mod list;
 mod matrix;
+mod progress;
 mod real;
 mod replay;
 mod schedule;
 mod shrink;
+mod style;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -61,14 +64,20 @@ enum Command {
     },
 }
 
+/// What runs: a design and, optionally, one mutant.
 #[derive(Args)]
-pub(super) struct Selection {
+pub(super) struct VariantArgs {
     /// Service design.
     #[arg(long, default_value = "pump")]
     design: String,
     /// Remove one safety mechanism (see `plughost list`).
     #[arg(long)]
     mutant: Option<String>,
+}
+
+/// How the simulator decides choice points.
+#[derive(Args)]
+pub(super) struct StrategyArgs {
     /// Scheduling strategy: `random`, or `pct` (probabilistic concurrency testing).
     #[arg(long, default_value = "random")]
     strategy: String,
@@ -78,6 +87,15 @@ pub(super) struct Selection {
     /// PCT: change points fall within this many choice points.
     #[arg(long, default_value_t = 1000)]
     horizon: u64,
+}
+
+/// Both: what runs in the simulator and how its choice points are decided.
+#[derive(Args)]
+pub(super) struct Selection {
+    #[command(flatten)]
+    variant: VariantArgs,
+    #[command(flatten)]
+    strategy: StrategyArgs,
 }
 
 /// A problem with the command line or its inputs.
@@ -115,7 +133,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-pub(super) fn variant(selection: &Selection) -> Result<Variant, UsageError> {
+pub(super) fn variant(selection: &VariantArgs) -> Result<Variant, UsageError> {
     let design = Design::parse(&selection.design)
         .ok_or_else(|| UsageError(format!("unknown design `{}` (see `plughost list`)", selection.design)))?;
     let mutant = match &selection.mutant {
@@ -128,15 +146,38 @@ pub(super) fn variant(selection: &Selection) -> Result<Variant, UsageError> {
     Ok(Variant { design, mutant })
 }
 
-pub(super) fn strategy(selection: &Selection) -> Result<StrategyFamily, UsageError> {
+/// The deepest PCT bug depth accepted: each level is one more change point, and PCT's
+/// chance of hitting a bug of depth `d` shrinks geometrically with `d`.
+const MAX_PCT_DEPTH: u32 = 100;
+
+pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, UsageError> {
+    let StrategyArgs { depth, horizon, .. } = *selection;
     match selection.strategy.as_str() {
         "random" => Ok(StrategyFamily::Random),
-        "pct" if selection.depth >= 1 && selection.horizon >= 1 => {
-            Ok(StrategyFamily::Pct { depth: selection.depth, horizon: selection.horizon })
+        "pct" if depth == 0 || horizon == 0 => {
+            Err(UsageError("--depth and --horizon are at least 1".to_string()))
         }
-        "pct" => Err(UsageError("--depth and --horizon are at least 1".to_string())),
+        "pct" if depth > MAX_PCT_DEPTH => Err(UsageError(format!(
+            "--depth {depth} is not a bug depth PCT can find (at most {MAX_PCT_DEPTH}; 2 to 5 is usual)"
+        ))),
+        "pct" if u64::from(depth - 1) > horizon => Err(UsageError(format!(
+            "--depth {depth} needs {} change points, more than the --horizon of {horizon} choice points",
+            depth - 1
+        ))),
+        "pct" => Ok(StrategyFamily::Pct { depth, horizon }),
         other => Err(UsageError(format!("unknown strategy `{other}` (available: random, pct)"))),
     }
+}
+
+/// A count given on the command line that must be at least 1.
+pub(super) fn at_least_one<T: PartialEq + Default + std::fmt::Display>(
+    flag: &str,
+    value: T,
+) -> Result<T, UsageError> {
+    if value == T::default() {
+        return Err(UsageError(format!("{flag} 0 would do nothing: give at least 1")));
+    }
+    Ok(value)
 }
 
 pub(super) fn scenarios(names: &[String]) -> Result<Vec<Arc<Scenario>>, UsageError> {
@@ -144,4 +185,43 @@ pub(super) fn scenarios(names: &[String]) -> Result<Vec<Arc<Scenario>>, UsageErr
         return Ok(catalogue::all()?);
     }
     names.iter().map(|name| catalogue::load(name).map_err(UsageError::from)).collect()
+}
+
+/// `--shard I/N`: the I-th of N equal, contiguous parts of each scenario's seed range
+/// (numbered from 1). The N shards of a range are disjoint and together are the range.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct Shard {
+    /// 1-based.
+    index: u64,
+    count: u64,
+}
+
+impl Shard {
+    /// Parses `I/N` with `1 <= I <= N`.
+    fn parse(text: &str) -> Result<Shard, String> {
+        let usage = || format!("`{text}` is not a shard: give I/N with 1 <= I <= N, e.g. 2/4");
+        let (index, count) = text.split_once('/').ok_or_else(usage)?;
+        let index: u64 = index.trim().parse().map_err(|_| usage())?;
+        let count: u64 = count.trim().parse().map_err(|_| usage())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(usage());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// This shard's part of `seeds` seeds from `start`: its first seed and how many.
+    pub(super) fn part(self, start: u64, seeds: u64) -> (u64, u64) {
+        let bound = |i: u64| (u128::from(seeds) * u128::from(i) / u128::from(self.count)) as u64;
+        let (from, to) = (bound(self.index - 1), bound(self.index));
+        (start + from, to - from)
+    }
+
+    /// As typed: `I/N`.
+    pub(super) fn describe(self) -> String {
+        format!("{}/{}", self.index, self.count)
+    }
+}
+
+pub(super) fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text)
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use clap::Args;
 use serde_json::json;
 
-use super::{Selection, UsageError, scenarios, variant};
+use super::progress::Progress;
+use super::{UsageError, VariantArgs, at_least_one, scenarios, style, variant};
 use crate::real_runner::{RealRun, real_config, run_real};
 use crate::scenario::Scenario;
 use crate::verdict::{Verdict, VerdictCounts};
@@ -18,7 +19,7 @@ pub(super) struct RealArgs {
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
     #[command(flatten)]
-    selection: Selection,
+    variant: VariantArgs,
     /// Runs per scenario (at most a scenario's `[real] max_runs`).
     #[arg(long, default_value_t = 1)]
     iterations: u32,
@@ -28,7 +29,8 @@ pub(super) struct RealArgs {
     /// Print the first run's trace.
     #[arg(long)]
     trace: bool,
-    /// One JSON object per scenario instead of the table.
+    /// JSON Lines: one JSON object per scenario instead of the table (with `--trace`, the
+    /// trace is the object's `trace` field).
     #[arg(long)]
     json: bool,
 }
@@ -38,12 +40,15 @@ struct Tally {
     verdicts: VerdictCounts,
     millis: Vec<f64>,
     first_failure: Option<(u32, RealRun)>,
+    /// The first run's trace, when `--trace` asked for it.
+    trace: Option<String>,
 }
 
 pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
-    let variant = variant(&args.selection)?;
+    let variant = variant(&args.variant)?;
+    at_least_one("--iterations", args.iterations)?;
+    let watchdog = Duration::from_secs(at_least_one("--watchdog-secs", args.watchdog_secs)?);
     let scenarios = scenarios(&args.scenarios)?;
-    let watchdog = Duration::from_secs(args.watchdog_secs);
     let config = real_config(watchdog).map_err(UsageError)?;
     if !args.json {
         say!(
@@ -78,11 +83,16 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
         };
         all_ok &= ok;
         if args.json {
-            say!("{}", json_of(scenario, &tally));
+            say!("{}", json_of(scenario, variant, &tally));
         } else {
-            say!("{}", row(scenario, &tally, ok));
+            if let Some(trace) = &tally.trace {
+                say_raw!("{trace}");
+            }
+            say!("{}", style::result_row(&row(scenario, &tally, ok)));
         }
-        if let Some(report) = failure_report(scenario, variant, &tally) {
+        if !args.json
+            && let Some(report) = failure_report(scenario, variant, &tally)
+        {
             reports.push(report);
         }
     }
@@ -100,12 +110,15 @@ fn iterate(
     config: &plughost_real::RealConfig,
     args: &RealArgs,
 ) -> Tally {
-    let mut tally = Tally { verdicts: Default::default(), millis: Vec::new(), first_failure: None };
+    let mut tally =
+        Tally { verdicts: Default::default(), millis: Vec::new(), first_failure: None, trace: None };
     let runs = scenario.real.max_runs.map_or(args.iterations, |cap| cap.min(args.iterations));
+    let progress = Progress::new(u64::from(runs), &scenario.name);
     for iteration in 0..runs {
-        let run = run_real(scenario, variant, config, args.trace && iteration == 0);
-        if let Some(trace) = &run.trace {
-            say_raw!("{trace}");
+        let mut run = run_real(scenario, variant, config, args.trace && iteration == 0);
+        progress.tick();
+        if let Some(trace) = run.trace.take() {
+            tally.trace = Some(trace);
         }
         tally.verdicts.add(run.verdict);
         tally.millis.push(run.elapsed.as_secs_f64() * 1000.0);
@@ -113,6 +126,7 @@ fn iterate(
             tally.first_failure = Some((iteration, run));
         }
     }
+    progress.finish();
     tally
 }
 
@@ -144,27 +158,76 @@ fn failure_report(
     tally: &Tally,
 ) -> Option<String> {
     let (iteration, run) = tally.first_failure.as_ref()?;
-    let mut text = format!(
-        "plughost real --scenario {} --iterations 1 --trace{}\n",
-        scenario.name,
-        crate::explore::variant_arguments(variant)
-    );
     let expected = crate::explore::Expectation::of(scenario, variant);
     let what = match expected {
         crate::explore::Expectation::Finds(_) if expected.allows(run.verdict) => "hit the design's defect",
         crate::explore::Expectation::Catches(_) | crate::explore::Expectation::Nothing => "caught",
         _ => "FAILED",
     };
-    text.push_str(&format!("{what}: {} run {iteration} ended {}\n", scenario.name, run.verdict));
+    let mut text = format!("{what}: {} run {iteration} ended {}\n", scenario.name, run.verdict);
     for line in run.details.iter().chain(run.errors.iter()) {
         text.push_str(&format!("  {line}\n"));
     }
+    text.push_str(&rerun_advice(scenario, variant, run.verdict));
     Some(text)
 }
 
-fn json_of(scenario: &Scenario, tally: &Tally) -> serde_json::Value {
+/// What a person can run next: a real run's interleaving is the operating system's and
+/// cannot be replayed, so point at the simulator's schedule that ends the same way, if one
+/// is found within a few thousand seeds.
+fn rerun_advice(scenario: &Scenario, variant: plughost_model::design::Variant, verdict: Verdict) -> String {
+    let again = format!(
+        "plughost real --scenario {} --iterations 20{}",
+        crate::command::shell_word(&scenario.source),
+        crate::explore::variant_arguments(variant)
+    );
+    let mut text = format!(
+        "a real run's interleaving cannot be replayed; run it again (it may not recur):\n  {again}\n"
+    );
+    if verdict == Verdict::Pass {
+        return text;
+    }
+    match simulator_schedule(scenario, variant, verdict) {
+        Some(replay) => text.push_str(&format!(
+            "the simulator schedule that ends {verdict} the same way replays exactly:\n  {replay}\n"
+        )),
+        None => text.push_str(&format!(
+            "no simulator schedule ended {verdict} within {SIMULATOR_SEARCH_SEEDS} seeds of each strategy: \
+             a real outcome the simulator never produces is a model defect\n"
+        )),
+    }
+    text
+}
+
+/// Seeds of each strategy tried for a simulator schedule that ends like a real run.
+const SIMULATOR_SEARCH_SEEDS: u64 = 2_000;
+
+/// The replay command of the first simulator seed (random, then PCT) ending with `verdict`.
+fn simulator_schedule(
+    scenario: &Scenario,
+    variant: plughost_model::design::Variant,
+    verdict: Verdict,
+) -> Option<String> {
+    use crate::explore::StrategyFamily;
+    let scenario = std::sync::Arc::new(scenario.clone());
+    [StrategyFamily::Random, StrategyFamily::Pct { depth: 3, horizon: 1000 }].into_iter().find_map(|family| {
+        (0..SIMULATOR_SEARCH_SEEDS)
+            .find(|&seed| {
+                crate::runner::run_sim(&scenario, variant, family.spec(seed), false).verdict == verdict
+            })
+            .map(|seed| crate::explore::seed_command("replay", &scenario.source, variant, family, seed))
+    })
+}
+
+fn json_of(
+    scenario: &Scenario,
+    variant: plughost_model::design::Variant,
+    tally: &Tally,
+) -> serde_json::Value {
     json!({
         "scenario": scenario.name,
+        "design": variant.design.name(),
+        "mutant": variant.mutant.map(|m| m.name()),
         "iterations": tally.millis.len(),
         "verdicts": tally.verdicts.to_json(),
         "median_ms": percentile(&tally.millis, 0.5),
@@ -174,6 +237,8 @@ fn json_of(scenario: &Scenario, tally: &Tally) -> serde_json::Value {
             "verdict": run.verdict.name(),
             "message": run.details.join("\n"),
             "errors": run.errors,
+            "rerun": rerun_advice(scenario, variant, run.verdict),
         })),
+        "trace": tally.trace.as_ref().map(|trace| trace.lines().collect::<Vec<_>>()),
     })
 }

@@ -10,6 +10,7 @@ use super::UsageError;
 use super::schedule::{Resolved, Schedule, write_decisions};
 use crate::explore::Expectation;
 use crate::runner::run_sim;
+use crate::verdict::Verdict;
 
 #[derive(Args)]
 pub(super) struct ReplayArgs {
@@ -63,6 +64,16 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
         }
         other => return Err(UsageError(format!("unknown format `{other}` (text or json)"))),
     }
-    let as_expected = expected.allows(run.verdict);
-    Ok(if as_expected { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if replay_meets(expected, run.verdict) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Whether one replayed run ends as the scenario expects of its variant: the expected
+/// verdict; a pass or one of the design's known defects; for a mutant the scenario claims,
+/// the verdict it claims to catch it with (a pass there means the schedule does not show
+/// the bug). Nothing is expected of a mutant the scenario does not claim.
+fn replay_meets(expected: Expectation, verdict: Verdict) -> bool {
+    match expected {
+        Expectation::Catches(claimed) => verdict == claimed,
+        other => other.allows(verdict),
+    }
 }

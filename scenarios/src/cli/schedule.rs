@@ -10,6 +10,7 @@ use plughost_sim::StrategySpec;
 
 use super::{Selection, UsageError, strategy, variant};
 use crate::catalogue;
+use crate::command::shell_word;
 use crate::explore::{seed_command, variant_arguments};
 use crate::scenario::Scenario;
 
@@ -39,16 +40,19 @@ pub(super) struct Resolved {
 
 impl Schedule {
     pub(super) fn resolve(&self) -> Result<Resolved, UsageError> {
-        let variant = variant(&self.selection)?;
-        let family = strategy(&self.selection)?;
+        let variant = variant(&self.selection.variant)?;
+        let family = strategy(&self.selection.strategy)?;
         let scenario = catalogue::load(&self.scenario)?;
         let (strategy, replay) = match (self.seed, &self.decisions) {
             (Some(seed), _) => {
-                (family.spec(seed), seed_command("replay", &scenario.name, variant, family, seed))
+                (family.spec(seed), seed_command("replay", &scenario.source, variant, family, seed))
             }
             (None, Some(path)) => {
                 let decisions = read_decisions(path)?;
-                (StrategySpec::Replay { decisions }, replay_decisions_command(&self.scenario, variant, path))
+                (
+                    StrategySpec::Replay { decisions },
+                    replay_decisions_command(&scenario.source, variant, path),
+                )
             }
             (None, None) => return Err(UsageError("give --seed or --decisions".to_string())),
         };
@@ -59,8 +63,9 @@ impl Schedule {
 /// The command that replays the decision list in `path`.
 pub(super) fn replay_decisions_command(scenario: &str, variant: Variant, path: &Path) -> String {
     format!(
-        "plughost replay --scenario {scenario} --decisions {}{}",
-        path.display(),
+        "plughost replay --scenario {} --decisions {}{}",
+        shell_word(scenario),
+        shell_word(&path.display().to_string()),
         variant_arguments(variant)
     )
 }

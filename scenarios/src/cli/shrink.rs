@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::UsageError;
+use super::progress::Progress;
 use super::schedule::{Resolved, Schedule, replay_decisions_command, write_decisions};
 use crate::runner::run_sim;
-use crate::shrink::shrink;
+use crate::shrink::shrink_with_progress;
 use crate::verdict::Verdict;
 
 #[derive(Args)]
@@ -30,11 +31,15 @@ pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
     if original.verdict == Verdict::Pass {
         return Err(UsageError(format!("{} passes on that schedule: nothing to shrink", scenario.name)));
     }
-    let shrunk = shrink(&scenario, variant, &original, args.budget);
+    let progress = Progress::new(u64::from(args.budget), &format!("shrinking {}", scenario.name));
+    let shrunk = shrink_with_progress(&scenario, variant, &original, args.budget, &|runs| {
+        progress.set(u64::from(runs));
+    });
+    progress.finish();
     let path =
         args.save_decisions.unwrap_or_else(|| PathBuf::from(format!("shrunk-{}.decisions", scenario.name)));
     write_decisions(&path, &shrunk.decisions)?;
-    say!("{}", replay_decisions_command(&args.schedule.scenario, variant, &path));
+    say!("{}", replay_decisions_command(&scenario.source, variant, &path));
     say!(
         "shrunk {} decisions ({} choice points) to {} ({} choice points) in {} runs; verdict {}",
         original.decisions.len(),
