@@ -9,7 +9,7 @@
 //! ends (the service is gone) it exits at once.
 //!
 //! `--hostile MODE` makes it break the protocol on purpose (for the service's tests):
-//! `garbage`, `oversized`, `unknown-call`, `foreign-session`. Two more flags switch off one
+//! `garbage`, `oversized`, `unknown-call`. Two more flags switch off one
 //! of the two ways a host dies with its service, so a test can prove each on its own:
 //! `--ignore-end-of-input` (keep running when the pipe from the service closes) and
 //! `--no-parent-death` (do not ask for the parent-death signal).
@@ -22,10 +22,10 @@ use std::sync::Arc;
 use parking_lot::{Condvar, Mutex};
 use plughost_model::event::{EventSink, ModelEvent};
 use plughost_model::hresult::{HResult, RPC_S_CALL_FAILED};
-use plughost_model::ids::{Name, SessionCookie};
+use plughost_model::ids::Name;
 use plughost_model::platform::{ServiceLink, ThreadId};
 use plughost_model::plugin_host::PluginHost;
-use plughost_model::wire::{ApiCall, CallbackReply, CallbackRequest};
+use plughost_model::wire::{CallbackReply, CallbackRequest};
 
 use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
 use crate::protocol::{MAX_FRAME_BYTES, Message, ReadError, read_frame, write_frame};
@@ -40,8 +40,6 @@ pub enum Hostility {
     Oversized,
     /// A reply to a call the service never made.
     UnknownCall,
-    /// A callback for a session the service never announced to it.
-    ForeignSession,
 }
 
 impl Hostility {
@@ -50,7 +48,6 @@ impl Hostility {
             "garbage" => Some(Hostility::Garbage),
             "oversized" => Some(Hostility::Oversized),
             "unknown-call" => Some(Hostility::UnknownCall),
-            "foreign-session" => Some(Hostility::ForeignSession),
             _ => None,
         }
     }
@@ -280,12 +277,5 @@ fn misbehave(connection: &ServiceConnection, hostility: Hostility) {
             id: 424_242,
             reply: plughost_model::wire::HostReply::hr(RPC_S_CALL_FAILED),
         }),
-        Hostility::ForeignSession => {
-            let api = ApiCall::ExecuteBinary { path: "/bin/true".into(), args: Vec::new() };
-            connection.send(&Message::Callback {
-                id: 1_000_000,
-                request: CallbackRequest { session: SessionCookie(4242), api },
-            });
-        }
     }
 }

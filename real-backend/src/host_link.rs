@@ -3,8 +3,10 @@
 //! misbehaves.
 //!
 //! The service distrusts the host: every frame is checked (size, version, decoding), every
-//! message must be one a host may send, a reply must answer an outstanding call, a callback
-//! must name a session this host was told about, a log line must be for this host's plugin.
+//! message must be one a host may send, a reply must answer an outstanding call, a log line
+//! must be for this host's plugin. A callback's session cookie is not checked: WSL forwards
+//! any cookie and the service answers `ERROR_NOT_FOUND` for one it does not know (spec §3,
+//! §3.1), so a host naming a session it was never told about is legal.
 //! A host that breaks any of these gets a typed [`ProtocolError`] in the run's report and is
 //! treated as crashed: killed, its calls in flight failed with `RPC_S_CALL_FAILED`, later
 //! calls failed fast with `RPC_S_SERVER_UNAVAILABLE`. The service keeps running.
@@ -20,7 +22,7 @@ use plughost_model::event::ModelEvent;
 use plughost_model::hresult::{
     CO_E_SERVER_EXEC_FAILURE, HResult, RPC_S_CALL_FAILED, RPC_S_SERVER_UNAVAILABLE,
 };
-use plughost_model::ids::{Name, SessionCookie};
+use plughost_model::ids::Name;
 use plughost_model::platform::{CallbackServer, HostLink};
 use plughost_model::wire::{CallbackRequest, HostReply, HostRequest};
 
@@ -38,7 +40,6 @@ struct LinkState {
     alive: bool,
     next_id: u64,
     pending: BTreeMap<u64, Option<Result<HostReply, HResult>>>,
-    announced: BTreeSet<SessionCookie>,
     quiescent: BTreeSet<u64>,
     dumps: BTreeMap<u64, Vec<(String, String)>>,
 }
@@ -149,9 +150,6 @@ impl HostConnection {
             if !state.alive {
                 return Err(RPC_S_SERVER_UNAVAILABLE);
             }
-            if let HostRequest::Hook(call) = &request {
-                state.announced.insert(call.session);
-            }
             let id = state.next_id;
             state.next_id += 1;
             state.pending.insert(id, None);
@@ -254,9 +252,6 @@ impl HostConnection {
         id: u64,
         request: CallbackRequest,
     ) -> Result<(), ProtocolError> {
-        if !self.state.lock().announced.contains(&request.session) {
-            return Err(ProtocolError::ForeignSession { session: request.session });
-        }
         let (callbacks, connection) = (self.callbacks.clone(), self.clone());
         core.spawn_rpc_thread(async move {
             let reply = callbacks.serve(request).await;

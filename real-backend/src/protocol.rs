@@ -9,7 +9,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use plughost_model::ids::{Name, SessionCookie};
+use plughost_model::ids::Name;
 use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};
 use serde::{Deserialize, Serialize};
 
@@ -80,8 +80,6 @@ pub enum ProtocolError {
     Unexpected { kind: &'static str },
     /// A reply to a call that is not outstanding.
     UnknownCall { id: u64 },
-    /// A callback naming a session that was never announced to this host.
-    ForeignSession { session: SessionCookie },
     /// A log line on behalf of another plugin.
     ForeignPlugin { plugin: Name },
 }
@@ -102,9 +100,6 @@ impl fmt::Display for ProtocolError {
             ProtocolError::Truncated => f.write_str("the stream ended inside a frame"),
             ProtocolError::Unexpected { kind } => write!(f, "unexpected {kind} message"),
             ProtocolError::UnknownCall { id } => write!(f, "reply to unknown call {id}"),
-            ProtocolError::ForeignSession { session } => {
-                write!(f, "callback for {session}, which was never announced to this host")
-            }
             ProtocolError::ForeignPlugin { plugin } => write!(f, "log line on behalf of plugin {plugin}"),
         }
     }

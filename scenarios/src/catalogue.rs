@@ -11,6 +11,7 @@ use crate::scenario::Scenario;
 /// Every catalogue scenario: its name and its file's text.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("success", include_str!("../catalogue/success.toml")),
+    ("api_errors", include_str!("../catalogue/api_errors.toml")),
     ("host_crash_mid_vm_started", include_str!("../catalogue/host_crash_mid_vm_started.toml")),
     ("callbacks_during_termination", include_str!("../catalogue/callbacks_during_termination.toml")),
     ("pre_registration_race", include_str!("../catalogue/pre_registration_race.toml")),

@@ -118,41 +118,6 @@ fn a_plugin_that_needs_a_newer_wsl_says_so() {
 }
 
 #[test]
-fn api_errors_reach_the_plugin_and_the_start_still_succeeds() {
-    // §8 test 9 (APIErrors) and the error codes of §3.1 and §3.2.
-    check(
-        "api_errors",
-        r#"
-        description = "d"
-        [[plugin]]
-        name = "TestPlugin"
-        on_vm_started = [
-            { mount_folder = { windows = 'C:\DoesNotExist', linux = "/dummy" } },
-            { log = "missing path: {hr}" },
-            { execute_binary = { path = "/bin/does-not-exist" } },
-            { log = "missing binary: {hr}" },
-            { execute_binary = { path = "/bin/true", session = 51966 } },
-            { log = "unknown session: {hr}" },
-            { execute_binary_in_distribution = { path = "/bin/true", distro = "NotRunning" } },
-            { log = "zero GUID: {hr}" },
-            { spawn = { worker = "helper", do = [{ plugin_error = "from a helper" }, { log = "helper PluginError: {hr}" }] } },
-            { join = "helper" },
-        ]
-        [[step]]
-        start_distro = "Ubuntu"
-        [expect.log]
-        TestPlugin = [
-            "missing path: ERROR_FILE_NOT_FOUND",
-            "missing binary: E_FAIL",
-            "unknown session: ERROR_NOT_FOUND",
-            "zero GUID: WSL_E_VM_MODE_INVALID_STATE",
-            "helper PluginError: E_ILLEGAL_METHOD_CALL",
-        ]
-        "#,
-    );
-}
-
-#[test]
 fn teardown_and_registration_hook_failures_are_ignored() {
     // §8 tests 15 (VmStopFailure), 17 (DistributionStopFailure), 22 (RegisterUnregisterFail);
     // OnDistributionRegistered fires without the instance lock (§2.1).

@@ -47,11 +47,6 @@ fn a_host_replying_to_an_unknown_call_is_treated_as_crashed() {
     check_hostile("unknown-call", "reply to unknown call 424242");
 }
 
-#[test]
-fn a_host_calling_back_for_a_session_it_was_never_told_about_is_treated_as_crashed() {
-    check_hostile("foreign-session", "callback for session#4242, which was never announced to this host");
-}
-
 #[cfg(target_os = "linux")]
 #[expect(
     clippy::disallowed_types,
