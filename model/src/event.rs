@@ -5,9 +5,11 @@
 //! hands them to an [`EventSink`]. Emitting never blocks and is never a scheduling point,
 //! so an event emitted right after an operation is ordered with it.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
+use crate::fact::Fact;
 use crate::hresult::HResult;
 use crate::ids::{CallbackId, Name, PumpId, SessionCookie};
 use crate::platform::ThreadId;
@@ -89,7 +91,7 @@ pub enum ModelEvent {
     /// `UnregisterWslPump` by `pump`'s notification; erases whichever pump the key held (§9.1).
     PumpUnregistered { pump: PumpId, session: SessionCookie, erased: Option<PumpId> },
     /// `Run` began on the calling (notifying) thread.
-    PumpRunBegin { pump: PumpId, holds_instance_lock: bool },
+    PumpRunBegin { pump: PumpId },
     /// The pump's wait returned this index (0: call available, 1: worker done).
     PumpWoke { pump: PumpId, index: usize },
     /// The pump's worker signalled completion.
@@ -107,13 +109,7 @@ pub enum ModelEvent {
     /// The direct path's timed acquire of `m_instanceLock` timed out.
     DirectAcquireTimedOut { callback: CallbackId },
     /// A callback's service-side work began; `found` tells whether its cookie still resolved.
-    WorkBegin {
-        callback: CallbackId,
-        session: SessionCookie,
-        site: WorkSite,
-        found: bool,
-        holds_instance_lock: bool,
-    },
+    WorkBegin { callback: CallbackId, session: SessionCookie, site: WorkSite },
     /// A callback's service-side work ended.
     WorkEnd { callback: CallbackId, hr: HResult },
     /// The service replied to a callback.
@@ -128,12 +124,65 @@ pub enum ModelEvent {
     DistroStopped { session: SessionCookie, distro: Name },
     /// A plugin wrote a line to its log.
     PluginLog { plugin: Name, line: String },
+    /// A plugin's hook was entered (emitted by the plugin itself, on the hook's thread).
+    PluginHookEntered { plugin: Name, hook: HookKind },
+    /// A plugin's hook returned `hr` (emitted by the plugin itself, on the hook's thread).
+    PluginHookLeft { plugin: Name, hook: HookKind, hr: HResult },
+    /// A plugin's call to `PluginError(message)` returned `hr` (emitted by the plugin itself).
+    PluginErrorCalled { plugin: Name, hr: HResult, message: String },
+    /// The service finished stopping (emitted by the scenario driver).
+    ServiceStopped,
 }
 
-/// Where stamped events go: traces, oracles.
+/// What a plugin observes of itself, in a form that crosses a process boundary: the
+/// plugin-emitted [`ModelEvent`]s. The plugin is the test's stand-in for a plugin DLL, not
+/// part of the system under test, so oracles may trust what it says it saw.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum PluginEvent {
+    /// [`ModelEvent::PluginLog`].
+    Log(String),
+    /// [`ModelEvent::PluginHookEntered`].
+    HookEntered(HookKind),
+    /// [`ModelEvent::PluginHookLeft`].
+    HookLeft(HookKind, HResult),
+    /// [`ModelEvent::PluginErrorCalled`].
+    PluginErrorCalled(HResult, String),
+}
+
+impl ModelEvent {
+    /// The plugin and what it saw, for a plugin-emitted event.
+    pub fn plugin_event(&self) -> Option<(&Name, PluginEvent)> {
+        Some(match self {
+            ModelEvent::PluginLog { plugin, line } => (plugin, PluginEvent::Log(line.clone())),
+            ModelEvent::PluginHookEntered { plugin, hook } => (plugin, PluginEvent::HookEntered(*hook)),
+            ModelEvent::PluginHookLeft { plugin, hook, hr } => (plugin, PluginEvent::HookLeft(*hook, *hr)),
+            ModelEvent::PluginErrorCalled { plugin, hr, message } => {
+                (plugin, PluginEvent::PluginErrorCalled(*hr, message.clone()))
+            }
+            _ => return None,
+        })
+    }
+
+    /// The model event a plugin's observation stands for.
+    pub fn from_plugin(plugin: Name, event: PluginEvent) -> ModelEvent {
+        match event {
+            PluginEvent::Log(line) => ModelEvent::PluginLog { plugin, line },
+            PluginEvent::HookEntered(hook) => ModelEvent::PluginHookEntered { plugin, hook },
+            PluginEvent::HookLeft(hook, hr) => ModelEvent::PluginHookLeft { plugin, hook, hr },
+            PluginEvent::PluginErrorCalled(hr, message) => {
+                ModelEvent::PluginErrorCalled { plugin, hr, message }
+            }
+        }
+    }
+}
+
+/// Where stamped events and platform facts go: traces, oracles.
 pub trait EventSink: Send + Sync + 'static {
-    /// Receives one event, in emission order.
+    /// Receives one model event, in emission order.
     fn record(&self, at: Duration, thread: ThreadId, event: &ModelEvent);
+    /// Receives one platform fact, in the order the platform observed them (interleaved
+    /// with model events in one total order per process).
+    fn fact(&self, at: Duration, fact: &Fact);
 }
 
 fn opt_message(message: &Option<String>) -> String {
@@ -177,10 +226,7 @@ impl fmt::Display for ModelEvent {
             PumpUnregistered { pump, session, erased: None } => {
                 write!(f, "{pump} unregisters {session}, already erased")
             }
-            PumpRunBegin { pump, holds_instance_lock } => {
-                let lock = if *holds_instance_lock { "holding" } else { "not holding" };
-                write!(f, "{pump} runs ({lock} the instance lock)")
-            }
+            PumpRunBegin { pump } => write!(f, "{pump} runs"),
             PumpWoke { pump, index } => write!(f, "{pump} woke on index {index}"),
             PumpWorkerDone { pump } => write!(f, "{pump} worker done"),
             PumpStopped { pump } => write!(f, "{pump} stopped"),
@@ -193,11 +239,7 @@ impl fmt::Display for ModelEvent {
                 write!(f, "{callback} {api} from {plugin} for {session}")
             }
             DirectAcquireTimedOut { callback } => write!(f, "{callback} instance lock acquire timed out"),
-            WorkBegin { callback, session, site, found, holds_instance_lock } => {
-                let lock = if *holds_instance_lock { ", instance lock held" } else { "" };
-                let found = if *found { "" } else { ", not found" };
-                write!(f, "{callback} work begins ({site}, {session}{found}{lock})")
-            }
+            WorkBegin { callback, session, site } => write!(f, "{callback} work begins ({site}, {session})"),
             WorkEnd { callback, hr } => write!(f, "{callback} work ends: {hr}"),
             CallbackReplied { callback, hr } => write!(f, "{callback} replied: {hr}"),
             VmCreated { session } => write!(f, "VM created ({session})"),
@@ -205,6 +247,12 @@ impl fmt::Display for ModelEvent {
             DistroStarted { session, distro } => write!(f, "{distro} running ({session})"),
             DistroStopped { session, distro } => write!(f, "{distro} stopped ({session})"),
             PluginLog { plugin, line } => write!(f, "{plugin} log: {line}"),
+            PluginHookEntered { plugin, hook } => write!(f, "{plugin} enters {hook}"),
+            PluginHookLeft { plugin, hook, hr } => write!(f, "{plugin} leaves {hook}: {hr}"),
+            PluginErrorCalled { plugin, hr, message } => {
+                write!(f, "{plugin} PluginError(\"{message}\"): {hr}")
+            }
+            ServiceStopped => f.write_str("service stopped"),
         }
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! Module map, one per real component (spec sections in each module's doc):
 //! - [`platform`]: the seam (threads, locks, events, time, transport, trace);
+//!   [`fact`]: what a platform observed while running the model (for the oracles);
 //!   [`platform_contract`]: the seam's contract as programs both platforms' tests run;
 //! - [`service`], [`session_registry`], [`user_session`]: the service and its sessions;
 //! - [`plugin_manager`]: activation, hook fan-out, routing, crash latch;
@@ -17,6 +18,7 @@
 pub mod call_pump;
 pub mod design;
 pub mod event;
+pub mod fact;
 pub mod hresult;
 pub mod ids;
 pub mod platform;

@@ -101,7 +101,10 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
             Action::Log(template) => self.log(template, frame),
             Action::Call(call) => return self.call(call, frame).await,
             Action::PluginError(message) => {
-                frame.last = Some(CallbackReply::hr(self.api.plugin_error(message.clone())));
+                let hr = self.api.plugin_error(message.clone());
+                let (plugin, message) = (self.name.clone(), message.clone());
+                self.platform.emit(ModelEvent::PluginErrorCalled { plugin, hr, message });
+                frame.last = Some(CallbackReply::hr(hr));
             }
             Action::Spawn { worker, count, body } => self.spawn(worker, *count, body, frame).await,
             Action::Join(worker) => self.join(worker).await,
@@ -347,12 +350,16 @@ impl<P: Platform, A: PluginApi> Plugin for ScriptedPlugin<P, A> {
             self.state.lock().distro_ids.insert(distro.name.clone(), distro.id);
         }
         let Some(block) = self.script.hooks.get(&call.kind) else { return S_OK };
+        let (plugin, hook) = (self.name.clone(), call.kind);
+        self.platform.emit(ModelEvent::PluginHookEntered { plugin: plugin.clone(), hook });
         let mut frame =
             Frame { session: call.session, distro: call.distro.clone(), worker: None, last: None };
-        match self.run_block(block, &mut frame).await {
+        let hr = match self.run_block(block, &mut frame).await {
             Flow::Return(hr) => hr,
             Flow::Next => S_OK,
-        }
+        };
+        self.platform.emit(ModelEvent::PluginHookLeft { plugin, hook, hr });
+        hr
     }
 }
 

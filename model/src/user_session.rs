@@ -103,7 +103,7 @@ impl<P: Platform> UserSession<P> {
     }
 
     fn site(&self) -> HookSite {
-        HookSite { session: self.cookie, locked: self.holds_instance_lock() }
+        HookSite { session: self.cookie }
     }
 
     /// `CreateInstance` for a WSL2 distribution: creates the VM if needed, then the instance.

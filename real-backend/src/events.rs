@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
+use plughost_model::fact::{Blocker, Fact};
 use plughost_model::platform::{Event, Reset, ThreadId};
 
+use crate::facts::FactOut;
 use crate::threads::{self, Activity, ThreadTable};
 
 struct Slot {
@@ -21,12 +23,13 @@ pub struct EventHub {
     slots: Mutex<Vec<Slot>>,
     changed: Condvar,
     threads: Arc<ThreadTable>,
+    facts: Arc<FactOut>,
 }
 
 impl EventHub {
     /// No events yet.
-    pub fn new(threads: Arc<ThreadTable>) -> Arc<EventHub> {
-        Arc::new(EventHub { slots: Mutex::new(Vec::new()), changed: Condvar::new(), threads })
+    pub fn new(threads: Arc<ThreadTable>, facts: Arc<FactOut>) -> Arc<EventHub> {
+        Arc::new(EventHub { slots: Mutex::new(Vec::new()), changed: Condvar::new(), threads, facts })
     }
 
     /// A new non-signalled event.
@@ -49,6 +52,7 @@ impl EventHub {
         }
         let me: Option<ThreadId> = threads::try_current();
         if let Some(me) = me {
+            self.facts.emit(Fact::Blocked { thread: me, on: Blocker::Events, timed: timeout.is_some() });
             self.threads.set(me, Self::waiting(&slots, events, timeout));
         }
         let taken = loop {

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::fact::Fact;
 use plughost_model::hresult::{HResult, RPC_S_CALL_FAILED};
 use plughost_model::ids::Name;
 use plughost_model::platform::{ServiceLink, ThreadId};
@@ -28,7 +29,7 @@ use plughost_model::plugin_host::PluginHost;
 use plughost_model::wire::{CallbackReply, CallbackRequest};
 
 use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
-use crate::protocol::{MAX_FRAME_BYTES, Message, ReadError, read_frame, write_frame};
+use crate::protocol::{MAX_FRAME_BYTES, Message, PROTOCOL_VERSION, ReadError, read_frame, write_frame};
 use crate::threads::{self, Activity};
 
 /// Ways a host can misbehave on purpose.
@@ -91,7 +92,7 @@ impl ServiceConnection {
         self.send(&Message::Trace { thread, line });
     }
 
-    fn call(&self, request: CallbackRequest) -> CallbackReply {
+    fn call(&self, thread: ThreadId, request: CallbackRequest) -> CallbackReply {
         let id = {
             let mut pending = self.pending.lock();
             let id = pending.next_id;
@@ -99,7 +100,7 @@ impl ServiceConnection {
             pending.replies.insert(id, None);
             id
         };
-        self.send(&Message::Callback { id, request });
+        self.send(&Message::Callback { id, thread: thread.0, request });
         let mut pending = self.pending.lock();
         loop {
             if let Some(Some(_)) = pending.replies.get(&id) {
@@ -128,7 +129,7 @@ impl ServiceLink for RealServiceLink {
         let me = threads::current();
         let label = request.label();
         self.core.threads.set(me, Activity::Blocked(format!("waits for call {label} to svc")));
-        let reply = self.connection.call(request);
+        let reply = self.connection.call(me, request);
         self.core.threads.set(me, Activity::Running);
         Ok(reply)
     }
@@ -140,11 +141,14 @@ struct WireSink {
 }
 
 impl EventSink for WireSink {
-    fn record(&self, _at: std::time::Duration, _thread: ThreadId, event: &ModelEvent) {
-        if let ModelEvent::PluginLog { plugin, line } = event {
-            self.connection.send(&Message::Log { plugin: plugin.clone(), line: line.clone() });
+    fn record(&self, _at: std::time::Duration, thread: ThreadId, event: &ModelEvent) {
+        if let Some((plugin, event)) = event.plugin_event() {
+            self.connection.send(&Message::Plugin { thread: thread.0, plugin: plugin.clone(), event });
         }
     }
+
+    /// A host's own facts stay in the host: the service observes a host from outside.
+    fn fact(&self, _at: std::time::Duration, _fact: &Fact) {}
 }
 
 struct Options {
@@ -245,7 +249,7 @@ fn serve(
                     misbehave(connection, hostility);
                 }
                 let (host, connection) = (host.clone(), connection.clone());
-                core.spawn_rpc_thread(async move {
+                core.spawn_rpc_thread(None, async move {
                     let reply = host.serve(request).await;
                     connection.send(&Message::HostReturn { id, reply });
                 });
@@ -271,7 +275,7 @@ fn serve(
 /// Breaks the protocol once, before serving the first call.
 fn misbehave(connection: &ServiceConnection, hostility: Hostility) {
     match hostility {
-        Hostility::Garbage => connection.send_raw(b"\x05\x00\x00\x00\x01\xde\xad\xbe\xef"),
+        Hostility::Garbage => connection.send_raw(&[5, 0, 0, 0, PROTOCOL_VERSION, 0xde, 0xad, 0xbe, 0xef]),
         Hostility::Oversized => connection.send_raw(&((MAX_FRAME_BYTES as u32) + 1).to_le_bytes()),
         Hostility::UnknownCall => connection.send(&Message::HostReturn {
             id: 424_242,

@@ -19,13 +19,16 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 use plughost_model::event::ModelEvent;
+use plughost_model::fact::{Blocker, CallId, CallOutcome, CallRequest, Fact, ProcessId};
 use plughost_model::hresult::{
     CO_E_SERVER_EXEC_FAILURE, HResult, RPC_S_CALL_FAILED, RPC_S_SERVER_UNAVAILABLE,
 };
 use plughost_model::ids::Name;
+use plughost_model::platform::ThreadId;
 use plughost_model::platform::{CallbackServer, HostLink};
 use plughost_model::wire::{CallbackRequest, HostReply, HostRequest};
 
+use crate::facts::remote_thread;
 use crate::platform::ProcessCore;
 use crate::protocol::{Message, ProtocolError, ReadError, read_frame, write_frame};
 use crate::run::RealConfig;
@@ -46,6 +49,7 @@ struct LinkState {
 
 /// One host process, from the service's side.
 pub struct HostConnection {
+    id: ProcessId,
     plugin: Name,
     process: String,
     core: Weak<ProcessCore>,
@@ -92,7 +96,10 @@ impl HostConnection {
             CO_E_SERVER_EXEC_FAILURE
         })?;
         let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
+        let id = core.facts.host_process();
+        core.facts.emit(Fact::ProcessStarted { process: id, plugin: Some(plugin.clone()) });
         let connection = Arc::new(HostConnection {
+            id,
             process: format!("host:{plugin}"),
             plugin,
             core: Arc::downgrade(core),
@@ -143,8 +150,29 @@ impl HostConnection {
         }
     }
 
-    /// A blocking call; `Err` is the transport's HRESULT.
+    /// A blocking call; `Err` is the transport's HRESULT. Its start and end are facts.
     fn call(&self, request: HostRequest) -> Result<HostReply, HResult> {
+        let Some(core) = self.core.upgrade() else { return Err(RPC_S_SERVER_UNAVAILABLE) };
+        let me = threads::current();
+        let call = core.facts.call_id();
+        let summary = CallRequest::from(&request);
+        core.facts.emit(Fact::CallStarted { call, caller: me, target: self.id, request: summary });
+        let result = self.exchange(&core, me, call, request);
+        let outcome = match &result {
+            Ok(reply) => CallOutcome::Replied { hr: reply.hr, message: reply.error_message.clone() },
+            Err(hr) => CallOutcome::Failed { hr: *hr },
+        };
+        core.facts.emit(Fact::CallEnded { call, outcome });
+        result
+    }
+
+    fn exchange(
+        &self,
+        core: &ProcessCore,
+        me: ThreadId,
+        call: CallId,
+        request: HostRequest,
+    ) -> Result<HostReply, HResult> {
         let id = {
             let mut state = self.state.lock();
             if !state.alive {
@@ -156,17 +184,13 @@ impl HostConnection {
             id
         };
         let label = request.method();
-        let me = threads::try_current();
-        if let (Some(me), Some(core)) = (me, self.core.upgrade()) {
-            core.threads.set(me, Activity::Blocked(format!("waits for call {label} to {}", self.process)));
-        }
+        core.facts.emit(Fact::Blocked { thread: me, on: Blocker::Call(call), timed: false });
+        core.threads.set(me, Activity::Blocked(format!("waits for call {label} to {}", self.process)));
         if !self.send(&Message::HostCall { id, request }) {
             self.fail(None);
         }
         let result = self.wait_for_reply(id);
-        if let (Some(me), Some(core)) = (me, self.core.upgrade()) {
-            core.threads.set(me, Activity::Running);
-        }
+        core.threads.set(me, Activity::Running);
         result
     }
 
@@ -218,12 +242,13 @@ impl HostConnection {
                     _ => return Err(ProtocolError::UnknownCall { id }),
                 }
             }
-            Message::Callback { id, request } => self.serve_callback(&core, id, request)?,
-            Message::Log { plugin, line } => {
+            Message::Callback { id, thread, request } => self.serve_callback(&core, id, thread, request),
+            Message::Plugin { thread, plugin, event } => {
                 if plugin != self.plugin {
                     return Err(ProtocolError::ForeignPlugin { plugin });
                 }
-                core.record_remote(&ModelEvent::PluginLog { plugin, line });
+                let event = ModelEvent::from_plugin(plugin, event);
+                core.sink.record(core.now(), remote_thread(self.id, thread), &event);
             }
             Message::Trace { thread, line } => {
                 core.trace_line(&format!("{}/{thread}", self.process), || line)
@@ -245,20 +270,30 @@ impl HostConnection {
         Ok(())
     }
 
-    /// A callback runs on a fresh service thread (a COM RPC thread).
+    /// A callback from host thread `thread` runs on a fresh service thread (a COM RPC
+    /// thread); the call's start is a fact before that thread starts, its end one when the
+    /// reply is sent.
     fn serve_callback(
         self: &Arc<Self>,
         core: &Arc<ProcessCore>,
         id: u64,
+        thread: u32,
         request: CallbackRequest,
-    ) -> Result<(), ProtocolError> {
-        let (callbacks, connection) = (self.callbacks.clone(), self.clone());
-        core.spawn_rpc_thread(async move {
+    ) {
+        let call = core.facts.call_id();
+        let caller = remote_thread(self.id, thread);
+        let summary = CallRequest::from(&request);
+        core.facts.emit(Fact::CallStarted { call, caller, target: ProcessId::SERVICE, request: summary });
+        let (callbacks, connection, facts) = (self.callbacks.clone(), self.clone(), core.facts.clone());
+        core.spawn_rpc_thread(Some(call), async move {
             let reply = callbacks.serve(request).await;
+            facts.emit(Fact::CallEnded {
+                call,
+                outcome: CallOutcome::Replied { hr: reply.hr, message: None },
+            });
             // A reply to a host that died meanwhile is dropped.
             connection.send(&Message::CallbackReturn { id, reply });
         });
-        Ok(())
     }
 
     /// The host is gone (crashed, killed) or broke the protocol: it is treated as crashed.
@@ -268,7 +303,10 @@ impl HostConnection {
             if !state.alive && error.is_none() {
                 return;
             }
-            state.alive = false;
+            let was_alive = std::mem::replace(&mut state.alive, false);
+            if was_alive && let Some(core) = self.core.upgrade() {
+                core.facts.emit(Fact::ProcessDied { process: self.id });
+            }
         }
         if let Some(error) = error
             && let Some(core) = self.core.upgrade()

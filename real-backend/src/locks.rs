@@ -8,8 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
+use plughost_model::fact::{Blocker, Fact, LockId, LockMode};
 use plughost_model::platform::{LockGuard, PlainMutex, RecursiveMutex, SrwLock, ThreadId};
 
+use crate::facts::FactOut;
+use crate::platform::ProcessCore;
 use crate::threads::{self, Activity, ThreadTable};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -47,23 +50,29 @@ impl Holders {
 
 /// One lock.
 pub struct LockCore {
+    id: LockId,
     name: String,
     /// Only a recursive mutex may be re-entered by its owner.
     recursive: bool,
     holders: Mutex<Holders>,
     released: Condvar,
     threads: Arc<ThreadTable>,
+    facts: Arc<FactOut>,
 }
 
 impl LockCore {
-    /// A free lock.
-    pub fn new(name: String, recursive: bool, threads: Arc<ThreadTable>) -> Arc<LockCore> {
+    /// A free lock of `core`'s process.
+    pub(crate) fn new(name: String, recursive: bool, core: &ProcessCore) -> Arc<LockCore> {
+        let id = core.facts.lock_id();
+        core.facts.emit(Fact::LockCreated { lock: id, name: name.clone() });
         Arc::new(LockCore {
+            id,
             name,
             recursive,
             holders: Mutex::new(Holders::default()),
             released: Condvar::new(),
-            threads,
+            threads: core.threads.clone(),
+            facts: core.facts.clone(),
         })
     }
 
@@ -78,7 +87,17 @@ impl LockCore {
         let mut waited = false;
         let acquired = loop {
             if holders.try_take(me, mode) {
+                let mode = match mode {
+                    Mode::Exclusive => LockMode::Exclusive,
+                    Mode::Shared => LockMode::Shared,
+                };
+                let timed = timeout.is_some();
+                self.facts.emit(Fact::LockAcquired { thread: me, lock: self.id, mode, timed });
                 break true;
+            }
+            if !waited {
+                let timed = timeout.is_some();
+                self.facts.emit(Fact::Blocked { thread: me, on: Blocker::Lock(self.id), timed });
             }
             // The holder can change while this thread waits, so the report is renewed.
             self.threads.set(me, self.waiting(&holders, timeout));
@@ -119,6 +138,7 @@ impl LockCore {
             }
             Mode::Shared => holders.shared.retain(|&t| t != thread),
         }
+        self.facts.emit(Fact::LockReleased { thread, lock: self.id });
         self.released.notify_all();
     }
 

@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::fact::{Blocker, CallId, Fact, ProcessId};
 use plughost_model::hresult::{E_UNEXPECTED, HResult};
 use plughost_model::ids::{Name, PluginIndex};
 use plughost_model::platform::{CallbackServer, Platform, Reset, ThreadId};
 
 use crate::events::{EventHub, RealEvent};
+use crate::facts::FactOut;
 use crate::host::{RealServiceLink, ServiceConnection};
 use crate::host_link::{HostConnection, RealHostLink};
 use crate::locks::{LockCore, RealMutex, RealRecursiveMutex, RealSrwLock};
@@ -51,6 +53,7 @@ pub struct ProcessCore {
     pub(crate) threads: Arc<ThreadTable>,
     pub(crate) hub: Arc<EventHub>,
     pub(crate) sink: Arc<dyn EventSink>,
+    pub(crate) facts: Arc<FactOut>,
     pub(crate) trace: TraceOut,
     pub(crate) role: Role,
     /// Threads started to serve inbound calls so far (named `R-n` in the service, `H-n` in
@@ -66,12 +69,15 @@ impl ProcessCore {
         role: Role,
     ) -> Arc<ProcessCore> {
         let threads = Arc::new(ThreadTable::default());
+        let started = Instant::now();
+        let facts = FactOut::new(sink.clone(), started);
         Arc::new(ProcessCore {
             name,
-            started: Instant::now(),
-            hub: EventHub::new(threads.clone()),
+            started,
+            hub: EventHub::new(threads.clone(), facts.clone()),
             threads,
             sink,
+            facts,
             trace,
             role,
             rpc_threads: AtomicU32::new(0),
@@ -109,13 +115,22 @@ impl ProcessCore {
     where
         F: Future<Output = ()> + Send + 'static,
     {
+        self.spawn_serving(name, None, body)
+    }
+
+    /// Starts a logical thread named `process/name`, to serve inbound call `serves` if any.
+    fn spawn_serving<F>(self: &Arc<Self>, name: &str, serves: Option<CallId>, body: F) -> RealThread
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
         let core = self.clone();
         let qualified = format!("{}/{name}", self.name);
         let dispatch = match &self.trace {
             TraceOut::Tracing(dispatch) => Some(dispatch.clone()),
             _ => None,
         };
-        let thread = threads::spawn(&self.threads, &qualified, dispatch, async move {
+        let origin = threads::Origin { facts: self.facts.clone(), process: ProcessId::SERVICE, serves };
+        let thread = threads::spawn(&self.threads, &qualified, dispatch, origin, async move {
             body.await;
             core.trace_current(|| "exits".to_string());
         });
@@ -123,14 +138,14 @@ impl ProcessCore {
         thread
     }
 
-    /// Starts a thread that serves one inbound call.
-    pub(crate) fn spawn_rpc_thread<F>(self: &Arc<Self>, body: F) -> RealThread
+    /// Starts a thread that serves inbound call `call`.
+    pub(crate) fn spawn_rpc_thread<F>(self: &Arc<Self>, call: Option<CallId>, body: F) -> RealThread
     where
         F: Future<Output = ()> + Send + 'static,
     {
         let prefix = if matches!(self.role, Role::Service { .. }) { "R" } else { "H" };
         let n = self.rpc_threads.fetch_add(1, Ordering::Relaxed) + 1;
-        self.spawn(&format!("{prefix}-{n}"), body)
+        self.spawn_serving(&format!("{prefix}-{n}"), call, body)
     }
 
     /// Records a protocol error (or any other failure of the world) for the run's report.
@@ -140,16 +155,7 @@ impl ProcessCore {
             errors.lock().push(error);
         }
     }
-
-    /// A model event that happened in a host (whose own trace lines, when tracing, already
-    /// show it on the thread that emitted it).
-    pub(crate) fn record_remote(&self, event: &ModelEvent) {
-        self.sink.record(self.now(), REMOTE_THREAD, event);
-    }
 }
-
-/// The thread id oracles see for events that happened in a host.
-pub const REMOTE_THREAD: ThreadId = ThreadId(u32::MAX);
 
 /// The real platform of one process.
 #[derive(Clone)]
@@ -176,6 +182,9 @@ impl Platform for RealPlatform {
     async fn join(&self, thread: &RealThread) {
         let me = threads::current();
         let target = thread.name();
+        if !self.core.threads.is_finished(thread.id()) {
+            self.core.facts.emit(Fact::Blocked { thread: me, on: Blocker::Join(thread.id()), timed: false });
+        }
         self.core.threads.set(me, Activity::Blocked(format!("waits to join {target}")));
         thread.join();
         self.core.threads.set(me, Activity::Running);
@@ -191,15 +200,15 @@ impl Platform for RealPlatform {
     }
 
     fn recursive_mutex(&self, name: String) -> RealRecursiveMutex {
-        RealRecursiveMutex(LockCore::new(name, true, self.core.threads.clone()))
+        RealRecursiveMutex(LockCore::new(name, true, &self.core))
     }
 
     fn srw_lock(&self, name: String) -> RealSrwLock {
-        RealSrwLock(LockCore::new(name, false, self.core.threads.clone()))
+        RealSrwLock(LockCore::new(name, false, &self.core))
     }
 
     fn mutex(&self, name: String) -> RealMutex {
-        RealMutex(LockCore::new(name, false, self.core.threads.clone()))
+        RealMutex(LockCore::new(name, false, &self.core))
     }
 
     fn event(&self, name: String, reset: Reset) -> RealEvent {
@@ -218,6 +227,7 @@ impl Platform for RealPlatform {
 
     async fn sleep(&self, duration: Duration) {
         let me = threads::current();
+        self.core.facts.emit(Fact::Blocked { thread: me, on: Blocker::Sleep, timed: true });
         self.core.threads.set(me, Activity::Retrying(format!("sleeps {duration:?}")));
         std::thread::sleep(duration);
         self.core.threads.set(me, Activity::Running);

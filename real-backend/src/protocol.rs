@@ -9,12 +9,13 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
+use plughost_model::event::PluginEvent;
 use plughost_model::ids::Name;
 use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};
 use serde::{Deserialize, Serialize};
 
 /// The protocol version both sides speak.
-pub const PROTOCOL_VERSION: u8 = 1;
+pub const PROTOCOL_VERSION: u8 = 2;
 
 /// The largest frame either side accepts (a scenario's script fits many times over).
 pub const MAX_FRAME_BYTES: usize = 1 << 20;
@@ -29,11 +30,12 @@ pub enum Message {
     /// Host → service: the reply to `HostCall { id }`.
     HostReturn { id: u64, reply: HostReply },
     /// Host → service: a plugin callback.
-    Callback { id: u64, request: CallbackRequest },
+    Callback { id: u64, thread: u32, request: CallbackRequest },
     /// Service → host: the reply to `Callback { id }`.
     CallbackReturn { id: u64, reply: CallbackReply },
-    /// Host → service: the plugin wrote a log line.
-    Log { plugin: Name, line: String },
+    /// Host → service: what the plugin observed of itself (a log line, a hook entered or
+    /// left, a `PluginError` result), on host thread `thread`.
+    Plugin { thread: u32, plugin: Name, event: PluginEvent },
     /// Host → service: a trace line of a host thread (sent only when tracing).
     Trace { thread: String, line: String },
     /// Service → host: reply once no plugin thread runs.
@@ -55,7 +57,7 @@ impl Message {
             Message::HostReturn { .. } => "HostReturn",
             Message::Callback { .. } => "Callback",
             Message::CallbackReturn { .. } => "CallbackReturn",
-            Message::Log { .. } => "Log",
+            Message::Plugin { .. } => "Plugin",
             Message::Trace { .. } => "Trace",
             Message::Quiesce { .. } => "Quiesce",
             Message::Quiescent { .. } => "Quiescent",

@@ -11,6 +11,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::{Condvar, Mutex};
+
+use crate::facts::FactOut;
+use plughost_model::fact::{CallId, Fact, ProcessId};
 use plughost_model::ids::UniqueNames;
 use plughost_model::platform::ThreadId;
 
@@ -127,6 +130,11 @@ impl ThreadTable {
             .collect()
     }
 
+    /// Whether `thread` finished (or panicked).
+    pub fn is_finished(&self, thread: ThreadId) -> bool {
+        self.entries.lock().by_id[thread.0 as usize].activity.is_done()
+    }
+
     /// Whether every thread finished.
     pub fn all_finished(&self) -> bool {
         self.entries.lock().by_id.iter().all(|e| e.activity == Activity::Finished)
@@ -186,18 +194,34 @@ impl RealThread {
     }
 }
 
+/// Where a new thread comes from, for the facts that announce it.
+pub struct Origin {
+    /// Where its facts go.
+    pub facts: Arc<FactOut>,
+    /// Its process.
+    pub process: ProcessId,
+    /// The inbound call it serves, if any.
+    pub serves: Option<CallId>,
+}
+
 /// Starts `body` on a new OS thread registered in `table` as `name`, with `dispatch` as its
-/// tracing dispatcher (a thread does not inherit its parent's).
+/// tracing dispatcher (a thread does not inherit its parent's). The thread's start is a fact
+/// before it runs, its end one before it can be joined.
 pub fn spawn<F>(
     table: &Arc<ThreadTable>,
     name: &str,
     dispatch: Option<tracing::Dispatch>,
+    origin: Origin,
     body: F,
 ) -> RealThread
 where
     F: Future<Output = ()> + Send + 'static,
 {
     let (id, unique) = table.add(name);
+    let Origin { facts, process, serves } = origin;
+    let started =
+        Fact::ThreadStarted { thread: id, name: unique.clone(), process, parent: try_current(), serves };
+    facts.emit(started);
     let table = table.clone();
     let handle = std::thread::Builder::new()
         .name(unique.clone())
@@ -209,6 +233,7 @@ where
                 Ok(()) => Activity::Finished,
                 Err(payload) => Activity::Panicked(plughost_model::platform::panic_message(payload.as_ref())),
             };
+            facts.emit(Fact::ThreadEnded { thread: id });
             table.set(id, activity);
         })
         .expect("the OS starts a thread");

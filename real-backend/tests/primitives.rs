@@ -20,6 +20,8 @@ impl EventSink for Log {
             self.0.lock().push(line.clone());
         }
     }
+
+    fn fact(&self, _at: Duration, _fact: &plughost_model::fact::Fact) {}
 }
 
 fn note(platform: &RealPlatform, line: String) {

@@ -40,6 +40,7 @@ pub async fn drive<P: Platform>(platform: P, scenario: Arc<Scenario>, variant: V
     }
     if scenario.stop_service {
         service.stop().await;
+        platform.emit(ModelEvent::ServiceStopped);
     }
 }
 

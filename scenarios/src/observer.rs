@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use plughost_model::event::{EventSink, ModelEvent, UserError};
+use plughost_model::fact::Fact;
 use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
 use plughost_sim::Outcome;
@@ -55,6 +56,10 @@ impl EventSink for Observer {
         }
         seen.oracles.observe(at, thread, event);
     }
+
+    fn fact(&self, at: Duration, fact: &Fact) {
+        self.seen.lock().oracles.fact(at, fact);
+    }
 }
 
 impl Observer {
@@ -65,7 +70,10 @@ impl Observer {
 
     /// Judges the run given how it ended.
     pub fn judge(&self, outcome: &Outcome) -> Judgement {
-        let seen = self.seen.lock();
+        let mut seen = self.seen.lock();
+        if matches!(outcome, Outcome::Completed) {
+            seen.oracles.finish();
+        }
         let mut problems: Vec<String> = seen
             .oracles
             .violations()

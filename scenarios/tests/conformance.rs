@@ -57,6 +57,11 @@ fn success() {
 }
 
 #[test]
+fn api_errors() {
+    conformance("api_errors");
+}
+
+#[test]
 fn host_crash_mid_vm_started() {
     conformance("host_crash_mid_vm_started");
 }

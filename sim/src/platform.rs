@@ -205,7 +205,7 @@ impl Platform for SimPlatform {
     {
         self.kernel.choice_point().await;
         let process = self.kernel.current_process();
-        SimThread { id: self.kernel.spawn_thread(process, &name, body) }
+        SimThread { id: self.kernel.spawn_thread(process, &name, None, body) }
     }
 
     async fn join(&self, thread: &SimThread) {

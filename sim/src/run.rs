@@ -69,8 +69,9 @@ where
         let kernel = kernel.clone();
         async move {
             let node = madsim::runtime::Handle::current().create_node().name("svc").build();
-            let service = kernel.state().add_process("svc".to_string(), node);
-            let root_thread = kernel.spawn_thread(service, "main", root(SimPlatform::new(kernel.clone())));
+            let service = kernel.state().add_process("svc".to_string(), None, node);
+            let root_thread =
+                kernel.spawn_thread(service, "main", None, root(SimPlatform::new(kernel.clone())));
             kernel.state().running = Some(root_thread);
             kernel.outcome().await
         }

@@ -19,6 +19,8 @@ impl EventSink for Log {
     fn record(&self, at: Duration, _thread: ThreadId, event: &ModelEvent) {
         self.0.lock().push(format!("{at:?} {event}"));
     }
+
+    fn fact(&self, _at: Duration, _fact: &plughost_model::fact::Fact) {}
 }
 
 fn note(platform: &SimPlatform, text: &str) {

@@ -103,14 +103,7 @@ impl<P: Platform> PumpWork for WslWork<P> {
 
     async fn run(&self, site: WorkSite) -> CallbackReply {
         let session = self.find_session().await;
-        let holds_instance_lock = session.as_ref().is_some_and(|s| s.holds_instance_lock());
-        self.platform.emit(ModelEvent::WorkBegin {
-            callback: self.callback,
-            session: self.session,
-            site,
-            found: session.is_some(),
-            holds_instance_lock,
-        });
+        self.platform.emit(ModelEvent::WorkBegin { callback: self.callback, session: self.session, site });
         let reply = match session {
             None => CallbackReply::hr(ERROR_NOT_FOUND),
             Some(session) => session.run_api(&self.api).await,

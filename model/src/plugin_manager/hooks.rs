@@ -131,7 +131,7 @@ impl<P: Platform> PluginManager<P> {
             self.variant,
         ));
         // Announced before it is registered: no callback can reach it before this event.
-        self.platform.emit(ModelEvent::PumpRunBegin { pump: pump.id(), holds_instance_lock: site.locked });
+        self.platform.emit(ModelEvent::PumpRunBegin { pump: pump.id() });
         self.register_wsl_pump(site.session, &pump).await;
         let reply = pump
             .run(format!("W-{}", pump.id().0), move || async move {

@@ -41,14 +41,11 @@ pub use crash::is_host_crash;
 /// The pump type WSL hooks use.
 pub type WslPump<P> = CallPump<P, WslWork<P>>;
 
-/// Where a hook is fired from: the session, and whether the notifying thread holds its
-/// `m_instanceLock` (every WSL hook site but `RegisterDistribution`'s, §2.1).
+/// Where a hook is fired from: the session it is about.
 #[derive(Clone, Copy, Debug)]
 pub struct HookSite {
     /// The session the hook is about.
     pub session: SessionCookie,
-    /// Whether the calling thread holds that session's `m_instanceLock`.
-    pub locked: bool,
 }
 
 /// A plugin as registered (`HKLM\…\Lxss\Plugins`), in enumeration order.

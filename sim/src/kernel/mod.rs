@@ -28,7 +28,7 @@ use plughost_model::platform::ThreadId;
 
 pub(crate) use objects::{LockKind, Mode};
 pub use state::Budget;
-pub(crate) use state::{EventId, LockId, ProcessId, State, ThreadState, Wait, Wake};
+pub(crate) use state::{CallId, EventId, LockId, ProcessId, State, ThreadState, Wait, Wake};
 
 use crate::outcome::Outcome;
 use crate::strategy::Strategy;
@@ -92,14 +92,15 @@ impl Kernel {
         self.state().take_wake(me)
     }
 
-    /// Starts a thread in `process` (no choice point: the caller had one).
-    pub fn spawn_thread<F>(&self, process: ProcessId, name: &str, body: F) -> ThreadId
+    /// Starts a thread in `process` (no choice point: the caller had one), to serve inbound
+    /// call `serves` if there is one.
+    pub fn spawn_thread<F>(&self, process: ProcessId, name: &str, serves: Option<CallId>, body: F) -> ThreadId
     where
         F: Future<Output = ()> + Send + 'static,
     {
         let (id, node) = {
             let mut state = self.state();
-            let id = state.add_thread(process, name);
+            let id = state.add_thread(process, name, serves);
             if let Some(parent) = state.running {
                 state.trace_as(parent, |state| format!("spawn {}", state.thread_name(id)));
             }

@@ -7,6 +7,7 @@
 //! event satisfies waiters at the moment it is set, like the Windows kernel: an auto-reset
 //! event releases its oldest waiter and stays reset, a manual-reset event releases all.
 
+use plughost_model::fact::{self, Fact, LockMode};
 use plughost_model::platform::{Reset, ThreadId};
 
 use super::state::{EventId, LockId, State, Wait, Wake};
@@ -47,6 +48,8 @@ pub(crate) struct EventState {
 
 impl State {
     pub fn add_lock(&mut self, name: String, kind: LockKind) -> LockId {
+        let id = self.locks.len();
+        self.fact(Fact::LockCreated { lock: fact::LockId(id as u32), name: name.clone() });
         self.locks.push(LockState {
             name,
             kind,
@@ -55,7 +58,7 @@ impl State {
             shared: Vec::new(),
             waiters: Vec::new(),
         });
-        self.locks.len() - 1
+        id
     }
 
     pub fn add_event(&mut self, name: String, reset: Reset) -> EventId {
@@ -63,8 +66,9 @@ impl State {
         self.events.len() - 1
     }
 
-    /// Takes `lock` for `me` if it can; returns the recursion depth reached.
-    pub fn try_acquire(&mut self, lock: LockId, me: ThreadId, mode: Mode) -> Option<u32> {
+    /// Takes `lock` for `me` if it can (`timed`: the acquisition has a timeout); returns the
+    /// recursion depth reached.
+    pub fn try_acquire(&mut self, lock: LockId, me: ThreadId, mode: Mode, timed: bool) -> Option<u32> {
         let state = &mut self.locks[lock];
         let reentry = state.owner == Some(me) || state.shared.contains(&me);
         if reentry && state.kind != LockKind::Recursive {
@@ -79,7 +83,13 @@ impl State {
             Mode::Shared if state.owner.is_none() => state.shared.push(me),
             _ => return None,
         }
-        Some(state.depth.max(1))
+        let depth = state.depth.max(1);
+        let mode = match mode {
+            Mode::Exclusive => LockMode::Exclusive,
+            Mode::Shared => LockMode::Shared,
+        };
+        self.fact(Fact::LockAcquired { thread: me, lock: fact::LockId(lock as u32), mode, timed });
+        Some(depth)
     }
 
     /// Releases one level of `thread`'s hold; a lock that becomes free wakes its waiters.
@@ -95,8 +105,16 @@ impl State {
                     state.owner = None;
                 }
             }
-            Mode::Shared => state.shared.retain(|&t| t != thread),
+            Mode::Shared => {
+                let before = state.shared.len();
+                state.shared.retain(|&t| t != thread);
+                if state.shared.len() == before {
+                    return; // likewise
+                }
+            }
         }
+        self.fact(Fact::LockReleased { thread, lock: fact::LockId(lock as u32) });
+        let state = &self.locks[lock];
         if state.owner.is_none() && (state.shared.is_empty() || mode == Mode::Shared) {
             for waiter in std::mem::take(&mut self.locks[lock].waiters) {
                 self.unblock(waiter, Wake::Retry);

@@ -19,7 +19,7 @@ impl Kernel {
             let me = {
                 let mut state = self.state();
                 let me = state.current();
-                if let Some(depth) = state.try_acquire(lock, me, mode) {
+                if let Some(depth) = state.try_acquire(lock, me, mode, timeout.is_some()) {
                     drop(state);
                     self.trace(|state| lock_line(state, lock, mode, depth));
                     return Some(me);

@@ -10,7 +10,9 @@
 use std::sync::Arc;
 
 use madsim::runtime::NodeHandle;
+use plughost_model::fact::{self, CallOutcome, CallRequest, Fact};
 use plughost_model::hresult::{HResult, RPC_S_CALL_FAILED};
+use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
 use plughost_model::plugin_host::PluginHost;
 use plughost_model::wire::{CallbackReply, HostReply};
@@ -45,25 +47,57 @@ pub(crate) struct CallState {
 }
 
 impl State {
-    /// Adds a process; the first one added is the service ([`Kernel::SERVICE`]).
-    pub fn add_process(&mut self, name: String, node: NodeHandle) -> ProcessId {
+    /// Adds a process (a host, if it hosts `plugin`); the first one added is the service
+    /// ([`Kernel::SERVICE`]).
+    pub fn add_process(&mut self, name: String, plugin: Option<Name>, node: NodeHandle) -> ProcessId {
+        let id = self.processes.len();
+        self.fact(Fact::ProcessStarted { process: fact::ProcessId(id as u32), plugin });
         self.processes.push(ProcessState { name, node, alive: true, host: None, rpc_threads: 0 });
-        self.processes.len() - 1
+        id
     }
 
-    pub fn add_call(&mut self, label: String, caller: ThreadId, target: ProcessId) -> CallId {
+    /// Records a call from `caller` to `target`.
+    pub fn add_call(
+        &mut self,
+        label: String,
+        request: CallRequest,
+        caller: ThreadId,
+        target: ProcessId,
+    ) -> CallId {
+        let call = self.calls.len();
+        self.fact(Fact::CallStarted {
+            call: fact::CallId(call as u64),
+            caller,
+            target: fact::ProcessId(target as u32),
+            request,
+        });
         self.calls.push(CallState { label, caller, target, server: None, done: false });
-        self.calls.len() - 1
+        call
+    }
+
+    /// Ends a call for its caller; returns false if it had already ended.
+    fn end_call(&mut self, call: CallId, result: &CallResult) -> bool {
+        if self.calls[call].done {
+            return false;
+        }
+        self.calls[call].done = true;
+        let outcome = match result {
+            CallResult::Host(Ok(reply)) => {
+                CallOutcome::Replied { hr: reply.hr, message: reply.error_message.clone() }
+            }
+            CallResult::Callback(Ok(reply)) => CallOutcome::Replied { hr: reply.hr, message: None },
+            CallResult::Host(Err(hr)) | CallResult::Callback(Err(hr)) => CallOutcome::Failed { hr: *hr },
+        };
+        self.fact(Fact::CallEnded { call: fact::CallId(call as u64), outcome });
+        true
     }
 
     /// Delivers a call's result to its caller, unless the caller died meanwhile.
     pub fn complete_call(&mut self, call: CallId, result: CallResult) {
-        let state = &mut self.calls[call];
-        if state.done {
+        if !self.end_call(call, &result) {
             return;
         }
-        state.done = true;
-        let caller = state.caller;
+        let caller = self.calls[call].caller;
         let waiting = matches!(
             self.threads[caller.0 as usize].state,
             ThreadState::Blocked { wait: Wait::Call(c), .. } if c == call
@@ -79,6 +113,7 @@ impl State {
             return None;
         }
         self.processes[process].alive = false;
+        self.fact(Fact::ProcessDied { process: fact::ProcessId(process as u32) });
         let running_dies = self.running.is_some_and(|t| self.threads[t.0 as usize].process == process);
         for index in 0..self.threads.len() {
             if self.threads[index].process == process {

@@ -12,6 +12,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use plughost_model::event::EventSink;
+use plughost_model::fact::{self, Blocker, Fact};
 use plughost_model::ids::UniqueNames;
 use plughost_model::platform::ThreadId;
 
@@ -160,8 +161,14 @@ impl State {
         &mut self.threads[thread.0 as usize]
     }
 
-    /// Adds a runnable thread named `process/name` (made unique with `#n`).
-    pub fn add_thread(&mut self, process: ProcessId, name: &str) -> ThreadId {
+    /// Hands a platform fact to the sink, stamped with the current time.
+    pub fn fact(&self, fact: Fact) {
+        self.sink.fact(self.clock, &fact);
+    }
+
+    /// Adds a runnable thread named `process/name` (made unique with `#n`), started by the
+    /// running thread, or to serve inbound call `serves`.
+    pub fn add_thread(&mut self, process: ProcessId, name: &str, serves: Option<CallId>) -> ThreadId {
         let name = self.thread_names.claim(&format!("{}/{name}", self.processes[process].name));
         let id = ThreadId(self.threads.len() as u32);
         self.threads.push(ThreadSlot {
@@ -174,6 +181,13 @@ impl State {
             timeouts: 0,
         });
         self.runnable.push(id);
+        self.fact(Fact::ThreadStarted {
+            thread: id,
+            name: self.threads[id.0 as usize].name.clone(),
+            process: fact::ProcessId(process as u32),
+            parent: self.running,
+            serves: serves.map(|call| fact::CallId(call as u64)),
+        });
         id
     }
 
@@ -183,6 +197,14 @@ impl State {
 
     /// Marks `me` blocked and hands the processor to someone else.
     pub fn block(&mut self, me: ThreadId, wait: Wait, deadline: Option<Duration>) {
+        let on = match &wait {
+            Wait::Lock(lock) => Blocker::Lock(fact::LockId(*lock as u32)),
+            Wait::Events(_) => Blocker::Events,
+            Wait::Join(thread) => Blocker::Join(*thread),
+            Wait::Call(call) => Blocker::Call(fact::CallId(*call as u64)),
+            Wait::Sleep => Blocker::Sleep,
+        };
+        self.fact(Fact::Blocked { thread: me, on, timed: deadline.is_some() });
         if let Some(deadline) = deadline {
             self.timers.insert((deadline, me));
         }
@@ -249,6 +271,7 @@ impl State {
     /// Ends `thread` in state `end` and wakes its joiners.
     fn retire(&mut self, thread: ThreadId, end: ThreadState) {
         self.thread(thread).state = end;
+        self.fact(Fact::ThreadEnded { thread });
         self.remove_runnable(thread);
         for joiner in std::mem::take(&mut self.thread(thread).joiners) {
             self.unblock(joiner, Wake::Joined);

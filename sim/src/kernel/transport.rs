@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use plughost_model::fact::CallRequest;
 use plughost_model::hresult::{HResult, RPC_S_SERVER_UNAVAILABLE};
+use plughost_model::ids::Name;
 use plughost_model::platform::CallbackServer;
 use plughost_model::plugin_host::PluginHost;
 use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};
@@ -22,15 +24,20 @@ impl Kernel {
     pub async fn call_host(&self, process: ProcessId, request: HostRequest) -> Result<HostReply, HResult> {
         self.choice_point().await;
         let label = request.method().to_string();
+        let summary = CallRequest::from(&request);
         let Some(host) = self.live_host(process) else {
             self.trace(|state| {
                 format!("calls {label} on dead {}: RPC_S_SERVER_UNAVAILABLE", state.processes[process].name)
             });
+            let mut state = self.state();
+            let me = state.current();
+            let call = state.add_call(label, summary, me, process);
+            state.complete_call(call, CallResult::Host(Err(RPC_S_SERVER_UNAVAILABLE)));
             return Err(RPC_S_SERVER_UNAVAILABLE);
         };
         let kernel = self.clone();
         let result = self
-            .call(process, label, move |call| async move {
+            .call(process, label, summary, move |call| async move {
                 let reply = host.serve(request).await;
                 kernel.choice_point().await;
                 kernel.state().complete_call(call, CallResult::Host(Ok(reply)));
@@ -53,9 +60,10 @@ impl Kernel {
             return Err(RPC_S_SERVER_UNAVAILABLE);
         }
         let label = request.label();
+        let summary = CallRequest::from(&request);
         let kernel = self.clone();
         let result = self
-            .call(Kernel::SERVICE, label, move |call| async move {
+            .call(Kernel::SERVICE, label, summary, move |call| async move {
                 let reply = server.serve(request).await;
                 kernel.choice_point().await;
                 kernel.state().complete_call(call, CallResult::Callback(Ok(reply)));
@@ -68,7 +76,13 @@ impl Kernel {
     }
 
     /// Starts the serving thread and blocks the caller until the call completes or fails.
-    async fn call<F, Fut>(&self, target: ProcessId, label: String, serve: F) -> CallResult
+    async fn call<F, Fut>(
+        &self,
+        target: ProcessId,
+        label: String,
+        request: CallRequest,
+        serve: F,
+    ) -> CallResult
     where
         F: FnOnce(super::state::CallId) -> Fut,
         Fut: std::future::Future<Output = ()> + Send + 'static,
@@ -76,14 +90,14 @@ impl Kernel {
         let (me, call, rpc_name) = {
             let mut state = self.state();
             let me = state.current();
-            let call = state.add_call(label, me, target);
+            let call = state.add_call(label, request, me, target);
             let process = &mut state.processes[target];
             process.rpc_threads += 1;
             let prefix = if target == Kernel::SERVICE { "R" } else { "H" };
             (me, call, format!("{prefix}-{}", process.rpc_threads))
         };
         self.trace(|state| format!("calls {} on {}", state.calls[call].label, state.processes[target].name));
-        let server = self.spawn_thread(target, &rpc_name, serve(call));
+        let server = self.spawn_thread(target, &rpc_name, Some(call), serve(call));
         {
             let mut state = self.state();
             state.calls[call].server = Some(server);
@@ -104,12 +118,12 @@ impl Kernel {
         if process.alive { process.host.clone() } else { None }
     }
 
-    /// Creates a host process (a madsim node) named `host:NAME`.
-    pub fn add_host_process(&self, name: &str) -> ProcessId {
+    /// Creates a host process (a madsim node) named `host:NAME` for plugin `name`.
+    pub fn add_host_process(&self, name: &Name) -> ProcessId {
         let process_name = format!("host:{name}");
         let node = madsim::runtime::Handle::current().create_node().name(process_name.clone()).build();
         self.trace(|_| format!("activates {process_name}"));
-        self.state().add_process(process_name, node)
+        self.state().add_process(process_name, Some(name.clone()), node)
     }
 
     /// Installs the host object of a host process.

@@ -1,0 +1,291 @@
+//! I-8 (a host crash in a start hook fails the operation with the plugin-named fatal error
+//! carrying the crash HRESULT), the start-hook rules of §2 (`ThrowIfPluginError`: a failure
+//! is fatal with the plugin-named message, with the plugin's text when it set one; success
+//! with a message is `E_ILLEGAL_STATE_CHANGE`; the first failing plugin stops the loop), and
+//! I-10 (the first runtime crash, or the last load failure, becomes the fatal error every
+//! later VM creation reports and never changes; no VM is created after it; plugin-returned
+//! errors never latch; crash telemetry at most once per plugin; no host is activated twice).
+//!
+//! The judge computes what each step must return from the hook calls the platform saw its
+//! threads make and how they ended, classifies crashes by value with its own copy of
+//! §5.2's set, and compares with what the client got.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plughost_model::event::{ModelEvent, UserError};
+use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact};
+use plughost_model::hresult::HResult;
+use plughost_model::ids::Name;
+use plughost_model::platform::ThreadId;
+use plughost_model::wire::HookKind;
+
+use super::observed::Observed;
+use super::spec::{
+    E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, latched_message,
+};
+use super::{Findings, Judge};
+
+struct HookCall {
+    hook: HookKind,
+    plugin: Name,
+    step: Option<u32>,
+    /// The caller and the threads that started it.
+    lineage: Vec<ThreadId>,
+}
+
+/// What a step must end with, and why.
+struct Required {
+    error: UserError,
+    invariant: &'static str,
+    why: String,
+}
+
+#[derive(Default)]
+struct StepFacts {
+    required: Option<Required>,
+    failed_hooks: BTreeSet<HookKind>,
+    teardown_failures: Vec<(Name, HookKind, HResult)>,
+}
+
+/// The fatal error every later VM creation must report (§5.3): settled after the fan-out
+/// that first saw a crash ended; `candidates` are the crashes seen until then (concurrent
+/// fan-outs may race to latch), `pinned` the one clients were shown.
+#[derive(Default)]
+struct Gate {
+    /// The last plugin that failed to load, with its HRESULT when the platform saw one (a
+    /// host that died before answering `Initialize` failed with whatever its activation got).
+    load_failure: Option<(Name, Option<HResult>)>,
+    candidates: Vec<(Name, HResult)>,
+    settled: bool,
+    pinned: Option<(Name, HResult)>,
+}
+
+impl Gate {
+    fn is_set(&self) -> bool {
+        self.load_failure.is_some() || self.settled
+    }
+
+    /// Whether a client error for `plugin` with `hr` is the fatal error.
+    fn allows(&self, plugin: &str, hr: HResult) -> bool {
+        match (&self.load_failure, &self.pinned) {
+            (Some((load, load_hr)), _) => **load == *plugin && load_hr.is_none_or(|h| h == hr),
+            (None, Some((pinned, pinned_hr))) => **pinned == *plugin && *pinned_hr == hr,
+            (None, None) => self.candidates.iter().any(|(p, h)| **p == *plugin && *h == hr),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match (&self.load_failure, &self.pinned, self.candidates.first()) {
+            (Some((plugin, Some(hr))), _, _) => format!("the latched error is {plugin}'s load failure {hr}"),
+            (Some((plugin, None)), _, _) => format!("the latched error is {plugin}'s failed activation"),
+            (None, Some((plugin, hr)), _) | (None, None, Some((plugin, hr))) => {
+                format!("the latched error is {plugin} {hr}")
+            }
+            (None, None, None) => "no host crash or load failure was latched".to_string(),
+        }
+    }
+}
+
+/// I-8, I-10 and §2's start-hook rules.
+#[derive(Default)]
+pub struct FatalJudge {
+    calls: BTreeMap<CallId, HookCall>,
+    steps: BTreeMap<u32, StepFacts>,
+    gate: Gate,
+    /// Crashes seen by fan-outs still in progress, with the caller's lineage.
+    unsettled: Vec<(Vec<ThreadId>, (Name, HResult))>,
+    telemetry: BTreeSet<Name>,
+    activated: BTreeSet<Name>,
+}
+
+impl Judge for FatalJudge {
+    fn event(&mut self, _seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
+        match event {
+            ModelEvent::StepEnd { step, result } => self.step_ends(*step, result, out),
+            ModelEvent::FanOutEnd { .. } => {
+                let (ended, rest) = std::mem::take(&mut self.unsettled)
+                    .into_iter()
+                    .partition::<Vec<_>, _>(|(lineage, _)| lineage.contains(&thread));
+                self.unsettled = rest;
+                if !ended.is_empty() {
+                    self.gate.candidates.extend(ended.into_iter().map(|(_, crash)| crash));
+                    self.gate.settled = true;
+                }
+            }
+            ModelEvent::CrashTelemetry { plugin } if !self.telemetry.insert(plugin.clone()) => {
+                out.violate("I-10", format!("PluginHostCrash telemetry fired twice for {plugin}"));
+            }
+            _ => {}
+        }
+    }
+
+    fn fact(&mut self, seen: &Observed, fact: &Fact, out: &mut Findings) {
+        match fact {
+            Fact::ProcessStarted { plugin: Some(plugin), .. } if !self.activated.insert(plugin.clone()) => {
+                out.violate("I-10", format!("{plugin}'s host was activated a second time (hosts are activated once and never again after a crash)"));
+            }
+            Fact::ProcessDied { process } => {
+                if let Some(plugin) = seen.plugin_of(*process)
+                    && !seen.was_initialized(plugin)
+                {
+                    self.gate.load_failure = Some((plugin.clone(), None));
+                }
+            }
+            Fact::CallStarted { call, caller, target, request: CallRequest::Hook { hook, .. } } => {
+                let plugin = seen.plugin_of(*target).cloned().unwrap_or_else(|| "an unknown plugin".into());
+                let step = seen.step_of(*caller);
+                self.hook_called(*hook, &plugin, step, out);
+                let lineage = seen.lineage(*caller);
+                self.calls.insert(*call, HookCall { hook: *hook, plugin, step, lineage });
+            }
+            Fact::CallEnded { call, outcome } => {
+                if let Some(hook_call) = self.calls.remove(call) {
+                    self.hook_ended(&hook_call, outcome);
+                } else if let Some(view) = seen.call(*call)
+                    && let CallRequest::Initialize { plugin } = &view.request
+                    && outcome.hr().failed()
+                {
+                    // `emplace`: the last failing plugin's error is the one reported (§9.9).
+                    self.gate.load_failure = Some((plugin.clone(), Some(outcome.hr())));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl FatalJudge {
+    fn hook_called(&mut self, hook: HookKind, plugin: &Name, step: Option<u32>, out: &mut Findings) {
+        if hook == HookKind::VmStarted && self.gate.is_set() {
+            out.violate(
+                "I-10",
+                format!("OnVMStarted was sent to {plugin}: a VM was created after the fatal plugin error was latched ({})", self.gate.describe()),
+            );
+        }
+        if let Some(step) = step
+            && self.steps.get(&step).is_some_and(|s| s.failed_hooks.contains(&hook))
+        {
+            out.violate(
+                "§2",
+                format!("step {step}: {hook} reached {plugin} after an earlier plugin failed it (the first failing plugin stops the loop)"),
+            );
+        }
+    }
+
+    fn hook_ended(&mut self, call: &HookCall, outcome: &CallOutcome) {
+        let hr = outcome.hr();
+        let message = match outcome {
+            CallOutcome::Replied { message, .. } => message.clone().filter(|m| !m.is_empty()),
+            CallOutcome::Failed { .. } => None,
+        };
+        let crash = is_crash(hr);
+        if crash && !self.gate.settled {
+            self.unsettled.push((call.lineage.clone(), (call.plugin.clone(), hr)));
+        }
+        let Some(step) = call.step else { return };
+        let facts = self.steps.entry(step).or_default();
+        let (hook, plugin) = (call.hook, &call.plugin);
+        if !is_fatal(hook) {
+            if crash || hr.failed() {
+                facts.teardown_failures.push((plugin.clone(), hook, hr));
+            }
+            return;
+        }
+        let required = if crash {
+            Required {
+                error: UserError { hr, message: Some(fatal_message(plugin)) },
+                invariant: "I-8",
+                why: format!("{plugin}'s host crashed ({hr}) in {hook}"),
+            }
+        } else if hr.failed() {
+            let text = match &message {
+                Some(text) => fatal_message_with(plugin, text),
+                None => fatal_message(plugin),
+            };
+            Required {
+                error: UserError { hr, message: Some(text) },
+                invariant: "§2",
+                why: format!("{plugin} failed {hook} with {hr}"),
+            }
+        } else if message.is_some() {
+            Required {
+                error: UserError { hr: E_ILLEGAL_STATE_CHANGE, message: None },
+                invariant: "I-15",
+                why: format!("{plugin} returned {hr} from {hook} with an error message"),
+            }
+        } else {
+            return;
+        };
+        facts.failed_hooks.insert(hook);
+        facts.required.get_or_insert(required);
+    }
+
+    fn step_ends(&mut self, step: u32, result: &Result<(), UserError>, out: &mut Findings) {
+        let facts = self.steps.remove(&step).unwrap_or_default();
+        if let Some(required) = facts.required {
+            if result.as_ref().err() != Some(&required.error) {
+                let got = crate::expect::show(result);
+                out.violate(
+                    required.invariant,
+                    format!(
+                        "step {step}: {}, so the step must fail with {}, but it returned {got}",
+                        required.why, required.error
+                    ),
+                );
+            }
+            return;
+        }
+        let Err(error) = result else { return };
+        let Some(message) = &error.message else { return };
+        if !is_plugin_named(message) {
+            return;
+        }
+        self.explain(step, error, message, &facts.teardown_failures, out);
+    }
+
+    /// A plugin-named failure no start hook of the step produced must be the latched error.
+    fn explain(
+        &mut self,
+        step: u32,
+        error: &UserError,
+        message: &str,
+        teardown: &[(Name, HookKind, HResult)],
+        out: &mut Findings,
+    ) {
+        let named = named_plugin(message);
+        if let Some(plugin) = named
+            && self.gate.allows(plugin, error.hr)
+            && message == latched_message(plugin, error.hr)
+        {
+            if self.gate.load_failure.is_none() {
+                self.gate.pinned = Some((plugin.into(), error.hr));
+            }
+            return;
+        }
+        if let Some((plugin, hook, hr)) = teardown.iter().find(|(_, _, hr)| *hr == error.hr) {
+            out.violate(
+                "I-9",
+                format!("step {step} failed with {error}: {plugin}'s {hook} returned {hr}, and teardown hooks never fail the operation"),
+            );
+            return;
+        }
+        let gate = self.gate.describe();
+        out.violate(
+            "I-10",
+            format!("step {step} failed with {error}, which no start hook of the step returned, and {gate} (plugin-returned errors never latch)"),
+        );
+    }
+}
+
+/// Whether a user message names a plugin as the culprit (§2's messages).
+fn is_plugin_named(message: &str) -> bool {
+    named_plugin(message).is_some()
+}
+
+/// The plugin a §2 message names.
+fn named_plugin(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("A fatal error was returned by plugin '")
+        .or_else(|| message.strip_prefix("The plugin '"))?;
+    rest.split_once('\'').map(|(plugin, _)| plugin)
+}

@@ -1,0 +1,91 @@
+//! I-5 (lock hygiene: `m_wslPumpLock`, `m_wslcSessionRefLock`, a pump's `m_lock` and
+//! `m_pluginErrorLock` are never held while their thread waits — on another thread, a
+//! cross-process call or another lock — and `m_wslcSessionsLock` is never held across a
+//! plugin hook) and I-6 (a callback's RPC thread never makes an untimed acquisition of an
+//! instance lock before its work was routed: every attempt before routing is a 25 ms try).
+//!
+//! Judged from lock, wait and call facts alone.
+
+use std::collections::BTreeSet;
+
+use plughost_model::event::ModelEvent;
+use plughost_model::fact::{Blocker, CallRequest, Fact};
+use plughost_model::platform::ThreadId;
+
+use super::observed::Observed;
+use super::spec::{WSLC_SESSIONS_LOCK, is_instance_lock, is_leaf_lock};
+use super::{Findings, Judge};
+
+/// I-5 and I-6.
+#[derive(Default)]
+pub struct LockJudge {
+    /// RPC threads whose callback work has begun (routing was decided).
+    routed: BTreeSet<ThreadId>,
+}
+
+fn describe(seen: &Observed, on: &Blocker) -> String {
+    match on {
+        Blocker::Lock(lock) => format!("lock {}", seen.lock_name(*lock)),
+        Blocker::Events => "an event".to_string(),
+        Blocker::Join(thread) => format!("{} to finish", seen.thread_name(*thread)),
+        Blocker::Call(_) => "a cross-process call".to_string(),
+        Blocker::Sleep => "time (a sleep)".to_string(),
+    }
+}
+
+impl Judge for LockJudge {
+    fn event(&mut self, _seen: &Observed, thread: ThreadId, event: &ModelEvent, _out: &mut Findings) {
+        if let ModelEvent::WorkBegin { .. } = event {
+            self.routed.insert(thread);
+        }
+    }
+
+    fn fact(&mut self, seen: &Observed, fact: &Fact, out: &mut Findings) {
+        match fact {
+            Fact::Blocked { thread, on, timed } => {
+                for name in seen.held_names(*thread).into_iter().filter(|n| is_leaf_lock(n)) {
+                    let who = seen.thread_name(*thread);
+                    out.violate(
+                        "I-5",
+                        format!("{who} waits for {} while holding {name}", describe(seen, on)),
+                    );
+                }
+                if let Blocker::Lock(lock) = on
+                    && !timed
+                {
+                    self.untimed_attempt(seen, *thread, seen.lock_name(*lock), out);
+                }
+            }
+            Fact::LockAcquired { thread, lock, timed: false, .. } if seen.depth(*thread, *lock) == 1 => {
+                self.untimed_attempt(seen, *thread, seen.lock_name(*lock), out);
+            }
+            Fact::CallStarted { caller, request, .. } => {
+                for name in seen.held_names(*caller).into_iter().filter(|n| is_leaf_lock(n)) {
+                    let who = seen.thread_name(*caller);
+                    out.violate("I-5", format!("{who} makes a cross-process call while holding {name}"));
+                }
+                if let CallRequest::Hook { hook, .. } = request
+                    && seen.lineage(*caller).into_iter().any(|t| seen.holds(t, WSLC_SESSIONS_LOCK))
+                {
+                    out.violate("I-5", format!("{hook} was called while {WSLC_SESSIONS_LOCK} was held"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl LockJudge {
+    /// I-6: an untimed first acquisition of an instance lock by an RPC thread not yet routed.
+    fn untimed_attempt(&self, seen: &Observed, thread: ThreadId, lock: &str, out: &mut Findings) {
+        if is_instance_lock(lock) && seen.is_service_rpc_thread(thread) && !self.routed.contains(&thread) {
+            out.violate(
+                "I-6",
+                format!(
+                    "RPC thread {} made an untimed acquisition of {lock} before its callback was routed (every attempt must be a 25 ms try)",
+                    seen.thread_name(thread)
+                ),
+            );
+        }
+    }
+}

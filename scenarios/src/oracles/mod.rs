@@ -1,0 +1,130 @@
+//! The always-on oracles: every invariant of spec §8.1 that a run can break, judged from
+//! what the platform observed.
+//!
+//! What a judge may use, and what it may not:
+//! - platform facts ([`plughost_model::fact`]): which thread started which, which thread
+//!   held which lock when, which calls crossed a process boundary, who served them and how
+//!   they ended — the [`observed::Observed`] view;
+//! - model events that report an action, stamped by the platform with the thread that did
+//!   it: a step began or ended (the driver's), a pump's `Run` began or ended, a callback was
+//!   queued, refused, received, its work began or ended, a pump woke, a fan-out began or
+//!   ended, telemetry fired, and what a plugin itself saw (entering and leaving its hooks,
+//!   `PluginError`'s result, its log);
+//! - never a model event's opinion of itself: where it says work ran, whether it says it
+//!   holds a lock, whether it says a fan-out failed or a crash was recorded. Those fields
+//!   exist for the trace; no judge reads them.
+//!
+//! Each judge restates its part of the spec ([`spec`]) instead of calling the model.
+//! Families: [`pump`] (I-1 to I-4, and the §4.4 bound of I-17), [`locks`] (I-5, I-6),
+//! [`fatal`] (I-8, I-10 and the start-hook rules of §2), [`teardown`] (I-9, I-11),
+//! [`host`] (I-14, I-15), [`lifetime`] (I-16). I-7 is the `service-died` verdict and the
+//! rest of I-17 the `deadlock` and `livelock` verdicts, both judged from the run's end by
+//! the observer.
+
+mod fatal;
+mod host;
+mod lifetime;
+mod locks;
+pub mod observed;
+mod pump;
+pub mod spec;
+mod teardown;
+
+#[cfg(test)]
+mod planted;
+
+use std::time::Duration;
+
+use plughost_model::event::ModelEvent;
+use plughost_model::fact::Fact;
+use plughost_model::platform::ThreadId;
+
+use observed::Observed;
+
+/// One broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Which invariant (`I-2`, …, or the spec section of a rule §8.1 does not number).
+    pub invariant: &'static str,
+    /// When it was detected.
+    pub at: Duration,
+    /// What happened, naming the mechanism.
+    pub message: String,
+}
+
+/// Where judges record violations, stamped with the time of what they were judging.
+#[derive(Default)]
+pub struct Findings {
+    now: Duration,
+    list: Vec<Violation>,
+}
+
+impl Findings {
+    /// Records a violation of `invariant`.
+    pub fn violate(&mut self, invariant: &'static str, message: String) {
+        self.list.push(Violation { invariant, at: self.now, message });
+    }
+}
+
+/// One family of checks. A judge sees each fact after the [`Observed`] view took it in.
+trait Judge: Send {
+    fn event(&mut self, _seen: &Observed, _thread: ThreadId, _event: &ModelEvent, _out: &mut Findings) {}
+    fn fact(&mut self, _seen: &Observed, _fact: &Fact, _out: &mut Findings) {}
+    fn finish(&mut self, _seen: &Observed, _out: &mut Findings) {}
+}
+
+/// Oracle state for one run.
+pub struct Oracles {
+    seen: Observed,
+    findings: Findings,
+    judges: Vec<Box<dyn Judge>>,
+}
+
+impl Default for Oracles {
+    fn default() -> Oracles {
+        Oracles {
+            seen: Observed::default(),
+            findings: Findings::default(),
+            judges: vec![
+                Box::new(pump::PumpJudge::default()),
+                Box::new(locks::LockJudge::default()),
+                Box::new(fatal::FatalJudge::default()),
+                Box::new(teardown::TeardownJudge::default()),
+                Box::new(host::HostJudge::default()),
+                Box::new(lifetime::LifetimeJudge::default()),
+            ],
+        }
+    }
+}
+
+impl Oracles {
+    /// The violations found so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.findings.list
+    }
+
+    /// Feeds one model event.
+    pub fn observe(&mut self, at: Duration, thread: ThreadId, event: &ModelEvent) {
+        self.findings.now = at;
+        self.seen.apply_event(thread, event);
+        for judge in &mut self.judges {
+            judge.event(&self.seen, thread, event, &mut self.findings);
+        }
+    }
+
+    /// Feeds one platform fact.
+    pub fn fact(&mut self, at: Duration, fact: &Fact) {
+        self.findings.now = at;
+        self.seen.apply(fact);
+        for judge in &mut self.judges {
+            judge.fact(&self.seen, fact, &mut self.findings);
+        }
+    }
+
+    /// The run completed: judges check what must hold at its end.
+    pub fn finish(&mut self) {
+        for judge in &mut self.judges {
+            judge.finish(&self.seen, &mut self.findings);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! What the platform observed so far, as the oracles need it: processes and the plugin each
+//! hosts, threads with their process, parent, the call they serve and the client step they
+//! belong to, the locks each thread holds, and every cross-process call with its outcome.
+//!
+//! Built only from platform facts and the driver's step events; it never reads a model
+//! event's opinion of itself (which lock it holds, where its work ran). Oracles query it.
+
+use std::collections::BTreeMap;
+
+use plughost_model::event::ModelEvent;
+use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact, LockId, ProcessId};
+use plughost_model::hresult::HResult;
+use plughost_model::ids::Name;
+use plughost_model::platform::ThreadId;
+
+#[derive(Default)]
+struct ThreadView {
+    name: String,
+    process: Option<ProcessId>,
+    parent: Option<ThreadId>,
+    serves: Option<CallId>,
+    alive: bool,
+    /// The client step this thread is running, while it runs one.
+    step: Option<u32>,
+    /// Locks held, with their recursion depth, in acquisition order.
+    held: Vec<(LockId, u32)>,
+}
+
+struct ProcessView {
+    plugin: Option<Name>,
+    alive: bool,
+}
+
+/// One cross-process call.
+pub struct CallView {
+    /// The calling thread.
+    pub caller: ThreadId,
+    /// The process called.
+    pub target: ProcessId,
+    /// What it asked for.
+    pub request: CallRequest,
+    /// How it ended, once it did.
+    pub outcome: Option<CallOutcome>,
+}
+
+/// The platform's view of the run so far.
+#[derive(Default)]
+pub struct Observed {
+    threads: BTreeMap<ThreadId, ThreadView>,
+    processes: BTreeMap<ProcessId, ProcessView>,
+    locks: BTreeMap<LockId, String>,
+    calls: BTreeMap<CallId, CallView>,
+    /// Plugins whose host answered `Initialize`, with the answer, in activation order.
+    initialized: Vec<(Name, HResult)>,
+}
+
+impl Observed {
+    /// Takes a fact into the view (before any oracle judges it).
+    pub fn apply(&mut self, fact: &Fact) {
+        match fact {
+            Fact::ProcessStarted { process, plugin } => {
+                self.processes.insert(*process, ProcessView { plugin: plugin.clone(), alive: true });
+            }
+            Fact::ProcessDied { process } => {
+                if let Some(view) = self.processes.get_mut(process) {
+                    view.alive = false;
+                }
+                for thread in self.threads.values_mut().filter(|t| t.process == Some(*process)) {
+                    thread.alive = false;
+                    thread.held.clear();
+                }
+            }
+            Fact::ThreadStarted { thread, name, process, parent, serves } => {
+                let view = ThreadView {
+                    name: name.clone(),
+                    process: Some(*process),
+                    parent: *parent,
+                    serves: *serves,
+                    alive: true,
+                    ..ThreadView::default()
+                };
+                self.threads.insert(*thread, view);
+            }
+            Fact::ThreadEnded { thread } => {
+                let view = self.threads.entry(*thread).or_default();
+                view.alive = false;
+                view.held.clear();
+            }
+            Fact::LockCreated { lock, name } => {
+                self.locks.insert(*lock, name.clone());
+            }
+            Fact::LockAcquired { thread, lock, .. } => {
+                let held = &mut self.threads.entry(*thread).or_default().held;
+                match held.iter_mut().find(|(l, _)| l == lock) {
+                    Some((_, depth)) => *depth += 1,
+                    None => held.push((*lock, 1)),
+                }
+            }
+            Fact::LockReleased { thread, lock } => {
+                let held = &mut self.threads.entry(*thread).or_default().held;
+                if let Some(at) = held.iter().position(|(l, _)| l == lock) {
+                    held[at].1 -= 1;
+                    if held[at].1 == 0 {
+                        held.remove(at);
+                    }
+                }
+            }
+            Fact::Blocked { .. } => {}
+            Fact::CallStarted { call, caller, target, request } => {
+                let view =
+                    CallView { caller: *caller, target: *target, request: request.clone(), outcome: None };
+                self.calls.insert(*call, view);
+            }
+            Fact::CallEnded { call, outcome } => self.call_ended(*call, outcome),
+        }
+    }
+
+    fn call_ended(&mut self, call: CallId, outcome: &CallOutcome) {
+        let Some(view) = self.calls.get_mut(&call) else { return };
+        view.outcome = Some(outcome.clone());
+        if let CallRequest::Initialize { plugin } = &view.request {
+            self.initialized.push((plugin.clone(), outcome.hr()));
+        }
+    }
+
+    /// Takes the driver's step boundaries into the view.
+    pub fn apply_event(&mut self, thread: ThreadId, event: &ModelEvent) {
+        match event {
+            ModelEvent::StepBegin { step, .. } => self.threads.entry(thread).or_default().step = Some(*step),
+            ModelEvent::StepEnd { .. } => self.threads.entry(thread).or_default().step = None,
+            _ => {}
+        }
+    }
+
+    /// A thread's name, as the platform gave it.
+    pub fn thread_name(&self, thread: ThreadId) -> String {
+        match self.threads.get(&thread) {
+            Some(view) if !view.name.is_empty() => view.name.clone(),
+            _ => format!("thread {}", thread.0),
+        }
+    }
+
+    /// The name a lock was created with.
+    pub fn lock_name(&self, lock: LockId) -> &str {
+        self.locks.get(&lock).map_or("an unnamed lock", String::as_str)
+    }
+
+    /// The locks `thread` holds, by name.
+    pub fn held_names(&self, thread: ThreadId) -> Vec<&str> {
+        self.threads
+            .get(&thread)
+            .map(|t| t.held.iter().map(|(lock, _)| self.lock_name(*lock)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether `thread` holds the lock named `name`.
+    pub fn holds(&self, thread: ThreadId, name: &str) -> bool {
+        self.held_names(thread).contains(&name)
+    }
+
+    /// The recursion depth at which `thread` holds `lock` (0: not held).
+    pub fn depth(&self, thread: ThreadId, lock: LockId) -> u32 {
+        self.threads
+            .get(&thread)
+            .and_then(|t| t.held.iter().find(|(l, _)| *l == lock))
+            .map_or(0, |(_, depth)| *depth)
+    }
+
+    /// The process `thread` belongs to, if the platform said.
+    pub fn process_of(&self, thread: ThreadId) -> Option<ProcessId> {
+        self.threads.get(&thread).and_then(|t| t.process)
+    }
+
+    /// The thread that started `thread`.
+    pub fn parent_of(&self, thread: ThreadId) -> Option<ThreadId> {
+        self.threads.get(&thread).and_then(|t| t.parent)
+    }
+
+    /// Whether `thread` was started by the platform to serve a call into the service (a
+    /// COM RPC thread, `R-n`).
+    pub fn is_service_rpc_thread(&self, thread: ThreadId) -> bool {
+        self.threads.get(&thread).is_some_and(|t| t.serves.is_some() && t.process == Some(ProcessId::SERVICE))
+    }
+
+    /// The client step `thread` works for: its own, or that of the thread that started it
+    /// (a pump worker works for its notifying thread's step).
+    pub fn step_of(&self, thread: ThreadId) -> Option<u32> {
+        let mut current = Some(thread);
+        for _ in 0..64 {
+            let view = self.threads.get(&current?)?;
+            if view.step.is_some() {
+                return view.step;
+            }
+            current = view.parent;
+        }
+        None
+    }
+
+    /// `thread`, then the thread that started it, and so on (a pump worker, then its
+    /// notifying thread, then whoever started that).
+    pub fn lineage(&self, thread: ThreadId) -> Vec<ThreadId> {
+        let mut lineage = vec![thread];
+        while let Some(parent) = self.parent_of(*lineage.last().expect("never empty")) {
+            if lineage.contains(&parent) || lineage.len() > 64 {
+                break;
+            }
+            lineage.push(parent);
+        }
+        lineage
+    }
+
+    /// A call.
+    pub fn call(&self, call: CallId) -> Option<&CallView> {
+        self.calls.get(&call)
+    }
+
+    /// The plugin hosted by `process`.
+    pub fn plugin_of(&self, process: ProcessId) -> Option<&Name> {
+        self.processes.get(&process).and_then(|p| p.plugin.as_ref())
+    }
+
+    /// Host processes started for `plugin`, in order.
+    pub fn hosts_of<'a>(&'a self, plugin: &'a str) -> impl Iterator<Item = ProcessId> + 'a {
+        self.processes.iter().filter(move |(_, p)| p.plugin.as_deref() == Some(plugin)).map(|(id, _)| *id)
+    }
+
+    /// Host processes still alive.
+    pub fn live_hosts(&self) -> impl Iterator<Item = (ProcessId, &Name)> {
+        self.processes.iter().filter(|(_, p)| p.alive).filter_map(|(id, p)| Some((*id, p.plugin.as_ref()?)))
+    }
+
+    /// Plugins whose host answered `Initialize` with success, in activation order: the
+    /// plugins every hook fan-out must reach.
+    pub fn loaded_plugins(&self) -> Vec<Name> {
+        self.initialized.iter().filter(|(_, hr)| hr.succeeded()).map(|(p, _)| p.clone()).collect()
+    }
+
+    /// Whether `plugin`'s host ever answered `Initialize`.
+    pub fn was_initialized(&self, plugin: &str) -> bool {
+        self.initialized.iter().any(|(p, _)| **p == *plugin)
+    }
+}
