@@ -43,7 +43,7 @@ impl Judge for LockJudge {
     fn fact(&mut self, seen: &Observed, fact: &Fact, out: &mut Findings) {
         match fact {
             Fact::Blocked { thread, on, timed } => {
-                for name in seen.held_names(*thread).into_iter().filter(|n| is_leaf_lock(n)) {
+                for name in seen.held_names(*thread).filter(|n| is_leaf_lock(n)) {
                     let who = seen.thread_name(*thread);
                     out.violate(
                         "I-5",
@@ -60,7 +60,7 @@ impl Judge for LockJudge {
                 self.untimed_attempt(seen, *thread, seen.lock_name(*lock), out);
             }
             Fact::CallStarted { caller, request, .. } => {
-                for name in seen.held_names(*caller).into_iter().filter(|n| is_leaf_lock(n)) {
+                for name in seen.held_names(*caller).filter(|n| is_leaf_lock(n)) {
                     let who = seen.thread_name(*caller);
                     out.violate("I-5", format!("{who} makes a cross-process call while holding {name}"));
                 }

@@ -43,13 +43,72 @@ pub struct CallView {
     pub outcome: Option<CallOutcome>,
 }
 
+/// A table keyed by a platform's small, dense ids (a vector), with a map for the rare large
+/// id (a host thread as the real service numbers it).
+struct Dense<V> {
+    dense: Vec<Option<V>>,
+    sparse: BTreeMap<u64, V>,
+}
+
+/// Ids below this are kept in the vector.
+const DENSE_LIMIT: u64 = 1 << 16;
+
+impl<V> Default for Dense<V> {
+    fn default() -> Self {
+        Dense { dense: Vec::new(), sparse: BTreeMap::new() }
+    }
+}
+
+impl<V> Dense<V> {
+    fn get(&self, id: u64) -> Option<&V> {
+        if id < DENSE_LIMIT {
+            self.dense.get(id as usize).and_then(Option::as_ref)
+        } else {
+            self.sparse.get(&id)
+        }
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut V> {
+        if id < DENSE_LIMIT {
+            self.dense.get_mut(id as usize).and_then(Option::as_mut)
+        } else {
+            self.sparse.get_mut(&id)
+        }
+    }
+
+    fn insert(&mut self, id: u64, value: V) {
+        if id < DENSE_LIMIT {
+            let at = id as usize;
+            if self.dense.len() <= at {
+                self.dense.resize_with(at + 1, || None);
+            }
+            self.dense[at] = Some(value);
+        } else {
+            self.sparse.insert(id, value);
+        }
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.dense.iter_mut().flatten().chain(self.sparse.values_mut())
+    }
+}
+
+impl<V: Default> Dense<V> {
+    fn entry(&mut self, id: u64) -> &mut V {
+        if self.get(id).is_none() {
+            self.insert(id, V::default());
+        }
+        self.get_mut(id).expect("just inserted")
+    }
+}
+
 /// The platform's view of the run so far.
 #[derive(Default)]
 pub struct Observed {
-    threads: BTreeMap<ThreadId, ThreadView>,
+    threads: Dense<ThreadView>,
     processes: BTreeMap<ProcessId, ProcessView>,
-    locks: BTreeMap<LockId, String>,
-    calls: BTreeMap<CallId, CallView>,
+    locks: Dense<String>,
+    calls: Dense<CallView>,
     /// Plugins whose host answered `Initialize`, with the answer, in activation order.
     initialized: Vec<(Name, HResult)>,
 }
@@ -79,25 +138,25 @@ impl Observed {
                     alive: true,
                     ..ThreadView::default()
                 };
-                self.threads.insert(*thread, view);
+                self.threads.insert(u64::from(thread.0), view);
             }
             Fact::ThreadEnded { thread } => {
-                let view = self.threads.entry(*thread).or_default();
+                let view = self.threads.entry(u64::from(thread.0));
                 view.alive = false;
                 view.held.clear();
             }
             Fact::LockCreated { lock, name } => {
-                self.locks.insert(*lock, name.clone());
+                self.locks.insert(u64::from(lock.0), name.clone());
             }
             Fact::LockAcquired { thread, lock, .. } => {
-                let held = &mut self.threads.entry(*thread).or_default().held;
+                let held = &mut self.threads.entry(u64::from(thread.0)).held;
                 match held.iter_mut().find(|(l, _)| l == lock) {
                     Some((_, depth)) => *depth += 1,
                     None => held.push((*lock, 1)),
                 }
             }
             Fact::LockReleased { thread, lock } => {
-                let held = &mut self.threads.entry(*thread).or_default().held;
+                let held = &mut self.threads.entry(u64::from(thread.0)).held;
                 if let Some(at) = held.iter().position(|(l, _)| l == lock) {
                     held[at].1 -= 1;
                     if held[at].1 == 0 {
@@ -109,14 +168,14 @@ impl Observed {
             Fact::CallStarted { call, caller, target, request } => {
                 let view =
                     CallView { caller: *caller, target: *target, request: request.clone(), outcome: None };
-                self.calls.insert(*call, view);
+                self.calls.insert(call.0, view);
             }
             Fact::CallEnded { call, outcome } => self.call_ended(*call, outcome),
         }
     }
 
     fn call_ended(&mut self, call: CallId, outcome: &CallOutcome) {
-        let Some(view) = self.calls.get_mut(&call) else { return };
+        let Some(view) = self.calls.get_mut(call.0) else { return };
         view.outcome = Some(outcome.clone());
         if let CallRequest::Initialize { plugin } = &view.request {
             self.initialized.push((plugin.clone(), outcome.hr()));
@@ -126,15 +185,15 @@ impl Observed {
     /// Takes the driver's step boundaries into the view.
     pub fn apply_event(&mut self, thread: ThreadId, event: &ModelEvent) {
         match event {
-            ModelEvent::StepBegin { step, .. } => self.threads.entry(thread).or_default().step = Some(*step),
-            ModelEvent::StepEnd { .. } => self.threads.entry(thread).or_default().step = None,
+            ModelEvent::StepBegin { step, .. } => self.threads.entry(u64::from(thread.0)).step = Some(*step),
+            ModelEvent::StepEnd { .. } => self.threads.entry(u64::from(thread.0)).step = None,
             _ => {}
         }
     }
 
     /// A thread's name, as the platform gave it.
     pub fn thread_name(&self, thread: ThreadId) -> String {
-        match self.threads.get(&thread) {
+        match self.threads.get(u64::from(thread.0)) {
             Some(view) if !view.name.is_empty() => view.name.clone(),
             _ => format!("thread {}", thread.0),
         }
@@ -142,44 +201,44 @@ impl Observed {
 
     /// The name a lock was created with.
     pub fn lock_name(&self, lock: LockId) -> &str {
-        self.locks.get(&lock).map_or("an unnamed lock", String::as_str)
+        self.locks.get(u64::from(lock.0)).map_or("an unnamed lock", String::as_str)
     }
 
     /// The locks `thread` holds, by name.
-    pub fn held_names(&self, thread: ThreadId) -> Vec<&str> {
-        self.threads
-            .get(&thread)
-            .map(|t| t.held.iter().map(|(lock, _)| self.lock_name(*lock)).collect())
-            .unwrap_or_default()
+    pub fn held_names(&self, thread: ThreadId) -> impl Iterator<Item = &str> {
+        let held = self.threads.get(u64::from(thread.0)).map_or(&[][..], |t| t.held.as_slice());
+        held.iter().map(|(lock, _)| self.lock_name(*lock))
     }
 
     /// Whether `thread` holds the lock named `name`.
     pub fn holds(&self, thread: ThreadId, name: &str) -> bool {
-        self.held_names(thread).contains(&name)
+        self.held_names(thread).any(|held| held == name)
     }
 
     /// The recursion depth at which `thread` holds `lock` (0: not held).
     pub fn depth(&self, thread: ThreadId, lock: LockId) -> u32 {
         self.threads
-            .get(&thread)
+            .get(u64::from(thread.0))
             .and_then(|t| t.held.iter().find(|(l, _)| *l == lock))
             .map_or(0, |(_, depth)| *depth)
     }
 
     /// The process `thread` belongs to, if the platform said.
     pub fn process_of(&self, thread: ThreadId) -> Option<ProcessId> {
-        self.threads.get(&thread).and_then(|t| t.process)
+        self.threads.get(u64::from(thread.0)).and_then(|t| t.process)
     }
 
     /// The thread that started `thread`.
     pub fn parent_of(&self, thread: ThreadId) -> Option<ThreadId> {
-        self.threads.get(&thread).and_then(|t| t.parent)
+        self.threads.get(u64::from(thread.0)).and_then(|t| t.parent)
     }
 
     /// Whether `thread` was started by the platform to serve a call into the service (a
     /// COM RPC thread, `R-n`).
     pub fn is_service_rpc_thread(&self, thread: ThreadId) -> bool {
-        self.threads.get(&thread).is_some_and(|t| t.serves.is_some() && t.process == Some(ProcessId::SERVICE))
+        self.threads
+            .get(u64::from(thread.0))
+            .is_some_and(|t| t.serves.is_some() && t.process == Some(ProcessId::SERVICE))
     }
 
     /// The client step `thread` works for: its own, or that of the thread that started it
@@ -187,7 +246,7 @@ impl Observed {
     pub fn step_of(&self, thread: ThreadId) -> Option<u32> {
         let mut current = Some(thread);
         for _ in 0..64 {
-            let view = self.threads.get(&current?)?;
+            let view = self.threads.get(u64::from(current?.0))?;
             if view.step.is_some() {
                 return view.step;
             }
@@ -211,7 +270,7 @@ impl Observed {
 
     /// A call.
     pub fn call(&self, call: CallId) -> Option<&CallView> {
-        self.calls.get(&call)
+        self.calls.get(call.0)
     }
 
     /// The plugin hosted by `process`.

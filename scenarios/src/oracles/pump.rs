@@ -96,7 +96,7 @@ impl Judge for PumpJudge {
 impl PumpJudge {
     fn run_begins(&mut self, seen: &Observed, thread: ThreadId, pump: PumpId) {
         let held_at_begin =
-            seen.held_names(thread).into_iter().filter(|n| is_instance_lock(n)).map(str::to_string).collect();
+            seen.held_names(thread).filter(|n| is_instance_lock(n)).map(str::to_string).collect();
         let run = PumpRun {
             thread,
             running: true,
