@@ -5,17 +5,20 @@
 //! - [`driver`]: the client side of a run, generic over the platform;
 //! - [`oracles`], [`expect`], [`observer`], [`verdict`]: judging a run;
 //! - [`runner`], [`real_runner`], [`explore`], [`shrink`], [`report`], [`command`], [`cli`],
-//!   [`memory`]: running in the simulator or for real, many times, shrinking, and telling.
+//!   [`memory`]: running in the simulator or for real, many times, shrinking, and telling;
+//! - [`diagram`], [`html`]: a run as a sequence diagram (Mermaid, SVG) and as one HTML page.
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
 
 pub mod catalogue;
 pub mod cli;
 pub mod command;
+pub mod diagram;
 pub mod driver;
 pub mod expect;
 pub mod explore;
 pub mod format;
+pub mod html;
 pub mod memory;
 pub mod observer;
 pub mod oracles;

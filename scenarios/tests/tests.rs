@@ -10,6 +10,8 @@
 //! - `cli`: the binary as a user runs it: printed commands pasted into a shell, exit statuses,
 //!   strict inputs, JSON Lines, shards, JUnit, no colours when piped;
 //! - `conformance`: every scenario, simulator arm and real arm (real host processes);
+//! - `reading`: a shrunk failure as a Mermaid diagram, and its HTML report rendered in headless
+//!   Chromium;
 //! - `real`: hostile hosts, and no host outliving a SIGKILLed service (each of the two
 //!   mechanisms alone, and the control with neither);
 //! - `hygiene`: every source file has a module doc.
@@ -24,6 +26,7 @@ mod determinism;
 mod hygiene;
 mod mutants;
 mod parser;
+mod reading;
 mod real;
 mod shrinking;
 mod snapshots;

@@ -16,12 +16,26 @@ use crate::verdict::Verdict;
 pub(super) struct ReplayArgs {
     #[command(flatten)]
     schedule: Schedule,
-    /// `text` (trace and verdict) or `json`.
-    #[arg(long, default_value = "text")]
-    format: String,
+    /// `text` (trace and verdict), `json` (one object), or `mermaid` (a sequence diagram).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write one self-contained HTML page (trace, diagram, why, replay command) here.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Write the run's decision list to this file.
     #[arg(long)]
     save_decisions: Option<PathBuf>,
+}
+
+/// What `replay` prints on standard output.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// The command, the trace, the verdict and why.
+    Text,
+    /// The same as one JSON object.
+    Json,
+    /// A Mermaid sequence diagram of the run.
+    Mermaid,
 }
 
 pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageError> {
@@ -32,8 +46,24 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
     }
     let expected = Expectation::of(&scenario, variant);
     let trace = run.trace.clone().unwrap_or_default();
-    match args.format.as_str() {
-        "text" => {
+    let diagram = crate::diagram::build(&trace, run.verdict.name(), &run.details);
+    if let Some(path) = &args.html {
+        let page = crate::html::page(&crate::html::Report {
+            scenario: &scenario.name,
+            replay: &command,
+            verdict: run.verdict.name(),
+            expected: &expected.describe(),
+            details: &run.details,
+            trace: &trace,
+            marked_line: None,
+            diagram: &diagram,
+        });
+        std::fs::write(path, page)
+            .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+    }
+    match args.format {
+        Format::Mermaid => say_raw!("{}", diagram.to_mermaid()),
+        Format::Text => {
             say!("{command}");
             say_raw!("{trace}");
             say!("verdict: {} (expected: {})", run.verdict, expected.describe());
@@ -47,7 +77,7 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
                 plughost_sim::trace::duration(run.virtual_time)
             );
         }
-        "json" => {
+        Format::Json => {
             let value = json!({
                 "replay": command,
                 "scenario": scenario.name,
@@ -62,7 +92,6 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
             });
             say!("{value}");
         }
-        other => return Err(UsageError(format!("unknown format `{other}` (text or json)"))),
     }
     Ok(if replay_meets(expected, run.verdict) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
