@@ -14,6 +14,8 @@
 //!   Chromium;
 //! - `real`: hostile hosts, and no host outliving a SIGKILLed service (each of the two
 //!   mechanisms alone, and the control with neither);
+//! - `docs`: the scenario format reference covers every key of the format types, and the
+//!   README's table and failure report are today's output;
 //! - `hygiene`: every source file has a module doc.
 
 mod util;
@@ -23,6 +25,7 @@ mod catalogue;
 mod cli;
 mod conformance;
 mod determinism;
+mod docs;
 mod hygiene;
 mod mutants;
 mod parser;
