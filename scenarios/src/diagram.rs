@@ -83,17 +83,23 @@ fn process_of(thread: &str) -> &str {
     thread.split_once('/').map_or(thread, |(process, _)| process)
 }
 
-/// Builds the diagram of a run from its trace and its verdict's lines (`verdict` first).
-pub fn build(trace: &str, verdict: &str, details: &[String]) -> Diagram {
-    let lines: Vec<Line<'_>> = trace.lines().filter_map(parse_line).collect();
+/// Builds the diagram of a run from its trace, its verdict's lines (`verdict` first) and
+/// where invariants were violated (`marks`: trace line index, invariant), which appear as
+/// notes over the violating thread right after the violating event.
+pub fn build(trace: &str, verdict: &str, details: &[String], marks: &[(usize, &str)]) -> Diagram {
+    let lines: Vec<Option<Line<'_>>> = trace.lines().map(parse_line).collect();
     let contended: Vec<&str> =
-        lines.iter().filter_map(|l| blocked_on(l.event).map(|(lock, _)| lock)).collect();
+        lines.iter().flatten().filter_map(|l| blocked_on(l.event).map(|(lock, _)| lock)).collect();
     let mut builder = Builder::default();
-    for line in &lines {
+    for line in lines.iter().flatten() {
         builder.participant(line.thread);
     }
     for (index, line) in lines.iter().enumerate() {
-        builder.line(line, lines.get(index + 1), &contended);
+        let Some(line) = line else { continue };
+        builder.line(line, lines.get(index + 1).and_then(Option::as_ref), &contended);
+        for (_, invariant) in marks.iter().filter(|(at, _)| *at == index) {
+            builder.note(line.thread, format!("{invariant} violated here: {}", line.event), Tone::Verdict);
+        }
     }
     builder.verdict(verdict, details);
     builder.finish()
@@ -339,7 +345,12 @@ mod tests {
 
     #[test]
     fn calls_returns_waits_and_crashes_become_rows() {
-        let diagram = build(TRACE, "deadlock", &["svc/R-1 waits for lock L held by svc/T-1".to_string()]);
+        let diagram = build(
+            TRACE,
+            "deadlock",
+            &["svc/R-1 waits for lock L held by svc/T-1".to_string()],
+            &[(5, "I-10")],
+        );
         let names: Vec<&str> = diagram.participants.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["svc/T-1", "svc/R-1", "host:P/H-1"], "the service's threads first");
         let text = diagram.to_mermaid();
@@ -351,6 +362,7 @@ mod tests {
         assert!(text.contains("p1--xp0: waits for lock L held by"), "{text}");
         assert!(text.contains("rect rgb(255, 215, 215)\n        Note over p0: verdict: deadlock"), "{text}");
         assert!(text.contains("    box svc\n") && text.contains("    box host:P\n"), "{text}");
+        assert!(text.contains("Note over p2: I-10 violated here: kills host:P"), "{text}");
     }
 
     #[test]

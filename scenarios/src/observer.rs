@@ -25,12 +25,26 @@ struct Seen {
     oracles: Oracles,
     results: BTreeMap<u32, Result<(), UserError>>,
     logs: BTreeMap<Name, Vec<String>>,
+    /// The text of each model event that violated an invariant, by ordinal.
+    violating: BTreeMap<u64, String>,
+    /// Every model event's text, in order, when asked for (traced runs).
+    texts: Option<Vec<String>>,
 }
 
 /// Watches one run of one scenario.
 pub struct Observer {
     scenario: Arc<Scenario>,
     seen: Mutex<Seen>,
+}
+
+/// Where a violation happened in the trace: its invariant and the 0-based index of the
+/// trace line of the event that violated it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViolationMark {
+    /// `I-2`, …
+    pub invariant: &'static str,
+    /// The trace line of the violating event.
+    pub line: usize,
 }
 
 /// A verdict and why.
@@ -54,7 +68,17 @@ impl EventSink for Observer {
             }
             _ => {}
         }
+        let before = seen.oracles.violations().len();
         seen.oracles.observe(at, thread, event);
+        if seen.texts.is_some() || seen.oracles.violations().len() > before {
+            let text = event.to_string();
+            if let Some(ordinal) = seen.oracles.violations().get(before).and_then(|v| v.event) {
+                seen.violating.insert(ordinal, text.clone());
+            }
+            if let Some(texts) = &mut seen.texts {
+                texts.push(text);
+            }
+        }
     }
 
     fn fact(&self, at: Duration, fact: &Fact) {
@@ -68,6 +92,34 @@ impl Observer {
         Observer { scenario, seen: Mutex::new(Seen::default()) }
     }
 
+    /// An observer that also keeps every model event's text, so [`Observer::marks`] can
+    /// place violations in the trace.
+    pub fn keeping_event_texts(scenario: Arc<Scenario>) -> Observer {
+        let seen = Seen { texts: Some(Vec::new()), ..Seen::default() };
+        Observer { scenario, seen: Mutex::new(seen) }
+    }
+
+    /// Where each violation happened in `trace` (an observer made with
+    /// [`Observer::keeping_event_texts`]): the trace line of the model event that violated it
+    /// (the k-th model event is the line with its text that is that text's n-th occurrence
+    /// among model events).
+    pub fn marks(&self, trace: &str) -> Vec<ViolationMark> {
+        let seen = self.seen.lock();
+        let Some(texts) = &seen.texts else { return Vec::new() };
+        let events: Vec<&str> = trace.lines().map(event_of_line).collect();
+        seen.oracles
+            .violations()
+            .iter()
+            .filter_map(|v| {
+                let ordinal = usize::try_from(v.event?).ok()?;
+                let text = texts.get(ordinal.checked_sub(1)?)?;
+                let occurrence = texts[..ordinal].iter().filter(|t| *t == text).count();
+                let line = events.iter().enumerate().filter(|(_, e)| *e == text).nth(occurrence - 1)?.0;
+                Some(ViolationMark { invariant: v.invariant, line })
+            })
+            .collect()
+    }
+
     /// Judges the run given how it ended.
     pub fn judge(&self, outcome: &Outcome) -> Judgement {
         let mut seen = self.seen.lock();
@@ -79,7 +131,11 @@ impl Observer {
             .violations()
             .iter()
             .map(|v| {
-                format!("{} violated at {}: {}", v.invariant, plughost_sim::trace::duration(v.at), v.message)
+                let by = match v.event.and_then(|ordinal| Some((ordinal, seen.violating.get(&ordinal)?))) {
+                    Some((ordinal, text)) => format!(" by model event {ordinal} `{text}`"),
+                    None => String::new(),
+                };
+                format!("{} violated at {}{by}: {}", v.invariant, plughost_sim::trace::duration(v.at), v.message)
             })
             .collect();
         let (verdict, mut details) = match outcome {
@@ -96,4 +152,10 @@ impl Observer {
         details.extend(problems);
         Judgement { verdict, details }
     }
+}
+
+/// The event part of a canonical trace line (after the time and the thread).
+fn event_of_line(line: &str) -> &str {
+    let rest = line.trim_start().split_once(' ').map_or("", |(_, rest)| rest.trim_start());
+    rest.split_once(' ').map_or("", |(_, event)| event.trim_start())
 }

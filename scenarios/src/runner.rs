@@ -7,7 +7,7 @@ use plughost_model::design::Variant;
 use plughost_sim::{RunConfig, StrategySpec};
 
 use crate::driver::drive;
-use crate::observer::Observer;
+use crate::observer::{Observer, ViolationMark};
 use crate::scenario::Scenario;
 use crate::verdict::Verdict;
 
@@ -26,6 +26,8 @@ pub struct SimRun {
     pub virtual_time: Duration,
     /// The canonical trace, when requested.
     pub trace: Option<String>,
+    /// Where each violated invariant was violated in the trace (traced runs only).
+    pub marks: Vec<ViolationMark>,
 }
 
 /// Runs `scenario` once under `variant`, deciding choice points with `strategy`.
@@ -35,7 +37,11 @@ pub fn run_sim(
     strategy: StrategySpec,
     record_trace: bool,
 ) -> SimRun {
-    let observer = Arc::new(Observer::new(scenario.clone()));
+    let observer = Arc::new(if record_trace {
+        Observer::keeping_event_texts(scenario.clone())
+    } else {
+        Observer::new(scenario.clone())
+    });
     let config = RunConfig { strategy, budget: scenario.explore.budget };
     let root_scenario = scenario.clone();
     let go = || {
@@ -43,6 +49,7 @@ pub fn run_sim(
     };
     let (report, trace) = plughost_sim::trace::record_if(record_trace, go);
     let judgement = observer.judge(&report.outcome);
+    let marks = trace.as_deref().map_or_else(Vec::new, |trace| observer.marks(trace));
     SimRun {
         verdict: judgement.verdict,
         details: judgement.details,
@@ -50,5 +57,6 @@ pub fn run_sim(
         steps: report.steps,
         virtual_time: report.virtual_time,
         trace,
+        marks,
     }
 }

@@ -126,3 +126,38 @@ fn the_html_report_renders_in_a_headless_browser() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000, "a real picture: {} bytes", bytes.len());
 }
+
+#[test]
+fn a_violated_invariant_is_marked_at_the_event_that_violated_it() {
+    let explored = plughost(&[
+        "explore",
+        "--scenario",
+        "concurrent_callbacks",
+        "--mutant",
+        "no-workerdone-poll",
+        "--seeds",
+        "60",
+        "--stop-on-failure",
+        "--json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(stdout(&explored).trim()).expect("one JSON object");
+    let replay = value["first_failure"]["replay"].as_str().expect("a failing seed").to_string();
+    let args: Vec<&str> = replay.split_whitespace().skip(1).collect();
+    let text = stdout(&plughost(&args));
+    let detail =
+        text.lines().find(|l| l.trim_start().starts_with("I-17 violated at")).expect("the violation");
+    let event = detail.split('`').nth(1).expect("the message names the violating event");
+    let marked: Vec<&str> = text.lines().filter(|l| l.ends_with("<-- I-17 violated here")).collect();
+    assert_eq!(marked.len(), 1, "{text}");
+    assert!(marked[0].contains(event), "the marked line is the named event: {} / {event}", marked[0]);
+    let trace_lines = text.lines().take_while(|l| !l.starts_with("verdict:")).count();
+    let at = text.lines().position(|l| l == marked[0]).expect("the marked line");
+    assert!(at + 1 < trace_lines, "marked where it happened, not at the end of the trace");
+
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&plughost(&[&args[..], &["--format", "json"]].concat())).trim())
+            .expect("JSON");
+    let line = json["violations"][0]["trace_line"].as_u64().expect("a trace line") as usize;
+    assert_eq!(json["violations"][0]["invariant"], "I-17");
+    assert!(json["trace"][line].as_str().is_some_and(|l| l.ends_with(event)), "{}", json["trace"][line]);
+}

@@ -46,7 +46,8 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
     }
     let expected = Expectation::of(&scenario, variant);
     let trace = run.trace.clone().unwrap_or_default();
-    let diagram = crate::diagram::build(&trace, run.verdict.name(), &run.details);
+    let marks: Vec<(usize, &str)> = run.marks.iter().map(|m| (m.line, m.invariant)).collect();
+    let diagram = crate::diagram::build(&trace, run.verdict.name(), &run.details, &marks);
     if let Some(path) = &args.html {
         let page = crate::html::page(&crate::html::Report {
             scenario: &scenario.name,
@@ -55,7 +56,7 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
             expected: &expected.describe(),
             details: &run.details,
             trace: &trace,
-            marked_line: None,
+            marked_line: marks.first().map(|(line, _)| *line),
             diagram: &diagram,
         });
         std::fs::write(path, page)
@@ -65,7 +66,7 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
         Format::Mermaid => say_raw!("{}", diagram.to_mermaid()),
         Format::Text => {
             say!("{command}");
-            say_raw!("{trace}");
+            say_raw!("{}", marked_trace(&trace, &marks));
             say!("verdict: {} (expected: {})", run.verdict, expected.describe());
             for line in &run.details {
                 say!("  {line}");
@@ -89,6 +90,7 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
                 "steps": run.steps,
                 "virtual_time_ns": run.virtual_time.as_nanos() as u64,
                 "trace": trace.lines().collect::<Vec<_>>(),
+                "violations": run.marks.iter().map(|m| json!({"invariant": m.invariant, "trace_line": m.line})).collect::<Vec<_>>(),
             });
             say!("{value}");
         }
@@ -105,4 +107,17 @@ fn replay_meets(expected: Expectation, verdict: Verdict) -> bool {
         Expectation::Catches(claimed) => verdict == claimed,
         other => other.allows(verdict),
     }
+}
+
+/// The trace with each violating event's line marked `<-- I-n violated here`.
+fn marked_trace(trace: &str, marks: &[(usize, &str)]) -> String {
+    let mut out = String::with_capacity(trace.len());
+    for (index, line) in trace.lines().enumerate() {
+        out.push_str(line);
+        for (_, invariant) in marks.iter().filter(|(at, _)| *at == index) {
+            out.push_str(&format!("   <-- {invariant} violated here"));
+        }
+        out.push('\n');
+    }
+    out
 }

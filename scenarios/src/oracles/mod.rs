@@ -48,21 +48,26 @@ pub struct Violation {
     pub invariant: &'static str,
     /// When it was detected.
     pub at: Duration,
+    /// The model event being judged when it was detected: its 1-based ordinal among the
+    /// run's model events (none when a platform fact or the run's end revealed it).
+    pub event: Option<u64>,
     /// What happened, naming the mechanism.
     pub message: String,
 }
 
-/// Where judges record violations, stamped with the time of what they were judging.
+/// Where judges record violations, stamped with the time (and the model event) of what they
+/// were judging.
 #[derive(Default)]
 pub struct Findings {
     now: Duration,
+    event: Option<u64>,
     list: Vec<Violation>,
 }
 
 impl Findings {
     /// Records a violation of `invariant`.
     pub fn violate(&mut self, invariant: &'static str, message: String) {
-        self.list.push(Violation { invariant, at: self.now, message });
+        self.list.push(Violation { invariant, at: self.now, event: self.event, message });
     }
 }
 
@@ -75,6 +80,8 @@ trait Judge: Send {
 
 /// Oracle state for one run.
 pub struct Oracles {
+    /// Model events observed so far.
+    events: u64,
     seen: Observed,
     findings: Findings,
     judges: Vec<Box<dyn Judge>>,
@@ -83,6 +90,7 @@ pub struct Oracles {
 impl Default for Oracles {
     fn default() -> Oracles {
         Oracles {
+            events: 0,
             seen: Observed::default(),
             findings: Findings::default(),
             judges: vec![
@@ -106,6 +114,8 @@ impl Oracles {
     /// Feeds one model event.
     pub fn observe(&mut self, at: Duration, thread: ThreadId, event: &ModelEvent) {
         self.findings.now = at;
+        self.events += 1;
+        self.findings.event = Some(self.events);
         self.seen.apply_event(thread, event);
         for judge in &mut self.judges {
             judge.event(&self.seen, thread, event, &mut self.findings);
@@ -115,6 +125,7 @@ impl Oracles {
     /// Feeds one platform fact.
     pub fn fact(&mut self, at: Duration, fact: &Fact) {
         self.findings.now = at;
+        self.findings.event = None;
         self.seen.apply(fact);
         for judge in &mut self.judges {
             judge.fact(&self.seen, fact, &mut self.findings);
@@ -123,6 +134,7 @@ impl Oracles {
 
     /// The run completed: judges check what must hold at its end.
     pub fn finish(&mut self) {
+        self.findings.event = None;
         for judge in &mut self.judges {
             judge.finish(&self.seen, &mut self.findings);
         }
