@@ -30,7 +30,9 @@ use plughost_model::wire::{CallbackRequest, HostReply, HostRequest};
 
 use crate::facts::remote_thread;
 use crate::platform::ProcessCore;
-use crate::protocol::{Message, ProtocolError, ReadError, read_frame, write_frame};
+use crate::protocol::{
+    HostView, Message, ProtocolError, ReadError, check_from_host, read_frame, write_frame,
+};
 use crate::run::RealConfig;
 use crate::threads::{self, Activity};
 
@@ -225,28 +227,27 @@ impl HostConnection {
         }
     }
 
-    /// Takes one message from the host.
+    /// Takes one message from the host: checked first, then acted on.
     fn take(self: &Arc<Self>, message: Message) -> Result<(), ProtocolError> {
         let Some(core) = self.core.upgrade() else { return Ok(()) };
+        {
+            let state = self.state.lock();
+            let view = HostView {
+                plugin: &self.plugin,
+                hello_seen: state.hello,
+                outstanding: &|id| matches!(state.pending.get(&id), Some(None)),
+            };
+            check_from_host(&message, &view)?;
+        }
         match message {
-            Message::Hello { .. } => {
-                let mut state = self.state.lock();
-                if std::mem::replace(&mut state.hello, true) {
-                    return Err(ProtocolError::Unexpected { kind: "second Hello" });
-                }
-            }
+            Message::Hello { .. } => self.state.lock().hello = true,
             Message::HostReturn { id, reply } => {
-                let mut state = self.state.lock();
-                match state.pending.get_mut(&id) {
-                    Some(slot @ None) => *slot = Some(Ok(reply)),
-                    _ => return Err(ProtocolError::UnknownCall { id }),
+                if let Some(slot @ None) = self.state.lock().pending.get_mut(&id) {
+                    *slot = Some(Ok(reply));
                 }
             }
             Message::Callback { id, thread, request } => self.serve_callback(&core, id, thread, request),
             Message::Plugin { thread, plugin, event } => {
-                if plugin != self.plugin {
-                    return Err(ProtocolError::ForeignPlugin { plugin });
-                }
                 let event = ModelEvent::from_plugin(plugin, event);
                 core.sink.record(core.now(), remote_thread(self.id, thread), &event);
             }
@@ -259,12 +260,11 @@ impl HostConnection {
             Message::Threads { id, threads } => {
                 self.state.lock().dumps.insert(id, threads);
             }
-            other @ (Message::HostCall { .. }
+            // Refused by `check_from_host`.
+            Message::HostCall { .. }
             | Message::CallbackReturn { .. }
             | Message::Quiesce { .. }
-            | Message::DumpThreads { .. }) => {
-                return Err(ProtocolError::Unexpected { kind: other.kind() });
-            }
+            | Message::DumpThreads { .. } => {}
         }
         self.changed.notify_all();
         Ok(())

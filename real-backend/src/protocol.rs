@@ -120,6 +120,38 @@ pub enum ReadError {
     Protocol(ProtocolError),
 }
 
+/// What the service knows of one host when a message arrives from it: enough to judge the
+/// message before acting on it.
+pub struct HostView<'a> {
+    /// The plugin the host serves.
+    pub plugin: &'a Name,
+    /// Whether the host already said `Hello`.
+    pub hello_seen: bool,
+    /// Whether a call with this id is outstanding (sent, not yet answered).
+    pub outstanding: &'a dyn Fn(u64) -> bool,
+}
+
+/// Checks a message from a host against what the service knows of that host: only messages
+/// a host may send, one `Hello`, replies only to outstanding calls, plugin events only for
+/// its own plugin. (A callback's session is not checked: the service answers
+/// `ERROR_NOT_FOUND` for a cookie it does not know, as WSL does.)
+pub fn check_from_host(message: &Message, view: &HostView<'_>) -> Result<(), ProtocolError> {
+    match message {
+        Message::Hello { .. } if view.hello_seen => Err(ProtocolError::Unexpected { kind: "second Hello" }),
+        Message::HostReturn { id, .. } if !(view.outstanding)(*id) => {
+            Err(ProtocolError::UnknownCall { id: *id })
+        }
+        Message::Plugin { plugin, .. } if plugin != view.plugin => {
+            Err(ProtocolError::ForeignPlugin { plugin: plugin.clone() })
+        }
+        Message::HostCall { .. }
+        | Message::CallbackReturn { .. }
+        | Message::Quiesce { .. }
+        | Message::DumpThreads { .. } => Err(ProtocolError::Unexpected { kind: message.kind() }),
+        _ => Ok(()),
+    }
+}
+
 /// Writes one frame, in three writes and a flush (`out` is buffered by every caller).
 pub fn write_frame(out: &mut impl Write, message: &Message) -> io::Result<()> {
     let payload = postcard::to_allocvec(message).map_err(|e| io::Error::other(e.to_string()))?;

@@ -135,7 +135,12 @@ impl Observer {
                     Some((ordinal, text)) => format!(" by model event {ordinal} `{text}`"),
                     None => String::new(),
                 };
-                format!("{} violated at {}{by}: {}", v.invariant, plughost_sim::trace::duration(v.at), v.message)
+                format!(
+                    "{} violated at {}{by}: {}",
+                    v.invariant,
+                    plughost_sim::trace::duration(v.at),
+                    v.message
+                )
             })
             .collect();
         let (verdict, mut details) = match outcome {

@@ -68,7 +68,10 @@ fn format_keys(source: &str) -> Vec<(String, String)> {
             continue;
         };
         let field = if *is_enum {
-            line.split(['(', ',', ' ']).next().filter(|v| v.chars().next().is_some_and(char::is_uppercase)).map(snake)
+            line.split(['(', ',', ' '])
+                .next()
+                .filter(|v| v.chars().next().is_some_and(char::is_uppercase))
+                .map(snake)
         } else {
             line.strip_prefix("pub ").and_then(|f| f.split(':').next()).map(str::to_string)
         };
@@ -91,7 +94,9 @@ fn every_key_of_the_format_types_is_in_the_reference() {
     let reference = read("docs/scenario-format.md");
     let missing: Vec<String> = keys
         .iter()
-        .filter(|(key, _)| !reference.contains(&format!("`{key}`")) && !reference.contains(&format!("`{key} ")))
+        .filter(|(key, _)| {
+            !reference.contains(&format!("`{key}`")) && !reference.contains(&format!("`{key} "))
+        })
         .map(|(key, ty)| format!("`{key}` (of {ty})"))
         .collect();
     assert!(missing.is_empty(), "docs/scenario-format.md does not document: {}", missing.join(", "));
@@ -121,17 +126,24 @@ fn the_reference_example_parses_passes_and_catches_what_it_claims() {
 
 /// The README's fenced blocks.
 fn readme_blocks() -> Vec<String> {
-    read("README.md").split("```").skip(1).step_by(2).map(|b| b.trim_start_matches("sh").to_string()).collect()
+    read("README.md")
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .map(|b| b.trim_start_matches("sh").to_string())
+        .collect()
 }
 
 #[test]
 fn the_readme_table_is_what_explore_prints() {
     let blocks = readme_blocks();
     let header = table_header(NAME_WIDTH);
-    let table = blocks.iter().find(|b| b.contains(&header)).unwrap_or_else(|| {
-        panic!("the README has no table with today's header:\n{header}")
-    });
-    let readme_row: Vec<&str> = table.lines().find(|l| l.starts_with("pump_kernel")).expect("a row").split_whitespace().collect();
+    let table = blocks
+        .iter()
+        .find(|b| b.contains(&header))
+        .unwrap_or_else(|| panic!("the README has no table with today's header:\n{header}"));
+    let readme_row: Vec<&str> =
+        table.lines().find(|l| l.starts_with("pump_kernel")).expect("a row").split_whitespace().collect();
     let output = plughost(&["explore", "--scenario", "pump_kernel"]);
     let row: Vec<&str> = output.lines().nth(1).expect("a row").split_whitespace().collect();
     let without_rate = |row: &[&str]| -> Vec<String> {

@@ -16,6 +16,7 @@
 //!   mechanisms alone, and the control with neither);
 //! - `docs`: the scenario format reference covers every key of the format types, and the
 //!   README's table and failure report are today's output;
+//! - `fuzz_corpus`: the fuzz targets' committed corpus replayed through the same checks;
 //! - `hygiene`: every source file has a module doc.
 
 mod util;
@@ -26,6 +27,7 @@ mod cli;
 mod conformance;
 mod determinism;
 mod docs;
+mod fuzz_corpus;
 mod hygiene;
 mod mutants;
 mod parser;

@@ -35,6 +35,8 @@ use real::{RealArgs, real_command};
 use replay::{ReplayArgs, replay_command_line};
 use shrink::{ShrinkArgs, shrink_command};
 
+pub use schedule::parse_decision_list;
+
 #[derive(Parser)]
 #[command(name = "plughost", version, about = "Deterministic simulation of WSL's out-of-process plugin host")]
 struct Cli {

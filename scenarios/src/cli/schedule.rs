@@ -70,21 +70,22 @@ pub(super) fn replay_decisions_command(scenario: &str, variant: Variant, path: &
     )
 }
 
-/// Reads a decision list: non-negative numbers separated by spaces, commas, newlines or
-/// brackets (so a JSON array reads too).
+/// Reads a decision list file (see [`parse_decision_list`]).
 pub(super) fn read_decisions(path: &Path) -> Result<Vec<u32>, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    parse_decision_list(&text, &path.display().to_string()).map_err(UsageError)
+}
+
+/// Parses a decision list: non-negative numbers separated by spaces, commas, newlines or
+/// brackets (so a JSON array reads too); `source` names it in errors.
+pub fn parse_decision_list(text: &str, source: &str) -> Result<Vec<u32>, String> {
     text.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
         .filter(|token| !token.is_empty())
         .enumerate()
         .map(|(index, token)| {
             token.parse::<u32>().map_err(|_| {
-                UsageError(format!(
-                    "{}: decision {} is `{token}`, not a non-negative number",
-                    path.display(),
-                    index + 1
-                ))
+                format!("{source}: decision {} is `{token}`, not a non-negative number", index + 1)
             })
         })
         .collect()
