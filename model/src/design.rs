@@ -4,10 +4,11 @@
 //! code asks [`Variant::has`] at the one place each mechanism lives; it never branches on
 //! a mutant anywhere else.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A service design (DESIGN §3).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum Design {
     /// PR 40769: hooks on a pump worker, callbacks pumped onto the notifying thread.
     Pump,
@@ -38,7 +39,7 @@ impl Design {
 }
 
 /// One safety mechanism removed from the pump design (spec §4.4, §4.6, §5.3).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum Mutant {
     /// The direct path blocks on `m_instanceLock` instead of the 25 ms timed acquire (§4.6 step 4).
     NoTimedAcquire,
@@ -58,11 +59,21 @@ pub enum Mutant {
     /// A callback with no pump in flight fails instead of running under the instance lock
     /// (§4.6 steps 3–5), as a design that only serves callbacks during hooks would.
     NoDirectPath,
+    /// The host dispatches hooks without `m_hookLock`, so one plugin's hooks overlap across
+    /// sessions and notifying threads (§1.3, §2.2, I-14).
+    NoHookLock,
+    /// The idle timer's callback terminates the VM without re-checking `_VmIsIdle` under the
+    /// lock, although a client may have started an instance since it fired (§1.2).
+    IdleTerminateWithoutRecheck,
+    /// The VM's distribution-exit callback blocks on `m_instanceLock` instead of trying it
+    /// and giving up once `m_vmTerminating` is set (§1.3), while the VM's destructor, under
+    /// that lock, waits for it.
+    ExitCallbackBlocks,
 }
 
 impl Mutant {
     /// Every mutant.
-    pub const ALL: [Mutant; 8] = [
+    pub const ALL: [Mutant; 11] = [
         Mutant::NoTimedAcquire,
         Mutant::NoRecheck,
         Mutant::NoWorkerDonePoll,
@@ -71,6 +82,9 @@ impl Mutant {
         Mutant::CrashNotFatalOnStart,
         Mutant::NoPumpRegistration,
         Mutant::NoDirectPath,
+        Mutant::NoHookLock,
+        Mutant::IdleTerminateWithoutRecheck,
+        Mutant::ExitCallbackBlocks,
     ];
 
     /// The command-line name.
@@ -84,6 +98,9 @@ impl Mutant {
             Mutant::CrashNotFatalOnStart => "crash-not-fatal-on-start",
             Mutant::NoPumpRegistration => "no-pump-registration",
             Mutant::NoDirectPath => "no-direct-path",
+            Mutant::NoHookLock => "no-hook-lock",
+            Mutant::IdleTerminateWithoutRecheck => "idle-terminate-without-recheck",
+            Mutant::ExitCallbackBlocks => "exit-callback-blocks",
         }
     }
 
@@ -100,6 +117,11 @@ impl Mutant {
                 "hooks never register their pump: callbacks always take the direct path"
             }
             Mutant::NoDirectPath => "a callback outside any hook fails instead of running under the lock",
+            Mutant::NoHookLock => "the host runs a plugin's hooks without its hook lock",
+            Mutant::IdleTerminateWithoutRecheck => {
+                "the idle timer terminates the VM without re-checking idleness"
+            }
+            Mutant::ExitCallbackBlocks => "the distribution-exit callback blocks on the instance lock",
         }
     }
 
@@ -122,7 +144,7 @@ impl fmt::Display for Design {
 }
 
 /// A design with at most one mechanism removed.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Variant {
     /// The design.
     pub design: Design,

@@ -141,6 +141,8 @@ pub trait PlainMutex: Send + Sync + 'static {
 pub trait Event: Send + Sync + 'static {
     /// `SetEvent`.
     fn set(&self) -> impl Future<Output = ()> + Send;
+    /// `ResetEvent` (a manual-reset event stops being signalled).
+    fn reset(&self) -> impl Future<Output = ()> + Send;
     /// Waits without a timeout.
     fn wait(&self) -> impl Future<Output = ()> + Send;
     /// Waits up to `timeout`; `Duration::ZERO` is a non-blocking poll. Returns whether the

@@ -17,6 +17,7 @@ use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
+use crate::design::{Mutant, Variant};
 use crate::hresult::{E_ILLEGAL_METHOD_CALL, E_ILLEGAL_STATE_CHANGE, E_UNEXPECTED, HResult, S_OK};
 use crate::ids::{Name, SessionCookie};
 use crate::platform::{LockGuard, PlainMutex, Platform, ServiceLink, ThreadId};
@@ -30,6 +31,7 @@ type HostedPlugin<P> = ScriptedPlugin<P, HostApi<P>>;
 
 struct HostState<P: Platform> {
     initialized: bool,
+    variant: Variant,
     plugin: Option<Arc<HostedPlugin<P>>>,
     hook_thread: Option<ThreadId>,
     error_message: Option<String>,
@@ -53,6 +55,7 @@ impl<P: Platform> PluginHost<P> {
             link,
             state: Mutex::new(HostState {
                 initialized: false,
+                variant: Variant::PUMP,
                 plugin: None,
                 hook_thread: None,
                 error_message: None,
@@ -64,14 +67,16 @@ impl<P: Platform> PluginHost<P> {
     /// Serves one call from the service on the calling (host RPC) thread.
     pub async fn serve(&self, request: HostRequest) -> HostReply {
         match request {
-            HostRequest::Initialize { name, script } => HostReply::hr(self.initialize(name, script).await),
+            HostRequest::Initialize { name, script, variant } => {
+                HostReply::hr(self.initialize(name, script, variant).await)
+            }
             HostRequest::Hook(call) => self.dispatch(call).await,
         }
     }
 
     /// `Initialize`: publish the host, then run the entry point; a failing entry point
     /// unpublishes it (spec §5.1).
-    async fn initialize(&self, name: Name, script: Arc<PluginScript>) -> HResult {
+    async fn initialize(&self, name: Name, script: Arc<PluginScript>, variant: Variant) -> HResult {
         let api = Arc::new(HostApi { host: self.this.clone() });
         let plugin = ScriptedPlugin::new(self.platform.clone(), name, script, api);
         {
@@ -80,6 +85,7 @@ impl<P: Platform> PluginHost<P> {
                 return E_ILLEGAL_METHOD_CALL;
             }
             state.initialized = true;
+            state.variant = variant;
             state.plugin = Some(plugin.clone());
         }
         let hr = plugin.entry_point().await;
@@ -97,7 +103,8 @@ impl<P: Platform> PluginHost<P> {
         if !plugin.implements(call.kind) {
             return HostReply::hr(S_OK);
         }
-        let guard = self.hook_lock.lock().await;
+        let serialised = !self.state.lock().variant.has(Mutant::NoHookLock);
+        let guard = if serialised { Some(self.hook_lock.lock().await) } else { None };
         {
             let mut state = self.state.lock();
             state.hook_thread = Some(self.platform.current_thread());
@@ -109,7 +116,9 @@ impl<P: Platform> PluginHost<P> {
             state.hook_thread = None;
             state.error_message.take()
         };
-        guard.unlock().await;
+        if let Some(guard) = guard {
+            guard.unlock().await;
+        }
         HostReply { hr, error_message: message.filter(|_| call.kind.carries_message()) }
     }
 

@@ -41,12 +41,8 @@ impl<P: Platform> Service<P> {
     /// `CreateInstanceForCurrentUser`'s session creation: a new session in `g_sessions`.
     pub async fn create_session(&self) -> Arc<UserSession<P>> {
         let cookie = SessionCookie(self.next_cookie.fetch_add(1, Ordering::Relaxed));
-        let session = Arc::new(UserSession::new(
-            self.platform.clone(),
-            cookie,
-            self.plugins.clone(),
-            self.world.clone(),
-        ));
+        let session =
+            UserSession::new(self.platform.clone(), cookie, self.plugins.clone(), self.world.clone());
         self.registry.insert(session.clone()).await;
         session
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
+use crate::design::Variant;
 use crate::hresult::HResult;
 use crate::ids::{Name, SessionCookie};
 use crate::script::PluginScript;
@@ -106,6 +107,8 @@ pub enum HostRequest {
         name: Name,
         /// The plugin's behaviour.
         script: Arc<PluginScript>,
+        /// The design the host's code follows (a mutant may live in the host).
+        variant: Variant,
     },
     /// One `On…` hook.
     Hook(HookCall),

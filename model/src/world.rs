@@ -21,6 +21,13 @@ pub struct World {
     pub vm_boot: Duration,
     /// How long launching a Linux process takes (held under `m_instanceLock`).
     pub process_start: Duration,
+    /// How long expanding a distribution's tar takes (`RegisterDistribution`, unlocked).
+    pub import_time: Duration,
+    /// The VM idle timeout (`vmIdleTimeout`); `None` disables the idle timer, as WSL's plugin
+    /// tests do.
+    pub vm_idle_timeout: Option<Duration>,
+    /// How many user sessions exist (cookies 1 to N).
+    pub sessions: u32,
 }
 
 impl Default for World {
@@ -31,6 +38,9 @@ impl Default for World {
             binaries: ["/bin/true", "/bin/echo", "/bin/cat", "/bin/sh"].into_iter().map(Name::from).collect(),
             vm_boot: Duration::ZERO,
             process_start: Duration::ZERO,
+            import_time: Duration::ZERO,
+            vm_idle_timeout: None,
+            sessions: 1,
         }
     }
 }

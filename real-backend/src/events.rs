@@ -121,6 +121,10 @@ impl Event for RealEvent {
         self.hub.set(self.index);
     }
 
+    async fn reset(&self) {
+        self.hub.slots.lock()[self.index].signalled = false;
+    }
+
     async fn wait(&self) {
         self.hub.wait(&[self.index], None);
     }

@@ -60,6 +60,10 @@ pub struct WorldFile {
     pub vm_boot_ms: u64,
     #[serde(default)]
     pub process_start_ms: u64,
+    #[serde(default)]
+    pub import_ms: u64,
+    pub vm_idle_timeout_ms: Option<u64>,
+    pub sessions: Option<u32>,
 }
 
 /// `[[plugin]]`.
@@ -226,8 +230,13 @@ pub struct StepFile {
     pub shutdown: Option<bool>,
     pub register_distro: Option<String>,
     pub unregister_distro: Option<String>,
+    pub import_in_place: Option<String>,
+    pub distro_exits: Option<String>,
+    pub vm_exits: Option<bool>,
     pub sleep_ms: Option<u64>,
     pub parallel: Option<Vec<StepFile>>,
+    /// The user session the step runs in (1 when absent).
+    pub session: Option<u32>,
     pub expect: Option<ResultFile>,
 }
 

@@ -86,7 +86,7 @@ impl Checker<'_> {
     }
 
     fn scenario(&self, name: &str, raw: ScenarioFile) -> Checked<Scenario> {
-        let world = self.world(&raw.world)?;
+        let mut world = self.world(&raw.world)?;
         if raw.plugins.is_empty() {
             return Err(self.error("plugin", "a scenario needs at least one [[plugin]]"));
         }
@@ -102,6 +102,7 @@ impl Checker<'_> {
         if steps.is_empty() {
             return Err(self.error("step", "a scenario needs at least one [[step]]"));
         }
+        world.sessions = self.sessions(raw.world.sessions, &steps)?;
         let catches = self.catches(&raw.catches)?;
         let real = self.real(&raw.real, &catches)?;
         Ok(Scenario {
@@ -120,6 +121,27 @@ impl Checker<'_> {
         })
     }
 
+    /// The number of user sessions: as declared, or the highest one a step names.
+    fn sessions(&self, declared: Option<u32>, steps: &[Step]) -> Checked<u32> {
+        let named = steps
+            .iter()
+            .flat_map(|step| match &step.action {
+                StepAction::Parallel(members) => members.iter().map(|m| m.session).collect(),
+                _ => vec![step.session],
+            })
+            .max()
+            .unwrap_or(1);
+        match declared {
+            Some(0) => Err(self.error("world.sessions", "a scenario needs at least one session")),
+            Some(declared) if named > declared => Err(self.error(
+                "world.sessions",
+                format!("a step runs in session {named}, but only {declared} are declared"),
+            )),
+            Some(declared) => Ok(declared),
+            None => Ok(named),
+        }
+    }
+
     fn world(&self, raw: &WorldFile) -> Checked<World> {
         let defaults = World::default();
         let names = |list: &Option<Vec<String>>, default: &Vec<Name>| {
@@ -132,6 +154,9 @@ impl Checker<'_> {
             binaries: names(&raw.binaries, &defaults.binaries),
             vm_boot: Duration::from_millis(raw.vm_boot_ms),
             process_start: Duration::from_millis(raw.process_start_ms),
+            import_time: Duration::from_millis(raw.import_ms),
+            vm_idle_timeout: raw.vm_idle_timeout_ms.map(Duration::from_millis),
+            sessions: raw.sessions.unwrap_or(1),
         })
     }
 
@@ -372,52 +397,15 @@ impl Checker<'_> {
     }
 
     fn step(&self, raw: &StepFile, path: &str, distros: &mut BTreeSet<String>) -> Checked<Step> {
-        let set = [
-            raw.start_vm.is_some(),
-            raw.start_distro.is_some(),
-            raw.terminate_distro.is_some(),
-            raw.shutdown.is_some(),
-            raw.register_distro.is_some(),
-            raw.unregister_distro.is_some(),
-            raw.sleep_ms.is_some(),
-            raw.parallel.is_some(),
-        ];
-        if set.iter().filter(|&&s| s).count() != 1 {
-            return Err(self.error(
-                path,
-                "a step needs exactly one of start_vm, start_distro, terminate_distro, shutdown, register_distro, unregister_distro, sleep_ms, parallel",
-            ));
-        }
-        let known = |name: &String, distros: &BTreeSet<String>| -> Checked<Name> {
-            if distros.contains(name) {
-                Ok(name.as_str().into())
-            } else {
-                Err(self.error(path, format!("unknown distribution `{name}` (not in [world] distros nor registered by an earlier step)")))
-            }
-        };
-        let action = if raw.start_vm.is_some() {
-            StepAction::StartVm
-        } else if let Some(name) = &raw.start_distro {
-            StepAction::StartDistro(known(name, distros)?)
-        } else if let Some(name) = &raw.terminate_distro {
-            StepAction::TerminateDistro(known(name, distros)?)
-        } else if raw.shutdown.is_some() {
-            StepAction::Shutdown
-        } else if let Some(name) = &raw.register_distro {
-            distros.insert(name.clone());
-            StepAction::RegisterDistro(name.as_str().into())
-        } else if let Some(name) = &raw.unregister_distro {
-            StepAction::UnregisterDistro(known(name, distros)?)
-        } else if let Some(ms) = raw.sleep_ms {
-            StepAction::Sleep(Duration::from_millis(ms))
-        } else {
-            let inner = raw.parallel.as_deref().unwrap_or_default();
-            if inner.iter().any(|step| step.parallel.is_some()) {
-                return Err(self.error(format!("{path}.parallel"), "parallel steps cannot nest"));
-            }
-            StepAction::Parallel(self.steps(inner, &format!("{path}.parallel"), distros)?)
-        };
+        let action = self.step_action(raw, path, distros)?;
         let composite = matches!(action, StepAction::Sleep(_) | StepAction::Parallel(_));
+        if composite && raw.session.is_some() {
+            return Err(self.error(format!("{path}.session"), "sleep and parallel steps run in no session"));
+        }
+        let session = raw.session.unwrap_or(1);
+        if session == 0 {
+            return Err(self.error(format!("{path}.session"), "sessions are numbered from 1"));
+        }
         let expect = match (&raw.expect, composite) {
             (Some(_), true) => {
                 return Err(
@@ -432,7 +420,64 @@ impl Checker<'_> {
                 message: message.clone(),
             })),
         };
-        Ok(Step { action, expect })
+        Ok(Step { action, session, expect })
+    }
+
+    /// The one operation a step names.
+    fn step_action(&self, raw: &StepFile, path: &str, distros: &mut BTreeSet<String>) -> Checked<StepAction> {
+        const KEYS: &str = "start_vm, start_distro, terminate_distro, shutdown, register_distro, unregister_distro, import_in_place, distro_exits, vm_exits, sleep_ms, parallel";
+        let set = [
+            raw.start_vm.is_some(),
+            raw.start_distro.is_some(),
+            raw.terminate_distro.is_some(),
+            raw.shutdown.is_some(),
+            raw.register_distro.is_some(),
+            raw.unregister_distro.is_some(),
+            raw.import_in_place.is_some(),
+            raw.distro_exits.is_some(),
+            raw.vm_exits.is_some(),
+            raw.sleep_ms.is_some(),
+            raw.parallel.is_some(),
+        ];
+        if set.iter().filter(|&&s| s).count() != 1 {
+            return Err(self.error(path, format!("a step needs exactly one of {KEYS}")));
+        }
+        let known = |name: &String, distros: &BTreeSet<String>| -> Checked<Name> {
+            if distros.contains(name) {
+                Ok(name.as_str().into())
+            } else {
+                Err(self.error(path, format!("unknown distribution `{name}` (not in [world] distros nor registered by an earlier step)")))
+            }
+        };
+        Ok(if raw.start_vm.is_some() {
+            StepAction::StartVm
+        } else if let Some(name) = &raw.start_distro {
+            StepAction::StartDistro(known(name, distros)?)
+        } else if let Some(name) = &raw.terminate_distro {
+            StepAction::TerminateDistro(known(name, distros)?)
+        } else if raw.shutdown.is_some() {
+            StepAction::Shutdown
+        } else if let Some(name) = &raw.register_distro {
+            distros.insert(name.clone());
+            StepAction::RegisterDistro(name.as_str().into())
+        } else if let Some(name) = &raw.import_in_place {
+            distros.insert(name.clone());
+            StepAction::ImportInPlace(name.as_str().into())
+        } else if let Some(name) = &raw.unregister_distro {
+            StepAction::UnregisterDistro(known(name, distros)?)
+        } else if let Some(name) = &raw.distro_exits {
+            StepAction::DistroExits(known(name, distros)?)
+        } else if raw.vm_exits.is_some() {
+            StepAction::VmExits
+        } else if let Some(ms) = raw.sleep_ms {
+            StepAction::Sleep(Duration::from_millis(ms))
+        } else {
+            let inner = raw.parallel.as_deref().unwrap_or_default();
+            if inner.iter().any(|step| step.parallel.is_some()) {
+                return Err(self.error(format!("{path}.parallel"), "parallel steps cannot nest"));
+            }
+            StepAction::Parallel(self.steps(inner, &format!("{path}.parallel"), distros)?)
+        })
     }
 
     fn expectations(&self, raw: &ExpectFile, plugins: &[PluginFile]) -> Checked<Expectations> {

@@ -78,6 +78,8 @@ impl Scenario {
 pub struct Step {
     /// What the client asks for.
     pub action: StepAction,
+    /// The user session it runs in (from 1).
+    pub session: u32,
     /// The client-visible result it must get (`None` for composite and sleep steps).
     pub expect: Option<Result<(), UserError>>,
 }
@@ -97,6 +99,12 @@ pub enum StepAction {
     RegisterDistro(Name),
     /// `wsl --unregister NAME`.
     UnregisterDistro(Name),
+    /// `wsl --import-in-place NAME`: the hook fires under the instance lock.
+    ImportInPlace(Name),
+    /// The distribution's init exits on its own: the VM's exit callback stops the instance.
+    DistroExits(Name),
+    /// The VM exits unexpectedly: the compute system's exit callback stops everything.
+    VmExits,
     /// The client waits (e.g. a command runs in the distribution).
     Sleep(Duration),
     /// Steps issued concurrently, each on its own service thread.
@@ -113,6 +121,9 @@ impl StepAction {
             StepAction::Shutdown => "shutdown",
             StepAction::RegisterDistro(_) => "register-distro",
             StepAction::UnregisterDistro(_) => "unregister-distro",
+            StepAction::ImportInPlace(_) => "import-in-place",
+            StepAction::DistroExits(_) => "distro-exits",
+            StepAction::VmExits => "vm-exits",
             StepAction::Sleep(_) => "sleep",
             StepAction::Parallel(_) => "parallel",
         }
@@ -127,6 +138,9 @@ impl StepAction {
             StepAction::Shutdown => "shutdown".to_string(),
             StepAction::RegisterDistro(name) => format!("register {name}"),
             StepAction::UnregisterDistro(name) => format!("unregister {name}"),
+            StepAction::ImportInPlace(name) => format!("import {name} in place"),
+            StepAction::DistroExits(name) => format!("{name}'s init exits"),
+            StepAction::VmExits => "the VM exits".to_string(),
             StepAction::Sleep(duration) => format!("sleep {}ms", duration.as_millis()),
             StepAction::Parallel(steps) => format!("{} steps in parallel", steps.len()),
         }

@@ -149,6 +149,10 @@ impl Event for SimEvent {
         self.kernel.set_event(self.event).await;
     }
 
+    async fn reset(&self) {
+        self.kernel.reset_event(self.event).await;
+    }
+
     async fn wait(&self) {
         self.kernel.wait_events(&[self.event], None).await;
     }

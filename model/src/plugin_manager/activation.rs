@@ -52,7 +52,11 @@ impl<P: Platform> PluginManager<P> {
     async fn load_plugin(&self, slot: &PluginSlot<P>) -> Result<P::HostLink, HResult> {
         let callbacks = Arc::new(CallbackHandler::new(self.this.clone(), &self.registry, slot.name.clone()));
         let host = self.platform.activate_host(slot.index, slot.name.clone(), callbacks).await?;
-        let request = HostRequest::Initialize { name: slot.name.clone(), script: slot.script.clone() };
+        let request = HostRequest::Initialize {
+            name: slot.name.clone(),
+            script: slot.script.clone(),
+            variant: self.variant,
+        };
         match host.call(request).await {
             Ok(reply) if reply.hr.succeeded() => Ok(host),
             Ok(reply) => {

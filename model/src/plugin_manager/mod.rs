@@ -129,6 +129,11 @@ impl<P: Platform> PluginManager<P> {
         })
     }
 
+    /// The design and mutant the service runs.
+    pub fn variant(&self) -> Variant {
+        self.variant
+    }
+
     /// Plugins whose host was activated (`hostCookie != 0`), with the host, in enumeration
     /// order.
     fn loaded(&self) -> impl Iterator<Item = (&PluginSlot<P>, Arc<P::HostLink>)> {

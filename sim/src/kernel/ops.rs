@@ -63,6 +63,13 @@ impl Kernel {
         self.trace(|state| format!("set {}", state.events[event].name));
     }
 
+    /// `ResetEvent`.
+    pub async fn reset_event(&self, event: EventId) {
+        self.choice_point().await;
+        self.state().events[event].signalled = false;
+        self.trace(|state| format!("reset {}", state.events[event].name));
+    }
+
     /// Waits for any of `events` (lowest signalled index wins); `Some(ZERO)` polls, and a
     /// timeout yields `None`.
     pub async fn wait_events(&self, events: &[EventId], timeout: Option<Duration>) -> Option<usize> {
