@@ -42,6 +42,11 @@ fn no_scenario_ends_unexpectedly_under_pct() {
             stop_at_first_failure: false,
         });
         let unexpected: Vec<_> = summary.verdicts.seen().filter(|v| !summary.expected.allows(*v)).collect();
-        assert!(unexpected.is_empty(), "{} under pct: {unexpected:?} {}", scenario.name, failure_text(&summary));
+        assert!(
+            unexpected.is_empty(),
+            "{} under pct: {unexpected:?} {}",
+            scenario.name,
+            failure_text(&summary)
+        );
     }
 }
