@@ -14,7 +14,7 @@ impl Progress {
     /// A bar for `total` runs, labelled `label`; hidden unless standard error is a terminal.
     pub(super) fn new(total: u64, label: &str) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total), draw_target());
-        let template = "{prefix:<30} [{bar:30}] {pos}/{len} {per_sec} eta {eta}";
+        let template = "{prefix:<30} [{bar:30}] {pos}/{len} elapsed {elapsed} eta {eta}";
         bar.set_style(
             ProgressStyle::with_template(template).expect("a valid template").progress_chars("#>-"),
         );
