@@ -227,3 +227,31 @@ impl Shard {
 pub(super) fn parse_shard(text: &str) -> Result<Shard, String> {
     Shard::parse(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Shard;
+
+    #[test]
+    fn the_shards_of_a_range_are_contiguous_disjoint_and_cover_it() {
+        for count in 1..=7 {
+            for seeds in 0..40 {
+                let mut next = 5;
+                for index in 1..=count {
+                    let (start, length) = Shard { index, count }.part(5, seeds);
+                    assert_eq!(start, next, "shard {index}/{count} of {seeds} starts where the last ended");
+                    next = start + length;
+                }
+                assert_eq!(next, 5 + seeds, "the {count} shards of {seeds} seeds cover them");
+            }
+        }
+    }
+
+    #[test]
+    fn shards_are_parsed_strictly() {
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { index: 2, count: 4 }));
+        for bad in ["0/4", "5/4", "1/0", "1", "a/b", "1/2/3"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
