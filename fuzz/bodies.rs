@@ -34,15 +34,14 @@ pub fn host_messages(data: &[u8]) {
     }
 }
 
-/// The decision-list reader on arbitrary text: a list or an error naming the bad decision;
-/// a list read back from its written form is the same list.
+/// The decision-list file reader on arbitrary text: a list with its header, or an error
+/// saying where; a file read back from its written form is the same file.
 pub fn decision_list(data: &[u8]) {
+    use plughost_scenarios::decisions::DecisionFile;
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(decisions) = plughost_scenarios::cli::parse_decision_list(text, "fuzz") {
-        let written: Vec<String> = decisions.iter().map(u32::to_string).collect();
-        let again = plughost_scenarios::cli::parse_decision_list(&written.join(" "), "fuzz")
-            .expect("a written list reads");
-        assert_eq!(decisions, again);
+    if let Ok(file) = DecisionFile::parse(text) {
+        let again = DecisionFile::parse(&file.to_text("fuzz")).expect("a written file reads");
+        assert_eq!(file, again);
     }
 }
 

@@ -183,6 +183,12 @@ pub trait EventSink: Send + Sync + 'static {
     /// Receives one platform fact, in the order the platform observed them (interleaved
     /// with model events in one total order per process).
     fn fact(&self, at: Duration, fact: &Fact);
+
+    /// Whether a check fed by these events and facts already failed (a simulator asked to
+    /// end a run at its first violation asks at each choice point).
+    fn violated(&self) -> bool {
+        false
+    }
 }
 
 fn opt_message(message: &Option<String>) -> String {

@@ -5,9 +5,17 @@
 use std::collections::BTreeMap;
 
 use plughost_model::event::UserError;
+use plughost_model::hresult::HResult;
 use plughost_model::ids::Name;
 
-use crate::scenario::{LogExpectation, Scenario};
+use crate::scenario::{ExpectedHr, ExpectedResult, LogExpectation, Scenario};
+
+/// The crash HRESULTs of spec §5.2, stated here, apart from the model's `IsHostCrash`:
+/// `RPC_E_DISCONNECTED`, `RPC_E_SERVER_DIED`, `RPC_E_SERVER_DIED_DNE`,
+/// `CO_E_OBJNOTCONNECTED`, and `HRESULT_FROM_WIN32` of `RPC_S_SERVER_UNAVAILABLE`,
+/// `RPC_S_CALL_FAILED`, `RPC_S_CALL_FAILED_DNE`. (`RPC_E_CALL_REJECTED` is not one.)
+const HOST_CRASH_CODES: [u32; 7] =
+    [0x8001_0108, 0x8001_0007, 0x8001_0012, 0x8004_01FD, 0x8007_06BA, 0x8007_06BE, 0x8007_06BF];
 
 /// Every way the run's results differ from the scenario's expectations.
 pub fn mismatches(
@@ -23,7 +31,7 @@ pub fn mismatches(
             None => problems.push(format!("step {index} ({what}) never finished")),
             Some(actual) if !result_matches(expected, actual) => problems.push(format!(
                 "step {index} ({what}): expected {}, got {}",
-                show(expected),
+                show_expected(expected),
                 show(actual)
             )),
             Some(_) => {}
@@ -40,13 +48,37 @@ pub fn mismatches(
 }
 
 /// An expected error without a message matches any message.
-fn result_matches(expected: &Result<(), UserError>, actual: &Result<(), UserError>) -> bool {
+fn result_matches(expected: &ExpectedResult, actual: &Result<(), UserError>) -> bool {
     match (expected, actual) {
-        (Ok(()), Ok(())) => true,
-        (Err(expected), Err(actual)) => {
-            expected.hr == actual.hr && (expected.message.is_none() || expected.message == actual.message)
+        (ExpectedResult::Ok, Ok(())) => true,
+        (ExpectedResult::Err { hr, message }, Err(actual)) => {
+            hr_matches(*hr, actual.hr) && (message.is_none() || *message == actual.message)
         }
         _ => false,
+    }
+}
+
+fn hr_matches(expected: ExpectedHr, actual: HResult) -> bool {
+    match expected {
+        ExpectedHr::Exact(hr) => hr == actual,
+        ExpectedHr::HostCrash => HOST_CRASH_CODES.contains(&actual.0),
+    }
+}
+
+/// An expected result as reports print it.
+fn show_expected(expected: &ExpectedResult) -> String {
+    match expected {
+        ExpectedResult::Ok => "ok".to_string(),
+        ExpectedResult::Err { hr, message } => {
+            let hr = match hr {
+                ExpectedHr::Exact(hr) => hr.to_string(),
+                ExpectedHr::HostCrash => "a host-crash HRESULT".to_string(),
+            };
+            match message {
+                Some(message) => format!("{hr} \"{message}\""),
+                None => hr,
+            }
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::Mutex;
 use plughost_model::design::{Design, Variant};
 use plughost_sim::StrategySpec;
+use plughost_sim::dfs::{SearchConfig, SearchStats};
 
 use crate::runner::run_sim;
 use crate::scenario::Scenario;
@@ -23,35 +24,58 @@ pub enum StrategyFamily {
     Random,
     /// PCT with this bug depth and change-point horizon.
     Pct { depth: u32, horizon: u64 },
+    /// Depth-first search of every schedule within a preemption bound (`crate::search`).
+    Dfs(SearchConfig),
 }
 
 impl StrategyFamily {
     /// Every family's command-line name and one-line summary, for `plughost list`.
-    pub const SUMMARIES: [(&'static str, &'static str); 2] = [
+    pub const SUMMARIES: [(&'static str, &'static str); 3] = [
         ("random", "uniform over runnable threads and letting the clock run, seeded ChaCha8"),
         ("pct", "random thread priorities with depth-1 change points (--depth, --horizon)"),
+        (
+            "dfs",
+            "every schedule within a preemption bound, with sleep sets (--preemption-bound, --reduction)",
+        ),
     ];
 
-    /// The strategy of one seed.
+    /// The strategy of one seed. A search's runs are not seeded (`crate::search`).
     pub fn spec(self, seed: u64) -> StrategySpec {
         match self {
             StrategyFamily::Random => StrategySpec::Random { seed },
             StrategyFamily::Pct { depth, horizon } => StrategySpec::Pct { seed, depth, horizon },
+            StrategyFamily::Dfs(_) => unreachable!("a search's runs come from the search, not from a seed"),
         }
     }
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
-        self.spec(0).name()
+        match self {
+            StrategyFamily::Random => "random",
+            StrategyFamily::Pct { .. } => "pct",
+            StrategyFamily::Dfs(_) => "dfs",
+        }
+    }
+
+    /// Its parameters as command-line arguments, after `--strategy NAME`.
+    pub fn arguments_after_name(self) -> String {
+        match self {
+            StrategyFamily::Random => String::new(),
+            StrategyFamily::Pct { depth, horizon } => format!(" --depth {depth} --horizon {horizon}"),
+            StrategyFamily::Dfs(config) => {
+                let bound =
+                    config.preemption_bound.map(|k| format!(" --preemption-bound {k}")).unwrap_or_default();
+                let reduction = if config.sleep_sets { "" } else { " --reduction none" };
+                format!("{bound}{reduction}")
+            }
+        }
     }
 
     /// The command-line arguments that select it (none for the default).
     pub fn arguments(self) -> String {
         match self {
             StrategyFamily::Random => String::new(),
-            StrategyFamily::Pct { depth, horizon } => {
-                format!(" --strategy pct --depth {depth} --horizon {horizon}")
-            }
+            other => format!(" --strategy {}{}", other.name(), other.arguments_after_name()),
         }
     }
 }
@@ -167,6 +191,8 @@ pub struct Summary {
     pub expected: Expectation,
     /// The lowest failing seed, if any.
     pub first_failure: Option<Failure>,
+    /// For a search: how far it got.
+    pub search: Option<SearchStats>,
 }
 
 impl Summary {
@@ -236,6 +262,16 @@ pub fn explore(exploration: &Exploration) -> Summary {
 
 /// Runs the exploration, calling `on_seed` after every seed (from any job's thread).
 pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
+    if let StrategyFamily::Dfs(config) = exploration.strategy {
+        let scenario = &exploration.scenario;
+        return crate::search::search(
+            scenario,
+            exploration.variant,
+            config,
+            Some(exploration.seeds),
+            on_seed,
+        );
+    }
     let expected = Expectation::of(&exploration.scenario, exploration.variant);
     let tally = Mutex::new(Tally::default());
     let lowest_failure = AtomicU64::new(u64::MAX);
@@ -261,6 +297,7 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
         verdicts: tally.verdicts,
         expected,
         first_failure: tally.first_failure,
+        search: None,
     }
 }
 

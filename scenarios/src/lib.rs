@@ -4,8 +4,10 @@
 //! - [`scenario`], [`format`], [`parse`], [`catalogue`]: what a scenario is and how it is read;
 //! - [`driver`]: the client side of a run, generic over the platform;
 //! - [`oracles`], [`expect`], [`observer`], [`verdict`]: judging a run;
-//! - [`runner`], [`real_runner`], [`explore`], [`shrink`], [`report`], [`command`], [`cli`],
-//!   [`memory`]: running in the simulator or for real, many times, shrinking, and telling;
+//! - [`runner`], [`real_runner`], [`explore`], [`search`], [`shrink`], [`report`],
+//!   [`command`], [`cli`], [`memory`]: running in the simulator or for real, many times or
+//!   exhaustively, shrinking, and telling;
+//! - [`decisions`]: decision-list files and the header that ties a list to its run;
 //! - [`diagram`], [`html`]: a run as a sequence diagram (Mermaid, SVG) and as one HTML page.
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
@@ -13,6 +15,7 @@
 pub mod catalogue;
 pub mod cli;
 pub mod command;
+pub mod decisions;
 pub mod diagram;
 pub mod driver;
 pub mod expect;
@@ -27,5 +30,6 @@ pub mod real_runner;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod search;
 pub mod shrink;
 pub mod verdict;

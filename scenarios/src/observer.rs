@@ -54,6 +54,8 @@ pub struct Judgement {
     pub verdict: Verdict,
     /// The outcome's report, then every violation and unmet expectation, one per line.
     pub details: Vec<String>,
+    /// Whether an always-on oracle failed (not only a scenario's own expectation).
+    pub oracle_failed: bool,
 }
 
 impl EventSink for Observer {
@@ -83,6 +85,10 @@ impl EventSink for Observer {
 
     fn fact(&self, at: Duration, fact: &Fact) {
         self.seen.lock().oracles.fact(at, fact);
+    }
+
+    fn violated(&self) -> bool {
+        !self.seen.lock().oracles.violations().is_empty()
     }
 }
 
@@ -153,9 +159,11 @@ impl Observer {
             Outcome::Livelock(report) => (Verdict::Livelock, report.detail_lines()),
             Outcome::Panic(_) => (Verdict::Panic, vec![outcome.to_string()]),
             Outcome::ServiceDied(_) => (Verdict::ServiceDied, vec![outcome.to_string()]),
+            Outcome::Halted => (Verdict::Invariant, Vec::new()),
+            Outcome::Stopped(_) => unreachable!("a stopped run is an error of its strategy, never judged"),
         };
         details.extend(problems);
-        Judgement { verdict, details }
+        Judgement { verdict, details, oracle_failed: !seen.oracles.violations().is_empty() }
     }
 }
 

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plughost_model::design::Mutant;
-use plughost_model::event::UserError;
 use plughost_model::hresult::HResult;
 use plughost_model::ids::Name;
 use plughost_model::plugin_manager::PluginRegistration;
@@ -27,7 +26,8 @@ use crate::format::{
     WorldFile,
 };
 use crate::scenario::{
-    Expectations, ExploreDefaults, LogExpectation, RealExpectations, Scenario, Step, StepAction,
+    Expectations, ExpectedHr, ExpectedResult, ExploreDefaults, LogExpectation, RealExpectations, Scenario,
+    Step, StepAction,
 };
 use crate::verdict::{Verdict, VerdictSet};
 
@@ -60,7 +60,9 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Scenario, ScenarioErr
         field: None,
         message: e.to_string().trim_end().to_string(),
     })?;
-    Checker { file }.scenario(name, raw)
+    let mut scenario = Checker { file }.scenario(name, raw)?;
+    scenario.content_hash = crate::scenario::content_hash(text);
+    Ok(scenario)
 }
 
 struct Checker<'a> {
@@ -108,6 +110,7 @@ impl Checker<'_> {
         Ok(Scenario {
             name: name.to_string(),
             source: name.to_string(),
+            content_hash: 0,
             description: raw.description,
             spec: raw.spec,
             world: Arc::new(world),
@@ -388,6 +391,14 @@ impl Checker<'_> {
         })
     }
 
+    /// An expected HRESULT: a name, a hexadecimal value, or `host-crash` (any of §5.2's).
+    fn expected_hr(&self, text: &str, path: &str) -> Checked<ExpectedHr> {
+        match text {
+            "host-crash" => Ok(ExpectedHr::HostCrash),
+            _ => self.hresult(text, path).map(ExpectedHr::Exact),
+        }
+    }
+
     fn steps(&self, raw: &[StepFile], path: &str, distros: &mut BTreeSet<String>) -> Checked<Vec<Step>> {
         let mut steps = Vec::with_capacity(raw.len());
         for (index, step) in raw.iter().enumerate() {
@@ -413,12 +424,12 @@ impl Checker<'_> {
                 );
             }
             (_, true) => None,
-            (None, false) => Some(Ok(())),
-            (Some(ResultFile::Ok), false) => Some(Ok(())),
-            (Some(ResultFile::Err { hr, message }), false) => Some(Err(UserError {
-                hr: self.hresult(hr, &format!("{path}.expect.hr"))?,
+            (None, false) => Some(ExpectedResult::Ok),
+            (Some(ResultFile::Ok), false) => Some(ExpectedResult::Ok),
+            (Some(ResultFile::Err { hr, message }), false) => Some(ExpectedResult::Err {
+                hr: self.expected_hr(hr, &format!("{path}.expect.hr"))?,
                 message: message.clone(),
-            })),
+            }),
         };
         Ok(Step { action, session, expect })
     }

@@ -95,6 +95,27 @@ pub fn failure_report(summary: &Summary) -> Option<String> {
     Some(text)
 }
 
+/// For a search: whether it exhausted its bound, in one line.
+pub fn search_line(summary: &Summary, seconds: f64) -> Option<String> {
+    let stats = summary.search?;
+    let crate::explore::StrategyFamily::Dfs(config) = summary.strategy else { return None };
+    let bound = match config.preemption_bound {
+        Some(k) => format!("at most {k} preemptions"),
+        None => "no preemption bound".to_string(),
+    };
+    let pruned = if config.sleep_sets {
+        format!(", {} runs pruned by sleep sets", stats.pruned)
+    } else {
+        String::new()
+    };
+    let failures = usize::from(summary.first_failure.is_some());
+    let head = if stats.exhausted { "exhausted" } else { "not exhausted" };
+    Some(format!(
+        "{head}: {} schedules, {failures} failures ({bound}{pruned}; {:.1} s)",
+        stats.schedules, seconds
+    ))
+}
+
 fn variant_name(summary: &Summary) -> String {
     match summary.variant.mutant {
         Some(mutant) => format!("{} with {mutant}", summary.variant.design),
@@ -125,6 +146,20 @@ pub fn json(measured: &Measured<'_>) -> Value {
         "expected": summary.expected.describe(),
         "meets_expectation": summary.meets_expectation(),
         "first_failure": first_failure,
+        "search": summary.search.map(|stats| search_json(summary, stats)),
         "peak_rss_kib": crate::memory::peak_rss_kib(),
+    })
+}
+
+fn search_json(summary: &Summary, stats: plughost_sim::dfs::SearchStats) -> Value {
+    let crate::explore::StrategyFamily::Dfs(config) = summary.strategy else { return Value::Null };
+    json!({
+        "preemption_bound": config.preemption_bound,
+        "reduction": if config.sleep_sets { "sleep-sets" } else { "none" },
+        "runs": stats.runs,
+        "schedules": stats.schedules,
+        "pruned": stats.pruned,
+        "exhausted": stats.exhausted,
+        "bound_reached": stats.bound_reached,
     })
 }

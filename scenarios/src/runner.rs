@@ -4,12 +4,37 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plughost_model::design::Variant;
-use plughost_sim::{RunConfig, StrategySpec};
+use plughost_sim::{Decision, Ends, Outcome, RunConfig, Stop, StrategySpec};
 
 use crate::driver::drive;
 use crate::observer::{Observer, ViolationMark};
 use crate::scenario::Scenario;
 use crate::verdict::Verdict;
+
+/// How to run a scenario once.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// Design and mutant.
+    pub variant: Variant,
+    /// Who decides the choice points.
+    pub strategy: StrategySpec,
+    /// Where the run ends.
+    pub ends: Ends,
+    /// Whether to record the canonical trace.
+    pub record_trace: bool,
+}
+
+impl RunSpec {
+    /// A run to completion, without a trace.
+    pub fn new(variant: Variant, strategy: StrategySpec) -> RunSpec {
+        RunSpec { variant, strategy, ends: Ends::Completion, record_trace: false }
+    }
+
+    /// The same run, with its trace.
+    pub fn traced(self) -> RunSpec {
+        RunSpec { record_trace: true, ..self }
+    }
+}
 
 /// One simulated run, judged.
 #[derive(Clone, Debug)]
@@ -18,10 +43,16 @@ pub struct SimRun {
     pub verdict: Verdict,
     /// Why (empty for a pass).
     pub details: Vec<String>,
+    /// Whether an always-on oracle failed (not only a scenario's own expectation).
+    pub oracle_failed: bool,
     /// The decision list that replays the run.
-    pub decisions: Vec<u32>,
+    pub decisions: Vec<Decision>,
     /// Choice points passed.
     pub steps: u64,
+    /// Schedule decisions that preempted a thread that could have continued.
+    pub preemptions: u32,
+    /// For each decision, what a guided run's continuation would have chosen there.
+    pub continuations: Vec<u32>,
     /// Virtual time at the end.
     pub virtual_time: Duration,
     /// The canonical trace, when requested.
@@ -30,33 +61,49 @@ pub struct SimRun {
     pub marks: Vec<ViolationMark>,
 }
 
-/// Runs `scenario` once under `variant`, deciding choice points with `strategy`.
+/// Runs `scenario` once as `spec` says. `Err` when the strategy stopped the run: a decision
+/// list that does not fit it (the message names the decision), or a branch the search
+/// prunes.
+pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop> {
+    let observer = Arc::new(if spec.record_trace {
+        Observer::keeping_event_texts(scenario.clone())
+    } else {
+        Observer::new(scenario.clone())
+    });
+    let config =
+        RunConfig { strategy: spec.strategy.clone(), budget: scenario.explore.budget, ends: spec.ends };
+    let (root_scenario, variant) = (scenario.clone(), spec.variant);
+    let go = || {
+        plughost_sim::run(&config, observer.clone(), move |platform| drive(platform, root_scenario, variant))
+    };
+    let (report, trace) = plughost_sim::trace::record_if(spec.record_trace, go);
+    if let Outcome::Stopped(stop) = report.outcome {
+        return Err(stop);
+    }
+    let judgement = observer.judge(&report.outcome);
+    let marks = trace.as_deref().map_or_else(Vec::new, |trace| observer.marks(trace));
+    Ok(SimRun {
+        verdict: judgement.verdict,
+        details: judgement.details,
+        oracle_failed: judgement.oracle_failed,
+        decisions: report.decisions,
+        steps: report.steps,
+        preemptions: report.preemptions,
+        continuations: report.continuations,
+        virtual_time: report.virtual_time,
+        trace,
+        marks,
+    })
+}
+
+/// Runs `scenario` once to completion under `variant` with a seeded strategy (random or
+/// PCT, which never stop a run).
 pub fn run_sim(
     scenario: &Arc<Scenario>,
     variant: Variant,
     strategy: StrategySpec,
     record_trace: bool,
 ) -> SimRun {
-    let observer = Arc::new(if record_trace {
-        Observer::keeping_event_texts(scenario.clone())
-    } else {
-        Observer::new(scenario.clone())
-    });
-    let config = RunConfig { strategy, budget: scenario.explore.budget };
-    let root_scenario = scenario.clone();
-    let go = || {
-        plughost_sim::run(&config, observer.clone(), move |platform| drive(platform, root_scenario, variant))
-    };
-    let (report, trace) = plughost_sim::trace::record_if(record_trace, go);
-    let judgement = observer.judge(&report.outcome);
-    let marks = trace.as_deref().map_or_else(Vec::new, |trace| observer.marks(trace));
-    SimRun {
-        verdict: judgement.verdict,
-        details: judgement.details,
-        decisions: report.decisions,
-        steps: report.steps,
-        virtual_time: report.virtual_time,
-        trace,
-        marks,
-    }
+    let spec = RunSpec { record_trace, ..RunSpec::new(variant, strategy) };
+    try_run(scenario, &spec).unwrap_or_else(|stop| panic!("a seeded strategy stopped a run: {stop}"))
 }

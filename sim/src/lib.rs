@@ -17,6 +17,9 @@ compile_error!(
     "plughost-sim needs madsim's simulation mode: build with RUSTFLAGS=\"--cfg madsim\" (the workspace's .cargo/config.toml sets it)"
 );
 
+pub mod decision;
+pub mod dfs;
+pub mod footprint;
 mod kernel;
 mod outcome;
 mod platform;
@@ -25,11 +28,12 @@ pub mod strategy;
 pub mod trace;
 mod waitfor;
 
+pub use decision::{Decision, DecisionKind};
 pub use kernel::Budget;
 pub use outcome::{Outcome, Report};
 pub use platform::{
     SimEvent, SimGuard, SimHostLink, SimMutex, SimPlatform, SimRecursiveMutex, SimServiceLink, SimSrwLock,
     SimThread,
 };
-pub use run::{RunConfig, RunReport, install_quiet_panic_hook, run};
-pub use strategy::StrategySpec;
+pub use run::{Ends, RunConfig, RunReport, install_quiet_panic_hook, run};
+pub use strategy::{Stop, StrategySpec};

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::strategy::Stop;
+
 /// The kernel's verdict on a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -17,6 +19,12 @@ pub enum Outcome {
     Panic(String),
     /// The service process terminated.
     ServiceDied(String),
+    /// The run was asked to end at its first oracle violation, and one happened: what would
+    /// have followed was not simulated.
+    Halted,
+    /// The strategy stopped the run before it ended: a decision list that does not fit it,
+    /// or a branch the search needs no more of. Not a verdict on the system.
+    Stopped(Stop),
 }
 
 /// A multi-line explanation: a summary and one line per thread involved.
@@ -53,6 +61,8 @@ impl Outcome {
             Outcome::Livelock(_) => "livelock",
             Outcome::Panic(_) => "panic",
             Outcome::ServiceDied(_) => "service-died",
+            Outcome::Halted => "halted",
+            Outcome::Stopped(_) => "stopped",
         }
     }
 }
@@ -64,6 +74,8 @@ impl fmt::Display for Outcome {
             Outcome::Deadlock(report) | Outcome::Livelock(report) => write!(f, "{report}"),
             Outcome::Panic(message) => write!(f, "panic: {message}"),
             Outcome::ServiceDied(message) => write!(f, "service died: {message}"),
+            Outcome::Halted => f.write_str("halted at the first violation"),
+            Outcome::Stopped(stop) => write!(f, "stopped: {stop}"),
         }
     }
 }

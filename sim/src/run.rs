@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use plughost_model::event::EventSink;
 
+use crate::decision::Decision;
 use crate::kernel::{Budget, Kernel};
 use crate::outcome::Outcome;
 use crate::platform::SimPlatform;
@@ -26,6 +27,34 @@ pub struct RunConfig {
     pub strategy: StrategySpec,
     /// When a run that has not ended counts as a livelock.
     pub budget: Budget,
+    /// Where the run ends.
+    pub ends: Ends,
+}
+
+/// Where a run ends.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Ends {
+    /// When every thread finished, or it deadlocked, livelocked, panicked or lost the service.
+    #[default]
+    Completion,
+    /// Also at the first event after which the sink reports a violation
+    /// (`EventSink::violated`): shrinking shows a failure up to where it happened.
+    FirstViolation,
+}
+
+impl Ends {
+    /// The name in decision-list headers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ends::Completion => "completion",
+            Ends::FirstViolation => "first-violation",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(text: &str) -> Option<Ends> {
+        [Ends::Completion, Ends::FirstViolation].into_iter().find(|e| e.name() == text)
+    }
 }
 
 /// What a run produced.
@@ -34,9 +63,14 @@ pub struct RunReport {
     /// How the kernel saw the run end.
     pub outcome: Outcome,
     /// The decisions taken at choice points with more than one option.
-    pub decisions: Vec<u32>,
+    pub decisions: Vec<Decision>,
     /// Choice points passed.
     pub steps: u64,
+    /// Schedule decisions that preempted a thread that could have continued.
+    pub preemptions: u32,
+    /// For each decision, the option a guided run would have taken there past its prefix
+    /// (`strategy::guided_continuation`): what shrinking lowers a decision to.
+    pub continuations: Vec<u32>,
     /// Virtual time at the end.
     pub virtual_time: Duration,
 }
@@ -64,6 +98,7 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let kernel = Kernel::new(config.strategy.build(), config.budget, sink, trace::enabled());
+    kernel.state().halt_on_violation = config.ends == Ends::FirstViolation;
     let runtime = madsim::runtime::Runtime::with_seed_and_config(0, madsim::Config::default());
     let supervisor = {
         let kernel = kernel.clone();
@@ -72,7 +107,7 @@ where
             let service = kernel.state().add_process("svc".to_string(), None, node);
             let root_thread =
                 kernel.spawn_thread(service, "main", None, root(SimPlatform::new(kernel.clone())));
-            kernel.state().running = Some(root_thread);
+            kernel.state().start(root_thread);
             kernel.outcome().await
         }
     };
@@ -129,6 +164,8 @@ impl Kernel {
                 outcome,
                 decisions: std::mem::take(&mut state.decisions),
                 steps: state.steps,
+                preemptions: state.preemptions,
+                continuations: std::mem::take(&mut state.continuations),
                 virtual_time: state.clock,
             };
             (wakers, hosts, report)

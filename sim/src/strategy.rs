@@ -1,22 +1,35 @@
-//! Strategies: who decides each choice point, and the decision list that replays a run.
+//! Strategies: who decides each choice point, and the strategies that replay or guide a run.
 //!
 //! Owns the [`Strategy`] trait and its implementations: random over a seeded ChaCha
 //! generator, PCT (probabilistic concurrency testing: random thread priorities with a few
-//! priority change points, after Burckhardt et al.), and replay of a recorded decision list.
+//! priority change points, after Burckhardt et al.), strict replay of a recorded decision
+//! list, and a guided run (a prefix of option indices, then a fixed, named continuation)
+//! that shrinking builds its candidates from. The depth-first search lives in `dfs`.
+//!
 //! A strategy is consulted only when a choice point has more than one option, so a decision
 //! list holds exactly the choices that mattered, whatever strategy made them. It never sees
-//! model state: only which threads can run, whether the clock may run ahead instead, and how
-//! many choice points have passed.
+//! model state: only which threads can run, which of them was running, whether the clock may
+//! run ahead instead, how many choice points have passed, and — for the search — what each
+//! step touched.
+//!
+//! A strategy may stop a run ([`Stop`]): a replayed list that does not fit the run is an
+//! error naming the decision, never a silent fallback to some other option.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use plughost_model::platform::ThreadId;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
-/// The options at one choice point: index `i < runnable.len()` runs `runnable[i]` (threads
-/// in id order); index `runnable.len()`, when `can_advance`, lets the clock run to the next
-/// timer.
+use crate::decision::{Decision, DecisionKind};
+use crate::footprint::StepRecord;
+
+/// The options at one schedule choice point: index `i < runnable.len()` runs `runnable[i]`
+/// (threads in id order); index `runnable.len()`, when `can_advance`, lets the clock run to
+/// the next timer.
 #[derive(Clone, Copy, Debug)]
 pub struct ChoicePoint<'a> {
     /// Runnable threads, in id order.
@@ -25,6 +38,10 @@ pub struct ChoicePoint<'a> {
     pub can_advance: bool,
     /// Choice points passed so far in the run.
     pub step: u64,
+    /// The thread that reached this choice point and could go on running, if any: running
+    /// anyone else preempts it. `None` when the running thread blocked, finished or died, or
+    /// right after the clock ran.
+    pub current: Option<ThreadId>,
 }
 
 impl ChoicePoint<'_> {
@@ -37,12 +54,111 @@ impl ChoicePoint<'_> {
     pub fn options(&self) -> usize {
         self.threads() + usize::from(self.can_advance)
     }
+
+    /// The option that keeps the current thread running, if there is one.
+    pub fn current_option(&self) -> Option<usize> {
+        let current = self.current?;
+        self.runnable.binary_search(&current).ok()
+    }
+
+    /// Whether taking `option` preempts a thread that could have continued.
+    pub fn preempts(&self, option: usize) -> bool {
+        self.current.is_some() && self.current_option() != Some(option)
+    }
 }
 
-/// Picks one option at a choice point with at least two.
+/// A choice point that is not about scheduling: an error code or a fault.
+#[derive(Clone, Copy, Debug)]
+pub struct ValuePoint {
+    /// What is being decided.
+    pub kind: DecisionKind,
+    /// How many options (at least two; for faults, option 0 is "no fault").
+    pub options: u32,
+    /// Choice points passed so far in the run.
+    pub step: u64,
+}
+
+/// Why a strategy stopped a run before it ended.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Stop {
+    /// A replayed or guided decision list does not fit this run.
+    Diverged(String),
+    /// The search needs nothing more from this run (every way on is covered elsewhere).
+    Pruned,
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::Diverged(message) => f.write_str(message),
+            Stop::Pruned => f.write_str("pruned by the search"),
+        }
+    }
+}
+
+/// Decides choice points with at least two options.
 pub trait Strategy: Send {
     /// Returns an index in `0..point.options()`.
-    fn choose(&mut self, point: ChoicePoint<'_>) -> usize;
+    fn choose(&mut self, point: ChoicePoint<'_>) -> Result<usize, Stop>;
+
+    /// Returns an index in `0..point.options`.
+    fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop>;
+
+    /// Whether the kernel should report every step's footprint through [`Strategy::stepped`].
+    fn records_steps(&self) -> bool {
+        false
+    }
+
+    /// A step ended (only when [`Strategy::records_steps`]).
+    fn stepped(&mut self, _step: &StepRecord) -> Result<(), Stop> {
+        Ok(())
+    }
+
+    /// The run ended on its own; a strategy that expected more decisions says so.
+    fn finished(&mut self) -> Result<(), Stop> {
+        Ok(())
+    }
+}
+
+/// A strategy object shared with whoever built it, so it can read what the strategy
+/// learned after the run (the search does).
+#[derive(Clone)]
+pub struct SharedStrategy(pub Arc<Mutex<dyn Strategy>>);
+
+impl fmt::Debug for SharedStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedStrategy")
+    }
+}
+
+impl PartialEq for SharedStrategy {
+    fn eq(&self, other: &SharedStrategy) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SharedStrategy {}
+
+impl Strategy for SharedStrategy {
+    fn choose(&mut self, point: ChoicePoint<'_>) -> Result<usize, Stop> {
+        self.0.lock().choose(point)
+    }
+
+    fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop> {
+        self.0.lock().choose_value(point)
+    }
+
+    fn records_steps(&self) -> bool {
+        self.0.lock().records_steps()
+    }
+
+    fn stepped(&mut self, step: &StepRecord) -> Result<(), Stop> {
+        self.0.lock().stepped(step)
+    }
+
+    fn finished(&mut self) -> Result<(), Stop> {
+        self.0.lock().finished()
+    }
 }
 
 /// Which strategy a run uses.
@@ -53,9 +169,15 @@ pub enum StrategySpec {
     /// PCT: random thread priorities, `depth - 1` change points within the first `horizon`
     /// choice points, seeded.
     Pct { seed: u64, depth: u32, horizon: u64 },
-    /// Replays a recorded decision list; past its end (or on an index that is out of range
-    /// for the options at hand) it takes the first option, so a truncated list still runs.
-    Replay { decisions: Vec<u32> },
+    /// Replays a recorded decision list exactly: a decision of another kind or with another
+    /// number of options than the run offers, a list that ends before the run does, or one
+    /// that goes on after it ended, stops the run with an error naming the decision.
+    Replay { decisions: Vec<Decision> },
+    /// Takes these option indices at the first choice points (an index out of range stops
+    /// the run), then [`guided_continuation`]: what shrinking tries.
+    Guided { prefix: Vec<u32> },
+    /// A strategy object built elsewhere (the search's).
+    Shared(SharedStrategy),
 }
 
 impl StrategySpec {
@@ -65,6 +187,8 @@ impl StrategySpec {
             StrategySpec::Random { .. } => "random",
             StrategySpec::Pct { .. } => "pct",
             StrategySpec::Replay { .. } => "replay",
+            StrategySpec::Guided { .. } => "guided",
+            StrategySpec::Shared(_) => "dfs",
         }
     }
 
@@ -75,20 +199,26 @@ impl StrategySpec {
             StrategySpec::Replay { decisions } => {
                 Box::new(ReplayStrategy { decisions: decisions.clone(), next: 0 })
             }
+            StrategySpec::Guided { prefix } => Box::new(GuidedStrategy { prefix: prefix.clone(), next: 0 }),
+            StrategySpec::Shared(shared) => Box::new(shared.clone()),
         }
     }
 }
 
 /// Random choices from a ChaCha8 stream: when the clock may run ahead of runnable threads,
 /// it does so with probability 1/[`ADVANCE_ODDS`] (a preemption is the exception, not the
-/// rule); otherwise every runnable thread is equally likely. The reduction below is ours, not
-/// a library's, so a seed keeps meaning the same schedule across dependency upgrades.
+/// rule); otherwise every runnable thread is equally likely. Error codes are uniform; a
+/// fault happens at one fault point in [`FAULT_ODDS`]. The reduction below is ours, not a
+/// library's, so a seed keeps meaning the same schedule across dependency upgrades.
 pub struct RandomStrategy {
     rng: ChaCha8Rng,
 }
 
 /// One choice point in this many lets the clock run ahead of runnable threads.
 pub const ADVANCE_ODDS: u64 = 8;
+
+/// One fault point in this many (while the fault budget lasts) injects a fault.
+pub const FAULT_ODDS: u64 = 8;
 
 impl RandomStrategy {
     /// A strategy seeded with `seed`.
@@ -98,11 +228,15 @@ impl RandomStrategy {
 }
 
 impl Strategy for RandomStrategy {
-    fn choose(&mut self, point: ChoicePoint<'_>) -> usize {
+    fn choose(&mut self, point: ChoicePoint<'_>) -> Result<usize, Stop> {
         if advances(&mut self.rng, &point) {
-            return point.threads();
+            return Ok(point.threads());
         }
-        uniform_below(&mut self.rng, point.threads() as u64) as usize
+        Ok(uniform_below(&mut self.rng, point.threads() as u64) as usize)
+    }
+
+    fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop> {
+        Ok(random_value(&mut self.rng, point))
     }
 }
 
@@ -112,9 +246,20 @@ fn advances(rng: &mut ChaCha8Rng, point: &ChoicePoint<'_>) -> bool {
     point.can_advance && uniform_below(rng, ADVANCE_ODDS) == 0
 }
 
+/// An error code uniformly; a fault at one point in [`FAULT_ODDS`], uniform among the faults.
+fn random_value(rng: &mut ChaCha8Rng, point: ValuePoint) -> usize {
+    let options = u64::from(point.options);
+    match point.kind {
+        DecisionKind::Fault if uniform_below(rng, FAULT_ODDS) != 0 => 0,
+        DecisionKind::Fault => 1 + uniform_below(rng, options - 1) as usize,
+        _ => uniform_below(rng, options) as usize,
+    }
+}
+
 /// PCT: every thread gets a random priority when first seen; the highest-priority runnable
 /// thread runs; at each of `depth - 1` random change points the thread about to run drops
-/// below every thread not yet lowered. The clock runs ahead as with [`RandomStrategy`].
+/// below every thread not yet lowered. The clock runs ahead, error codes and faults are
+/// drawn as with [`RandomStrategy`].
 pub struct PctStrategy {
     rng: ChaCha8Rng,
     depth: u32,
@@ -146,9 +291,9 @@ impl PctStrategy {
 }
 
 impl Strategy for PctStrategy {
-    fn choose(&mut self, point: ChoicePoint<'_>) -> usize {
+    fn choose(&mut self, point: ChoicePoint<'_>) -> Result<usize, Stop> {
         if advances(&mut self.rng, &point) {
-            return point.threads();
+            return Ok(point.threads());
         }
         let mut best = self.highest(point.runnable);
         while self.change_points.first().is_some_and(|&change| change <= point.step) {
@@ -159,7 +304,11 @@ impl Strategy for PctStrategy {
             self.priorities.insert(point.runnable[best], u64::from(self.depth - self.lowered));
             best = self.highest(point.runnable);
         }
-        best
+        Ok(best)
+    }
+
+    fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop> {
+        Ok(random_value(&mut self.rng, point))
     }
 }
 
@@ -174,17 +323,92 @@ fn uniform_below(rng: &mut impl RngCore, bound: u64) -> u64 {
     }
 }
 
-/// Replays a decision list.
-pub struct ReplayStrategy {
-    decisions: Vec<u32>,
+/// Replays a decision list exactly.
+struct ReplayStrategy {
+    decisions: Vec<Decision>,
     next: usize,
 }
 
-impl Strategy for ReplayStrategy {
-    fn choose(&mut self, point: ChoicePoint<'_>) -> usize {
-        let choice = self.decisions.get(self.next).map_or(0, |&d| d as usize);
+impl ReplayStrategy {
+    fn take(&mut self, kind: DecisionKind, options: usize, step: u64) -> Result<usize, Stop> {
+        let number = self.next + 1;
+        let Some(&decision) = self.decisions.get(self.next) else {
+            return Err(Stop::Diverged(format!(
+                "the decision list ends after {} decisions, but the run goes on: decision {number} would be {} with {options} options (choice point {step})",
+                self.decisions.len(),
+                kind.describe(),
+            )));
+        };
         self.next += 1;
-        if choice < point.options() { choice } else { 0 }
+        if decision.kind != kind || decision.options as usize != options {
+            return Err(Stop::Diverged(format!(
+                "decision {number} is `{decision}` ({} with {} options), but the run offers {} with {options} options here (choice point {step})",
+                decision.kind.describe(),
+                decision.options,
+                kind.describe(),
+            )));
+        }
+        Ok(decision.index as usize)
+    }
+}
+
+impl Strategy for ReplayStrategy {
+    fn choose(&mut self, point: ChoicePoint<'_>) -> Result<usize, Stop> {
+        self.take(DecisionKind::Schedule, point.options(), point.step)
+    }
+
+    fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop> {
+        self.take(point.kind, point.options as usize, point.step)
+    }
+
+    fn finished(&mut self) -> Result<(), Stop> {
+        if self.next < self.decisions.len() {
+            return Err(Stop::Diverged(format!(
+                "the run ended after {} decisions, but the decision list has {}: decision {} (`{}`) and later ones were never taken",
+                self.next,
+                self.decisions.len(),
+                self.next + 1,
+                self.decisions[self.next]
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A prefix of option indices, then [`guided_continuation`].
+struct GuidedStrategy {
+    prefix: Vec<u32>,
+    next: usize,
+}
+
+impl GuidedStrategy {
+    fn take(&mut self, options: usize) -> Result<Option<usize>, Stop> {
+        let Some(&index) = self.prefix.get(self.next) else { return Ok(None) };
+        self.next += 1;
+        if index as usize >= options {
+            return Err(Stop::Diverged(format!(
+                "guided decision {} is option {index}, but only {options} are offered",
+                self.next
+            )));
+        }
+        Ok(Some(index as usize))
+    }
+}
+
+/// What a guided run does past its prefix: keep the running thread running when it can,
+/// else run the lowest-numbered runnable thread (never let the clock run ahead of a runnable
+/// thread); take the first error code and no fault. It adds no preemption and no fault.
+pub fn guided_continuation(point: ChoicePoint<'_>) -> usize {
+    point.current_option().unwrap_or(0)
+}
+
+impl Strategy for GuidedStrategy {
+    fn choose(&mut self, point: ChoicePoint<'_>) -> Result<usize, Stop> {
+        Ok(self.take(point.options())?.unwrap_or_else(|| guided_continuation(point)))
+    }
+
+    fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop> {
+        Ok(self.take(point.options as usize)?.unwrap_or(0))
     }
 }
 
@@ -195,14 +419,14 @@ mod tests {
     const THREADS: [ThreadId; 5] = [ThreadId(0), ThreadId(1), ThreadId(2), ThreadId(3), ThreadId(4)];
 
     fn point(threads: usize, can_advance: bool) -> ChoicePoint<'static> {
-        ChoicePoint { runnable: &THREADS[..threads], can_advance, step: 0 }
+        ChoicePoint { runnable: &THREADS[..threads], can_advance, step: 0, current: None }
     }
 
     #[test]
     fn random_choices_are_in_range_and_repeat_per_seed() {
         let draw = |seed| {
             let mut strategy = RandomStrategy::new(seed);
-            (0..200).map(|i| strategy.choose(point(1 + i % 5, i % 2 == 0))).collect::<Vec<_>>()
+            (0..200).map(|i| strategy.choose(point(1 + i % 5, i % 2 == 0)).unwrap()).collect::<Vec<_>>()
         };
         let first = draw(7);
         assert_eq!(first, draw(7));
@@ -215,32 +439,75 @@ mod tests {
         let mut strategy = RandomStrategy::new(1);
         let mut seen = [0u32; 5];
         for _ in 0..8000 {
-            seen[strategy.choose(point(4, true))] += 1;
+            seen[strategy.choose(point(4, true)).unwrap()] += 1;
         }
         assert!(seen.iter().all(|&s| s > 0));
         assert!((800..1200).contains(&seen[4]), "advanced {} times in 8000", seen[4]);
     }
 
     #[test]
-    fn replay_follows_the_list_then_takes_the_first_option() {
-        let mut strategy = StrategySpec::Replay { decisions: vec![2, 9, 1] }.build();
-        assert_eq!(strategy.choose(point(3, false)), 2);
-        assert_eq!(strategy.choose(point(3, false)), 0, "out of range falls back to the first option");
-        assert_eq!(strategy.choose(point(2, true)), 1);
-        assert_eq!(strategy.choose(point(3, false)), 0, "past the end falls back to the first option");
+    fn faults_are_rare_and_error_codes_uniform() {
+        let mut strategy = RandomStrategy::new(2);
+        let fault = ValuePoint { kind: DecisionKind::Fault, options: 3, step: 0 };
+        let faults = (0..8000).filter(|_| strategy.choose_value(fault).unwrap() != 0).count();
+        assert!((800..1200).contains(&faults), "{faults} faults in 8000");
+        let code = ValuePoint { kind: DecisionKind::ErrorCode, options: 4, step: 0 };
+        let mut seen = [0u32; 4];
+        for _ in 0..4000 {
+            seen[strategy.choose_value(code).unwrap()] += 1;
+        }
+        assert!(seen.iter().all(|&s| (800..1200).contains(&s)), "{seen:?}");
+    }
+
+    #[test]
+    fn replay_follows_the_list_and_names_the_decision_that_does_not_fit() {
+        let list = vec![Decision::schedule(2, 3), Decision::schedule(1, 3)];
+        let mut strategy = StrategySpec::Replay { decisions: list.clone() }.build();
+        assert_eq!(strategy.choose(point(3, false)), Ok(2));
+        let Err(Stop::Diverged(message)) = strategy.choose(point(2, false)) else { panic!("fits") };
+        assert!(message.starts_with("decision 2 is `1/3`"), "{message}");
+
+        let mut strategy = StrategySpec::Replay { decisions: list.clone() }.build();
+        let code = ValuePoint { kind: DecisionKind::ErrorCode, options: 3, step: 4 };
+        let Err(Stop::Diverged(message)) = strategy.choose_value(code) else { panic!("fits") };
+        assert!(message.contains("an error-code decision"), "{message}");
+
+        let mut strategy = StrategySpec::Replay { decisions: list.clone() }.build();
+        assert_eq!(strategy.choose(point(3, false)), Ok(2));
+        assert_eq!(strategy.choose(point(3, false)), Ok(1));
+        let Err(Stop::Diverged(message)) = strategy.choose(point(3, false)) else { panic!("fits") };
+        assert!(message.starts_with("the decision list ends after 2 decisions"), "{message}");
+
+        let mut strategy = StrategySpec::Replay { decisions: list }.build();
+        assert_eq!(strategy.choose(point(3, false)), Ok(2));
+        let Err(Stop::Diverged(message)) = strategy.finished() else { panic!("fits") };
+        assert!(message.starts_with("the run ended after 1 decisions"), "{message}");
+    }
+
+    #[test]
+    fn a_guided_run_keeps_the_current_thread_after_its_prefix() {
+        let mut strategy = StrategySpec::Guided { prefix: vec![1, 5] }.build();
+        let running = ChoicePoint { current: Some(ThreadId(2)), ..point(3, true) };
+        assert_eq!(strategy.choose(running), Ok(1));
+        assert!(matches!(strategy.choose(running), Err(Stop::Diverged(_))), "an index out of range stops");
+        assert_eq!(strategy.choose(running), Ok(2), "the current thread continues");
+        assert_eq!(strategy.choose(point(3, true)), Ok(0), "else the lowest thread runs");
     }
 
     #[test]
     fn pct_runs_the_highest_priority_thread_until_a_change_point() {
         let mut strategy = PctStrategy::new(3, 1, 100);
-        let first = strategy.choose(point(3, false));
+        let first = strategy.choose(point(3, false)).unwrap();
         for _ in 0..50 {
-            assert_eq!(strategy.choose(point(3, false)), first, "without change points the order is fixed");
+            assert_eq!(
+                strategy.choose(point(3, false)).unwrap(),
+                first,
+                "without change points the order is fixed"
+            );
         }
         let mut changing = PctStrategy::new(3, 3, 10);
-        let picks: Vec<usize> = (0..20)
-            .map(|step| changing.choose(ChoicePoint { runnable: &THREADS[..3], can_advance: false, step }))
-            .collect();
+        let picks: Vec<usize> =
+            (0..20).map(|step| changing.choose(ChoicePoint { step, ..point(3, false) }).unwrap()).collect();
         assert!(picks.windows(2).any(|w| w[0] != w[1]), "change points reorder threads: {picks:?}");
     }
 }

@@ -1,6 +1,8 @@
 //! The simulation kernel on small hand-written programs: the seam's contract programs
 //! (`plughost_model::platform_contract`) on every schedule, timers, deadlock and livelock
-//! detection, determinism and replay.
+//! detection, determinism and replay; and the depth-first search on them (it finds a
+//! deadlock random seeds find, the preemption bound counts what it says, sleep sets keep
+//! fewer schedules).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +11,8 @@ use parking_lot::Mutex;
 use plughost_model::event::{EventSink, ModelEvent};
 use plughost_model::platform::{Event, LockGuard, Platform, RecursiveMutex, Reset, ThreadId};
 use plughost_model::platform_contract as contract;
-use plughost_sim::{Budget, Outcome, RunConfig, RunReport, SimPlatform, StrategySpec, run, trace};
+use plughost_sim::dfs::{Search, SearchConfig, SearchStats};
+use plughost_sim::{Budget, Outcome, RunConfig, RunReport, SimPlatform, Stop, StrategySpec, run, trace};
 
 /// Collects emitted events as text.
 #[derive(Default)]
@@ -30,7 +33,7 @@ fn note(platform: &SimPlatform, text: &str) {
 fn config(strategy: StrategySpec) -> RunConfig {
     let budget =
         Budget { time: Duration::from_secs(10), steps: 100_000, preemption: Duration::from_millis(25) };
-    RunConfig { strategy, budget }
+    RunConfig { strategy, budget, ends: Default::default() }
 }
 
 fn run_program<F, Fut>(seed: u64, program: F) -> (RunReport, Vec<String>)
@@ -197,4 +200,97 @@ fn same_seed_same_trace_and_decisions_replay_it_without_the_seed() {
         assert_eq!(replayed.outcome, first.outcome);
         assert!(!first_trace.is_empty());
     }
+}
+
+struct Quiet;
+
+impl EventSink for Quiet {
+    fn record(&self, _at: Duration, _thread: ThreadId, _event: &ModelEvent) {}
+
+    fn fact(&self, _at: Duration, _fact: &plughost_model::fact::Fact) {}
+}
+
+/// Every run of `program` the search makes, to exhaustion: its stats and the outcomes.
+fn exhaust<F, Fut>(config: SearchConfig, program: F) -> (SearchStats, Vec<Outcome>)
+where
+    F: Fn(SimPlatform) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let budget =
+        Budget { time: Duration::from_secs(10), steps: 10_000, preemption: Duration::from_millis(25) };
+    let mut search = Search::new(config);
+    let mut outcomes = Vec::new();
+    while let Some(strategy) = search.next_run() {
+        let config = RunConfig { strategy: StrategySpec::Shared(strategy), budget, ends: Default::default() };
+        let report = run(&config, Arc::new(Quiet), &program);
+        search.learn(report.outcome == Outcome::Stopped(Stop::Pruned));
+        if !matches!(report.outcome, Outcome::Stopped(_)) {
+            outcomes.push(report.outcome);
+        }
+        assert!(search.stats().runs < 100_000, "the search does not end");
+    }
+    (search.stats(), outcomes)
+}
+
+/// Two threads each set their own event twice; main joins them.
+async fn independent_threads(platform: SimPlatform) {
+    let mut threads = Vec::new();
+    for name in ["a", "b"] {
+        let event = platform.event(format!("{name}.event"), Reset::Manual);
+        threads.push(
+            platform
+                .spawn(name.into(), async move {
+                    event.set().await;
+                    event.set().await;
+                })
+                .await,
+        );
+    }
+    for thread in &threads {
+        platform.join(thread).await;
+    }
+}
+
+fn search_config(preemption_bound: Option<u32>, sleep_sets: bool) -> SearchConfig {
+    SearchConfig { preemption_bound, sleep_sets }
+}
+
+#[test]
+fn the_search_finds_the_lock_order_deadlock_with_one_preemption_and_not_without() {
+    for sleep_sets in [false, true] {
+        let (stats, outcomes) = exhaust(search_config(Some(0), sleep_sets), lock_order_inversion);
+        assert!(stats.exhausted && stats.bound_reached, "{stats:?}");
+        assert!(
+            outcomes.iter().all(|o| *o == Outcome::Completed),
+            "bound 0, sleep sets {sleep_sets}: {outcomes:?}"
+        );
+        let (stats, outcomes) = exhaust(search_config(Some(1), sleep_sets), lock_order_inversion);
+        assert!(stats.exhausted, "{stats:?}");
+        assert!(
+            outcomes.iter().any(|o| matches!(o, Outcome::Deadlock(_))),
+            "bound 1, sleep sets {sleep_sets}"
+        );
+        assert!(outcomes.contains(&Outcome::Completed));
+    }
+}
+
+#[test]
+fn without_a_bound_every_schedule_runs_and_sleep_sets_keep_one_per_reordering() {
+    let (plain, outcomes) = exhaust(search_config(None, false), independent_threads);
+    assert!(plain.exhausted && !plain.bound_reached, "{plain:?}");
+    assert!(outcomes.iter().all(|o| *o == Outcome::Completed));
+    let (reduced, _) = exhaust(search_config(None, true), independent_threads);
+    assert!(reduced.exhausted, "{reduced:?}");
+    assert!(plain.schedules >= 6, "a's and b's steps interleave in many ways: {plain:?}");
+    assert!(reduced.schedules < plain.schedules, "sleep sets {reduced:?} vs plain {plain:?}");
+    let (deadlocking, outcomes) = exhaust(search_config(None, true), lock_order_inversion);
+    assert!(deadlocking.exhausted && outcomes.iter().any(|o| matches!(o, Outcome::Deadlock(_))));
+}
+
+#[test]
+fn a_larger_bound_explores_more_schedules() {
+    let counts: Vec<u64> = (0..3)
+        .map(|bound| exhaust(search_config(Some(bound), false), lock_order_inversion).0.schedules)
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
 }

@@ -8,7 +8,7 @@ use clap::Args;
 use super::junit::{Case, write_junit};
 use super::progress::Progress;
 use super::{Selection, Shard, UsageError, at_least_one, parse_shard, scenarios, strategy, style, variant};
-use crate::explore::{Exploration, Summary, explore_with_progress};
+use crate::explore::{Exploration, StrategyFamily, Summary, explore_with_progress};
 use crate::report::{self, Measured};
 
 #[derive(Args)]
@@ -18,7 +18,8 @@ pub(super) struct ExploreArgs {
     pub(super) scenarios: Vec<String>,
     #[command(flatten)]
     selection: Selection,
-    /// Seeds per scenario (default: each scenario's own).
+    /// Seeds per scenario (default: each scenario's own); for `--strategy dfs`, most runs
+    /// of the search (default: until it is exhausted).
     #[arg(long)]
     seeds: Option<u64>,
     /// The first seed.
@@ -52,6 +53,12 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
     let seeds = args.seeds.map(|n| at_least_one("--seeds", n)).transpose()?;
     let jobs = at_least_one("--jobs", args.jobs)?;
     let scenarios = scenarios(&args.scenarios)?;
+    let searching = matches!(strategy, StrategyFamily::Dfs(_));
+    if searching && (args.shard.is_some() || args.start_seed != 0) {
+        return Err(UsageError(
+            "a search (--strategy dfs) has no seed range: no --shard or --start-seed".into(),
+        ));
+    }
     let width = report::name_width(
         scenarios
             .iter()
@@ -67,7 +74,8 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
     let mut failures = Vec::new();
     let mut cases = Vec::new();
     for scenario in scenarios {
-        let all_seeds = seeds.unwrap_or(scenario.explore.seeds);
+        let default_seeds = if searching { u64::MAX } else { scenario.explore.seeds };
+        let all_seeds = seeds.unwrap_or(default_seeds);
         let (start_seed, seeds) = match args.shard {
             Some(shard) => shard.part(args.start_seed, all_seeds),
             None => (args.start_seed, all_seeds),
@@ -92,6 +100,9 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
             say!("{value}");
         } else {
             say!("{}", style::result_row(&report::table_row(&measured, width)));
+            if let Some(line) = report::search_line(&summary, seconds) {
+                say!("{line}");
+            }
         }
         let report = report::failure_report(&summary);
         cases.push(Case {
@@ -116,7 +127,10 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
 
 /// Explores, drawing a progress bar on stderr when it is a terminal.
 fn run_with_progress(exploration: &Exploration) -> Summary {
-    let progress = Progress::new(exploration.seeds, &exploration.scenario.name);
+    let progress = match exploration.strategy {
+        StrategyFamily::Dfs(_) => Progress::counter(&exploration.scenario.name),
+        _ => Progress::new(exploration.seeds, &exploration.scenario.name),
+    };
     let summary = explore_with_progress(exploration, &|| progress.tick());
     progress.finish();
     summary

@@ -31,11 +31,10 @@ use crate::scenario::Scenario;
 use explore::{ExploreArgs, explore_command};
 use list::{ListArgs, list_command};
 use matrix::{MatrixArgs, matrix_command};
+use plughost_sim::dfs::SearchConfig;
 use real::{RealArgs, real_command};
 use replay::{ReplayArgs, replay_command_line};
 use shrink::{ShrinkArgs, shrink_command};
-
-pub use schedule::parse_decision_list;
 
 #[derive(Parser)]
 #[command(name = "plughost", version, about = "Deterministic simulation of WSL's out-of-process plugin host")]
@@ -80,7 +79,8 @@ pub(super) struct VariantArgs {
 /// How the simulator decides choice points.
 #[derive(Args)]
 pub(super) struct StrategyArgs {
-    /// Scheduling strategy: `random`, or `pct` (probabilistic concurrency testing).
+    /// Scheduling strategy: `random`, `pct` (probabilistic concurrency testing), or `dfs`
+    /// (every schedule within a preemption bound).
     #[arg(long, default_value = "random")]
     strategy: String,
     /// PCT: the bug depth (`depth - 1` priority change points).
@@ -89,6 +89,12 @@ pub(super) struct StrategyArgs {
     /// PCT: change points fall within this many choice points.
     #[arg(long, default_value_t = 1000)]
     horizon: u64,
+    /// DFS: most preemptions per schedule (default: no bound, every schedule).
+    #[arg(long)]
+    preemption_bound: Option<u32>,
+    /// DFS: `sleep-sets` (partial-order reduction) or `none` (plain depth-first search).
+    #[arg(long, default_value = "sleep-sets")]
+    reduction: String,
 }
 
 /// Both: what runs in the simulator and how its choice points are decided.
@@ -153,7 +159,7 @@ pub(super) fn variant(selection: &VariantArgs) -> Result<Variant, UsageError> {
 const MAX_PCT_DEPTH: u32 = 100;
 
 pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, UsageError> {
-    let StrategyArgs { depth, horizon, .. } = *selection;
+    let (depth, horizon) = (selection.depth, selection.horizon);
     match selection.strategy.as_str() {
         "random" => Ok(StrategyFamily::Random),
         "pct" if depth == 0 || horizon == 0 => {
@@ -167,7 +173,15 @@ pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, Usage
             depth - 1
         ))),
         "pct" => Ok(StrategyFamily::Pct { depth, horizon }),
-        other => Err(UsageError(format!("unknown strategy `{other}` (available: random, pct)"))),
+        "dfs" => {
+            let sleep_sets = match selection.reduction.as_str() {
+                "sleep-sets" => true,
+                "none" => false,
+                other => return Err(UsageError(format!("unknown reduction `{other}` (sleep-sets or none)"))),
+            };
+            Ok(StrategyFamily::Dfs(SearchConfig { preemption_bound: selection.preemption_bound, sleep_sets }))
+        }
+        other => Err(UsageError(format!("unknown strategy `{other}` (available: random, pct, dfs)"))),
     }
 }
 

@@ -22,6 +22,15 @@ impl Progress {
         Progress { bar }
     }
 
+    /// A counter of runs without a known total (a search), labelled `label`.
+    pub(super) fn counter(label: &str) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, draw_target());
+        let template = "{prefix:<30} {pos} runs {per_sec}";
+        bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+        bar.set_prefix(label.to_string());
+        Progress { bar }
+    }
+
     /// One more run done (callable from any thread).
     pub(super) fn tick(&self) {
         self.bar.inc(1);

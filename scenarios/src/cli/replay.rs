@@ -9,7 +9,7 @@ use serde_json::json;
 use super::UsageError;
 use super::schedule::{Resolved, Schedule, write_decisions};
 use crate::explore::Expectation;
-use crate::runner::run_sim;
+use crate::runner::{RunSpec, try_run};
 use crate::verdict::Verdict;
 
 #[derive(Args)]
@@ -22,7 +22,7 @@ pub(super) struct ReplayArgs {
     /// Also write one self-contained HTML page (trace, diagram, why, replay command) here.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Write the run's decision list to this file.
+    /// Write the run's decision list (with its header) to this file.
     #[arg(long)]
     save_decisions: Option<PathBuf>,
 }
@@ -39,10 +39,15 @@ enum Format {
 }
 
 pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageError> {
-    let Resolved { scenario, variant, strategy, replay: command } = args.schedule.resolve()?;
-    let run = run_sim(&scenario, variant, strategy, true);
+    let Resolved { scenario, variant, strategy, ends, origin, replay: command } = args.schedule.resolve()?;
+    let spec = RunSpec { ends, ..RunSpec::new(variant, strategy).traced() };
+    let run = try_run(&scenario, &spec).map_err(|stop| {
+        let source =
+            args.schedule.decisions.as_ref().map_or("the schedule".to_string(), |p| p.display().to_string());
+        UsageError(format!("{source} does not fit this run: {stop}"))
+    })?;
     if let Some(path) = &args.save_decisions {
-        write_decisions(path, &run.decisions)?;
+        write_decisions(path, &scenario, variant, &origin, ends, &run.decisions)?;
     }
     let expected = Expectation::of(&scenario, variant);
     let trace = run.trace.clone().unwrap_or_default();
@@ -72,13 +77,15 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
                 say!("  {line}");
             }
             say!(
-                "{} decisions, {} choice points, {} virtual",
+                "{} decisions ({} preemptions), {} choice points, {} virtual",
                 run.decisions.len(),
+                run.preemptions,
                 run.steps,
                 plughost_sim::trace::duration(run.virtual_time)
             );
         }
         Format::Json => {
+            let decisions: Vec<String> = run.decisions.iter().map(ToString::to_string).collect();
             let value = json!({
                 "replay": command,
                 "scenario": scenario.name,
@@ -86,7 +93,8 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
                 "mutant": variant.mutant.map(|m| m.name()),
                 "verdict": run.verdict.name(),
                 "details": run.details,
-                "decisions": run.decisions,
+                "decisions": decisions,
+                "preemptions": run.preemptions,
                 "steps": run.steps,
                 "virtual_time_ns": run.virtual_time.as_nanos() as u64,
                 "trace": trace.lines().collect::<Vec<_>>(),

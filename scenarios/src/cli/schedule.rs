@@ -1,17 +1,18 @@
 //! The schedule `replay` and `shrink` start from: a scenario, a variant, and a seed or a
-//! decision list file.
+//! decision-list file (whose header must match the run: `crate::decisions`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
 use plughost_model::design::Variant;
-use plughost_sim::StrategySpec;
+use plughost_sim::{Decision, Ends, StrategySpec};
 
 use super::{Selection, UsageError, strategy, variant};
 use crate::catalogue;
 use crate::command::shell_word;
-use crate::explore::{seed_command, variant_arguments};
+use crate::decisions::{DecisionFile, Header};
+use crate::explore::{StrategyFamily, seed_command, variant_arguments};
 use crate::scenario::Scenario;
 
 #[derive(Args)]
@@ -22,7 +23,7 @@ pub(super) struct Schedule {
     /// The seed.
     #[arg(long, conflicts_with = "decisions", required_unless_present = "decisions")]
     pub(super) seed: Option<u64>,
-    /// A decision list file (numbers separated by spaces, commas or newlines).
+    /// A decision-list file, as `--save-decisions` writes it (its header must match the run).
     #[arg(long)]
     pub(super) decisions: Option<PathBuf>,
     #[command(flatten)]
@@ -34,6 +35,10 @@ pub(super) struct Resolved {
     pub(super) scenario: Arc<Scenario>,
     pub(super) variant: Variant,
     pub(super) strategy: StrategySpec,
+    /// Where the run ends (a shrunk list's header may say: at the first violation).
+    pub(super) ends: Ends,
+    /// What made the schedule, for the header of a list saved from it.
+    pub(super) origin: String,
     /// The `plughost replay` command that runs this schedule again.
     pub(super) replay: String,
 }
@@ -43,57 +48,84 @@ impl Schedule {
         let variant = variant(&self.selection.variant)?;
         let family = strategy(&self.selection.strategy)?;
         let scenario = catalogue::load(&self.scenario)?;
-        let (strategy, replay) = match (self.seed, &self.decisions) {
-            (Some(seed), _) => {
-                (family.spec(seed), seed_command("replay", &scenario.source, variant, family, seed))
-            }
+        let (strategy, ends, origin, replay) = match (self.seed, &self.decisions) {
+            (Some(seed), _) => (
+                seeded(&scenario, variant, family, seed)?,
+                Ends::Completion,
+                format!("{}{} --seed {seed}", family.name(), family.arguments_after_name()),
+                seed_command("replay", &scenario.source, variant, family, seed),
+            ),
             (None, Some(path)) => {
-                let decisions = read_decisions(path)?;
-                (
-                    StrategySpec::Replay { decisions },
-                    replay_decisions_command(&scenario.source, variant, path),
-                )
+                let file = read_decisions(path, &scenario, variant)?;
+                let replay = replay_decisions_command(&scenario, variant, path);
+                let strategy = StrategySpec::Replay { decisions: file.decisions };
+                (strategy, file.header.ends, file.header.strategy, replay)
             }
             (None, None) => return Err(UsageError("give --seed or --decisions".to_string())),
         };
-        Ok(Resolved { scenario, variant, strategy, replay })
+        Ok(Resolved { scenario, variant, strategy, ends, origin, replay })
+    }
+}
+
+/// The strategy of seed `seed`: for a search, the decisions of its run number `seed`.
+fn seeded(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    family: StrategyFamily,
+    seed: u64,
+) -> Result<StrategySpec, UsageError> {
+    match family {
+        StrategyFamily::Dfs(config) => {
+            let decisions =
+                crate::search::nth_schedule(scenario, variant, config, seed).map_err(UsageError)?;
+            Ok(StrategySpec::Replay { decisions })
+        }
+        _ => Ok(family.spec(seed)),
     }
 }
 
 /// The command that replays the decision list in `path`.
-pub(super) fn replay_decisions_command(scenario: &str, variant: Variant, path: &Path) -> String {
+pub(super) fn replay_decisions_command(scenario: &Scenario, variant: Variant, path: &Path) -> String {
     format!(
         "plughost replay --scenario {} --decisions {}{}",
-        shell_word(scenario),
+        shell_word(&scenario.source),
         shell_word(&path.display().to_string()),
         variant_arguments(variant)
     )
 }
 
-/// Reads a decision list file (see [`parse_decision_list`]).
-pub(super) fn read_decisions(path: &Path) -> Result<Vec<u32>, UsageError> {
+/// The header a list of a run of `scenario` under `variant` ending at `ends`, made by
+/// `origin`, carries.
+pub(super) fn header(scenario: &Scenario, variant: Variant, origin: &str, ends: Ends) -> Header {
+    Header::for_run(scenario, variant, origin, "none", ends)
+}
+
+/// Reads a decision-list file and checks its header against the run about to replay it.
+pub(super) fn read_decisions(
+    path: &Path,
+    scenario: &Scenario,
+    variant: Variant,
+) -> Result<DecisionFile, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-    parse_decision_list(&text, &path.display().to_string()).map_err(UsageError)
+    let file = DecisionFile::parse(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    if let Some(mismatch) = file.header.mismatch(&header(scenario, variant, "", Ends::Completion)) {
+        return Err(UsageError(format!("{}: {mismatch}", path.display())));
+    }
+    Ok(file)
 }
 
-/// Parses a decision list: non-negative numbers separated by spaces, commas, newlines or
-/// brackets (so a JSON array reads too); `source` names it in errors.
-pub fn parse_decision_list(text: &str, source: &str) -> Result<Vec<u32>, String> {
-    text.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
-        .filter(|token| !token.is_empty())
-        .enumerate()
-        .map(|(index, token)| {
-            token.parse::<u32>().map_err(|_| {
-                format!("{source}: decision {} is `{token}`, not a non-negative number", index + 1)
-            })
-        })
-        .collect()
-}
-
-/// Writes a decision list as `read_decisions` reads it.
-pub(super) fn write_decisions(path: &Path, decisions: &[u32]) -> Result<(), UsageError> {
-    let text: Vec<String> = decisions.iter().map(u32::to_string).collect();
-    std::fs::write(path, text.join(" ") + "\n")
-        .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
+/// Writes a decision list with its header.
+pub(super) fn write_decisions(
+    path: &Path,
+    scenario: &Scenario,
+    variant: Variant,
+    origin: &str,
+    ends: Ends,
+    decisions: &[Decision],
+) -> Result<(), UsageError> {
+    let file =
+        DecisionFile { header: header(scenario, variant, origin, ends), decisions: decisions.to_vec() };
+    let text = file.to_text(&replay_decisions_command(scenario, variant, path));
+    std::fs::write(path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
 }

@@ -1,5 +1,6 @@
-//! `plughost shrink`: a failing schedule, from a seed or a decision list, shrunk to the
-//! shortest one that fails the same way, with its trace and the command that replays it.
+//! `plughost shrink`: a failing schedule, from a seed or a decision list, shrunk to one that
+//! fails the same way with fewer faults, preemptions and decisions, with its trace and the
+//! command that replays it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use clap::Args;
 use super::UsageError;
 use super::progress::Progress;
 use super::schedule::{Resolved, Schedule, replay_decisions_command, write_decisions};
-use crate::runner::run_sim;
+use crate::runner::{RunSpec, try_run};
 use crate::shrink::shrink_with_progress;
 use crate::verdict::Verdict;
 
@@ -26,8 +27,9 @@ pub(super) struct ShrinkArgs {
 }
 
 pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
-    let Resolved { scenario, variant, strategy, .. } = args.schedule.resolve()?;
-    let original = run_sim(&scenario, variant, strategy, false);
+    let Resolved { scenario, variant, strategy, ends, origin, .. } = args.schedule.resolve()?;
+    let original = try_run(&scenario, &RunSpec { ends, ..RunSpec::new(variant, strategy).traced() })
+        .map_err(|stop| UsageError(format!("the schedule does not fit this run: {stop}")))?;
     if original.verdict == Verdict::Pass {
         return Err(UsageError(format!("{} passes on that schedule: nothing to shrink", scenario.name)));
     }
@@ -38,15 +40,23 @@ pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
     progress.finish();
     let path =
         args.save_decisions.unwrap_or_else(|| PathBuf::from(format!("shrunk-{}.decisions", scenario.name)));
-    write_decisions(&path, &shrunk.decisions)?;
-    say!("{}", replay_decisions_command(&scenario.source, variant, &path));
+    let origin = format!("shrink of {origin}");
+    write_decisions(&path, &scenario, variant, &origin, shrunk.ends, &shrunk.run.decisions)?;
+    let lines = |trace: &Option<String>| trace.as_deref().map_or(0, |t| t.lines().count());
+    say!("{}", replay_decisions_command(&scenario, variant, &path));
     say!(
-        "shrunk {} decisions ({} choice points) to {} ({} choice points) in {} runs; verdict {}",
-        original.decisions.len(),
-        original.steps,
-        shrunk.decisions.len(),
-        shrunk.run.steps,
+        "shrunk in {} runs: trace {} -> {} lines, {} -> {} preemptions, {} -> {} faults, {} -> {} decisions that matter ({} -> {} choice points); verdict {}",
         shrunk.attempts,
+        lines(&original.trace),
+        lines(&shrunk.run.trace),
+        shrunk.original.preemptions,
+        shrunk.size.preemptions,
+        shrunk.original.faults,
+        shrunk.size.faults,
+        shrunk.original.prefix,
+        shrunk.size.prefix,
+        shrunk.original.steps,
+        shrunk.size.steps,
         shrunk.run.verdict
     );
     say_raw!("{}", shrunk.run.trace.unwrap_or_default());

@@ -30,6 +30,7 @@ pub(crate) use objects::{LockKind, Mode};
 pub use state::Budget;
 pub(crate) use state::{CallId, EventId, LockId, ProcessId, State, ThreadState, Wait, Wake};
 
+use crate::footprint::Object;
 use crate::outcome::Outcome;
 use crate::strategy::Strategy;
 use crate::trace;
@@ -118,7 +119,8 @@ impl Kernel {
 
     /// Emits a model event: oracles always, the trace when recording.
     pub fn emit(&self, event: ModelEvent) {
-        let state = self.state();
+        let mut state = self.state();
+        state.touch(Object::Observer);
         let me = state.current();
         state.sink.record(state.clock, me, &event);
         if state.tracing {

@@ -11,6 +11,7 @@ use plughost_model::fact::{self, Fact, LockMode};
 use plughost_model::platform::{Reset, ThreadId};
 
 use super::state::{EventId, LockId, State, Wait, Wake};
+use crate::footprint::Object;
 
 /// The three lock kinds of the seam.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -69,6 +70,7 @@ impl State {
     /// Takes `lock` for `me` if it can (`timed`: the acquisition has a timeout); returns the
     /// recursion depth reached.
     pub fn try_acquire(&mut self, lock: LockId, me: ThreadId, mode: Mode, timed: bool) -> Option<u32> {
+        self.touch(Object::Lock(lock as u32));
         let state = &mut self.locks[lock];
         let reentry = state.owner == Some(me) || state.shared.contains(&me);
         if reentry && state.kind != LockKind::Recursive {
@@ -94,6 +96,7 @@ impl State {
 
     /// Releases one level of `thread`'s hold; a lock that becomes free wakes its waiters.
     pub fn release(&mut self, lock: LockId, thread: ThreadId, mode: Mode) {
+        self.touch(Object::Lock(lock as u32));
         let state = &mut self.locks[lock];
         match mode {
             Mode::Exclusive => {
@@ -130,6 +133,7 @@ impl State {
 
     /// `SetEvent`.
     pub fn set_event(&mut self, event: EventId) {
+        self.touch(Object::Event(event as u32));
         let state = &mut self.events[event];
         match state.reset {
             Reset::Auto => match state.waiters.first().copied() {
@@ -147,6 +151,9 @@ impl State {
 
     /// Consumes the lowest signalled event of `events`, as a satisfied wait would.
     pub fn take_signalled(&mut self, events: &[EventId]) -> Option<usize> {
+        for &event in events {
+            self.touch(Object::Event(event as u32));
+        }
         let index = events.iter().position(|&e| self.events[e].signalled)?;
         let state = &mut self.events[events[index]];
         if state.reset == Reset::Auto {

@@ -8,6 +8,7 @@ use plughost_model::platform::ThreadId;
 use super::Kernel;
 use super::objects::{LockKind, Mode};
 use super::state::{EventId, LockId, State, Wait, Wake};
+use crate::footprint::Object;
 use crate::trace;
 
 impl Kernel {
@@ -52,7 +53,8 @@ impl Kernel {
 
     /// Whether the running thread owns `lock` exclusively.
     pub fn owns(&self, lock: LockId) -> bool {
-        let state = self.state();
+        let mut state = self.state();
+        state.touch(Object::Lock(lock as u32));
         state.running.is_some() && state.locks[lock].owner == state.running
     }
 
@@ -125,6 +127,7 @@ impl Kernel {
         let me = {
             let mut state = self.state();
             let me = state.current();
+            state.touch(Object::Thread(thread.0));
             if state.is_done(thread) {
                 None
             } else {

@@ -2,16 +2,22 @@
 //! plugin (each a madsim node), hook calls out and callbacks in, and death.
 //!
 //! A call is served on a fresh thread of the target process; its caller blocks on it.
-//! Killing a process kills its threads (madsim drops their futures), fails every call in
-//! flight to it with `RPC_S_CALL_FAILED` and every later one with `RPC_S_SERVER_UNAVAILABLE`
-//! (what COM returns; both are crash HRESULTs, spec §5.2). Callbacks it already handed to
-//! the service keep running; their replies are dropped. The service dying ends the run.
+//! Killing a process kills its threads (madsim drops their futures) and fails every call in
+//! flight to it with one of [`IN_FLIGHT_CRASH_CODES`]; every later call fails with one of
+//! [`DEAD_HOST_CODES`]. Which code, call by call, is a recorded decision of the run: COM
+//! gives either, depending on where in the call the server died and on how the proxy
+//! learns of it, and the service must treat them all alike (spec §5.2: `IsHostCrash`
+//! judges by value). Callbacks a host already handed to the service keep running; their
+//! replies are dropped. The service dying ends the run.
 
 use std::sync::Arc;
 
 use madsim::runtime::NodeHandle;
 use plughost_model::fact::{self, CallOutcome, CallRequest, Fact};
-use plughost_model::hresult::{HResult, RPC_S_CALL_FAILED};
+use plughost_model::hresult::{
+    CO_E_OBJNOTCONNECTED, HResult, RPC_E_DISCONNECTED, RPC_E_SERVER_DIED, RPC_E_SERVER_DIED_DNE,
+    RPC_S_CALL_FAILED, RPC_S_CALL_FAILED_DNE, RPC_S_SERVER_UNAVAILABLE,
+};
 use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
 use plughost_model::plugin_host::PluginHost;
@@ -19,6 +25,8 @@ use plughost_model::wire::{CallbackReply, HostReply};
 
 use super::Kernel;
 use super::state::{CallId, ProcessId, State, ThreadState, Wait, Wake};
+use crate::decision::DecisionKind;
+use crate::footprint::Object;
 use crate::outcome::Outcome;
 use crate::platform::SimPlatform;
 
@@ -72,11 +80,14 @@ impl State {
             request,
         });
         self.calls.push(CallState { label, caller, target, server: None, done: false });
+        self.touch(Object::Call(call as u32));
+        self.touch_memory(target);
         call
     }
 
     /// Ends a call for its caller; returns false if it had already ended.
     fn end_call(&mut self, call: CallId, result: &CallResult) -> bool {
+        self.touch(Object::Call(call as u32));
         if self.calls[call].done {
             return false;
         }
@@ -112,6 +123,7 @@ impl State {
         if !self.processes[process].alive {
             return None;
         }
+        self.touch(Object::Global);
         self.processes[process].alive = false;
         self.fact(Fact::ProcessDied { process: fact::ProcessId(process as u32) });
         let running_dies = self.running.is_some_and(|t| self.threads[t.0 as usize].process == process);
@@ -122,24 +134,41 @@ impl State {
         }
         for call in 0..self.calls.len() {
             if self.calls[call].target == process && !self.calls[call].done {
-                self.complete_call(call, failed_call(process));
+                let failure = self.failed_call(process);
+                self.complete_call(call, failure);
             }
         }
         if process == Kernel::SERVICE {
             self.finish(Outcome::ServiceDied(format!("{} terminated", self.processes[process].name)));
         } else if running_dies {
+            self.end_step(false);
             self.dispatch_away();
         }
         self.processes[process].host.take()
     }
-}
 
-/// The transport failure of a call in flight to `target`, a process that died: a callback
-/// if the service was the target, else a hook call.
-fn failed_call(target: ProcessId) -> CallResult {
-    if target == Kernel::SERVICE {
-        CallResult::Callback(Err(RPC_S_CALL_FAILED))
-    } else {
-        CallResult::Host(Err(RPC_S_CALL_FAILED))
+    /// The transport failure of a call in flight to `target`, a process that died: a hook
+    /// call fails with an in-flight crash code the run chooses; a callback (the service
+    /// died, which ends the run) with `RPC_S_CALL_FAILED`.
+    fn failed_call(&mut self, target: ProcessId) -> CallResult {
+        if target == Kernel::SERVICE {
+            CallResult::Callback(Err(RPC_S_CALL_FAILED))
+        } else {
+            CallResult::Host(Err(self.choose_code(IN_FLIGHT_CRASH_CODES)))
+        }
+    }
+
+    /// One of `codes`, as the run decides.
+    pub fn choose_code(&mut self, codes: &[HResult]) -> HResult {
+        codes[self.decide(DecisionKind::ErrorCode, codes.len() as u32)]
     }
 }
+
+/// What a call fails with when its host dies while the call is in flight: the server's
+/// death as the RPC runtime reports it mid-call (spec §5.2's crash set).
+pub const IN_FLIGHT_CRASH_CODES: &[HResult] =
+    &[RPC_S_CALL_FAILED, RPC_S_CALL_FAILED_DNE, RPC_E_SERVER_DIED, RPC_E_SERVER_DIED_DNE];
+
+/// What a call to a host that is already dead fails with: the server is unavailable, or the
+/// proxy's object is disconnected (spec §5.2's crash set).
+pub const DEAD_HOST_CODES: &[HResult] = &[RPC_S_SERVER_UNAVAILABLE, RPC_E_DISCONNECTED, CO_E_OBJNOTCONNECTED];

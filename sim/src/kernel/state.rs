@@ -18,8 +18,10 @@ use plughost_model::platform::ThreadId;
 
 use super::objects::{EventState, LockState};
 use super::processes::{CallResult, CallState, ProcessState};
+use crate::decision::{Decision, DecisionKind};
+use crate::footprint::{Actor, Footprint, Object, StepRecord};
 use crate::outcome::Outcome;
-use crate::strategy::{ChoicePoint, Strategy};
+use crate::strategy::{ChoicePoint, Strategy, ValuePoint, guided_continuation};
 use crate::waitfor;
 
 /// Index into [`State::locks`].
@@ -88,6 +90,15 @@ enum Pick {
     Thread(ThreadId),
     AdvanceClock,
     Nothing,
+    /// The strategy stopped the run.
+    Stopped,
+}
+
+/// The step being recorded, when the strategy wants footprints.
+struct Recorder {
+    actor: Option<Actor>,
+    footprint: Footprint,
+    decided_inside: bool,
 }
 
 pub(crate) struct State {
@@ -102,13 +113,21 @@ pub(crate) struct State {
     pub processes: Vec<ProcessState>,
     pub calls: Vec<CallState>,
     strategy: Box<dyn Strategy>,
-    pub decisions: Vec<u32>,
+    pub decisions: Vec<Decision>,
+    /// Schedule decisions that switched away from a thread that could have continued (or
+    /// let the clock run ahead of it).
+    pub preemptions: u32,
+    /// For each decision, the option a guided run's continuation would have taken there.
+    pub continuations: Vec<u32>,
+    recorder: Option<Recorder>,
     pub steps: u64,
     budget: Budget,
     pub outcome: Option<Outcome>,
     pub supervisor: Option<Waker>,
     pub sink: Arc<dyn EventSink>,
     pub tracing: bool,
+    /// End the run at the first choice point after the sink reports a violation.
+    pub halt_on_violation: bool,
     thread_names: UniqueNames,
 }
 
@@ -119,7 +138,15 @@ impl State {
         sink: Arc<dyn EventSink>,
         tracing: bool,
     ) -> State {
+        let recorder = strategy.records_steps().then(|| Recorder {
+            actor: None,
+            footprint: Footprint::default(),
+            decided_inside: false,
+        });
         State {
+            recorder,
+            preemptions: 0,
+            continuations: Vec::new(),
             threads: Vec::new(),
             running: None,
             runnable: Vec::new(),
@@ -137,6 +164,7 @@ impl State {
             supervisor: None,
             sink,
             tracing,
+            halt_on_violation: false,
             thread_names: UniqueNames::default(),
         }
     }
@@ -188,7 +216,15 @@ impl State {
             parent: self.running,
             serves: serves.map(|call| fact::CallId(call as u64)),
         });
+        self.touch(Object::Thread(id.0));
+        self.touch_memory(process);
         id
+    }
+
+    /// Gives the processor to the run's first thread.
+    pub fn start(&mut self, root: ThreadId) {
+        self.running = Some(root);
+        self.begin_step(Actor::Thread(root));
     }
 
     pub fn is_done(&self, thread: ThreadId) -> bool {
@@ -205,12 +241,30 @@ impl State {
             Wait::Sleep => Blocker::Sleep,
         };
         self.fact(Fact::Blocked { thread: me, on, timed: deadline.is_some() });
+        if self.recorder.is_some() {
+            self.touch_wait(&wait);
+        }
         if let Some(deadline) = deadline {
             self.timers.insert((deadline, me));
         }
         self.thread(me).state = ThreadState::Blocked { wait, deadline };
         self.remove_runnable(me);
+        self.end_step(false);
         self.dispatch_away();
+    }
+
+    fn touch_wait(&mut self, wait: &Wait) {
+        match wait {
+            Wait::Lock(lock) => self.touch(Object::Lock(*lock as u32)),
+            Wait::Events(events) => {
+                for &event in events {
+                    self.touch(Object::Event(event as u32));
+                }
+            }
+            Wait::Join(thread) => self.touch(Object::Thread(thread.0)),
+            Wait::Call(call) => self.touch(Object::Call(*call as u32)),
+            Wait::Sleep => {}
+        }
     }
 
     /// Makes a blocked thread runnable with `wake`, taking it off every waiter list.
@@ -253,6 +307,7 @@ impl State {
     pub fn exit(&mut self, me: ThreadId) {
         self.retire(me, ThreadState::Finished);
         if self.running == Some(me) {
+            self.end_step(false);
             self.dispatch_away();
         }
     }
@@ -270,6 +325,7 @@ impl State {
 
     /// Ends `thread` in state `end` and wakes its joiners.
     fn retire(&mut self, thread: ThreadId, end: ThreadState) {
+        self.touch(Object::Thread(thread.0));
         self.thread(thread).state = end;
         self.fact(Fact::ThreadEnded { thread });
         self.remove_runnable(thread);
@@ -292,14 +348,23 @@ impl State {
 
     /// A choice point of the running thread `me`: returns whether another thread now runs.
     pub fn reschedule(&mut self, me: ThreadId) -> bool {
+        self.end_step(true);
+        self.halt_if_violated();
+        if self.outcome.is_some() {
+            return true;
+        }
         self.steps += 1;
         if self.steps > self.budget.steps {
             self.finish(waitfor::step_budget_exhausted(self));
             return true;
         }
+        let mut current = Some(me);
         loop {
-            match self.pick() {
-                Pick::Thread(thread) if thread == me => return false,
+            match self.pick(current) {
+                Pick::Thread(thread) if thread == me => {
+                    self.begin_step(Actor::Thread(me));
+                    return false;
+                }
                 Pick::Thread(thread) => {
                     self.grant(thread);
                     return true;
@@ -308,7 +373,11 @@ impl State {
                     if !self.advance_clock() {
                         return true;
                     }
+                    // The running thread stood still while time passed: whoever runs next
+                    // does not preempt it again.
+                    current = None;
                 }
+                Pick::Stopped => return true,
                 Pick::Nothing => unreachable!("the running thread is runnable"),
             }
         }
@@ -317,11 +386,12 @@ impl State {
     /// The running thread cannot continue: run someone else, let time pass, or end the run.
     pub fn dispatch_away(&mut self) {
         self.running = None;
+        self.halt_if_violated();
         if self.outcome.is_some() {
             return;
         }
         loop {
-            match self.pick() {
+            match self.pick(None) {
                 Pick::Thread(thread) => return self.grant(thread),
                 Pick::AdvanceClock => {
                     if !self.advance_clock() {
@@ -329,34 +399,128 @@ impl State {
                     }
                 }
                 Pick::Nothing => return self.quiesce(),
+                Pick::Stopped => return,
             }
+        }
+    }
+
+    /// Ends the run if it was asked to end at its first violation and the sink has one: at a
+    /// choice point, never in the middle of a step.
+    fn halt_if_violated(&mut self) {
+        if self.halt_on_violation && self.sink.violated() {
+            self.finish(Outcome::Halted);
         }
     }
 
     /// Offers every runnable thread (in id order) and, if the next timer is due within the
     /// preemption bound (or nothing can run), letting the clock run to it; asks the strategy
-    /// when there is more than one option.
-    fn pick(&mut self) -> Pick {
+    /// when there is more than one option. `current` is the thread that could go on running.
+    fn pick(&mut self, current: Option<ThreadId>) -> Pick {
         let threads = self.runnable.len();
         let can_advance = self
             .timers
             .first()
             .is_some_and(|&(due, _)| threads == 0 || due <= self.clock + self.budget.preemption);
-        let point = ChoicePoint { runnable: &self.runnable, can_advance, step: self.steps };
-        let choice = match point.options() {
+        let point = ChoicePoint { runnable: &self.runnable, can_advance, step: self.steps, current };
+        let options = point.options();
+        let choice = match options {
             0 => return Pick::Nothing,
             1 => 0,
-            _ => {
-                let choice = self.strategy.choose(point);
-                self.decisions.push(choice as u32);
-                choice
-            }
+            _ => match self.strategy.choose(point) {
+                Ok(choice) if choice < options => {
+                    self.preemptions += u32::from(point.preempts(choice));
+                    self.decisions.push(Decision::schedule(choice as u32, options as u32));
+                    self.continuations.push(guided_continuation(point) as u32);
+                    choice
+                }
+                Ok(choice) => panic!("the strategy chose option {choice} of {options}"),
+                Err(stop) => {
+                    self.finish(Outcome::Stopped(stop));
+                    return Pick::Stopped;
+                }
+            },
         };
         if choice < threads { Pick::Thread(self.runnable[choice]) } else { Pick::AdvanceClock }
     }
 
+    /// A decision that is not about scheduling (an error code, a fault), taken inside the
+    /// running thread's step. With one option there is nothing to decide. If the strategy
+    /// stops the run, the run ends and option 0 lets the step finish harmlessly.
+    pub fn decide(&mut self, kind: DecisionKind, options: u32) -> usize {
+        if options < 2 {
+            return 0;
+        }
+        if self.outcome.is_some() {
+            return 0;
+        }
+        if let Some(recorder) = &mut self.recorder {
+            recorder.decided_inside = true;
+        }
+        match self.strategy.choose_value(ValuePoint { kind, options, step: self.steps }) {
+            Ok(choice) if choice < options as usize => {
+                self.decisions.push(Decision { kind, index: choice as u32, options });
+                self.continuations.push(0);
+                choice
+            }
+            Ok(choice) => panic!("the strategy chose option {choice} of {options}"),
+            Err(stop) => {
+                self.finish(Outcome::Stopped(stop));
+                0
+            }
+        }
+    }
+
+    /// Notes that the step being recorded touched `object`.
+    pub fn touch(&mut self, object: Object) {
+        if let Some(recorder) = &mut self.recorder {
+            recorder.footprint.touch(object);
+        }
+    }
+
+    /// Notes that the step being recorded touched `process`'s memory (hosts only: see
+    /// `footprint`).
+    pub fn touch_memory(&mut self, process: ProcessId) {
+        if self.recorder.is_some() && process != super::Kernel::SERVICE {
+            self.touch(Object::Memory(process as u32));
+        }
+    }
+
+    fn begin_step(&mut self, actor: Actor) {
+        if self.recorder.is_none() {
+            return;
+        }
+        if let Some(recorder) = &mut self.recorder {
+            recorder.actor = Some(actor);
+            recorder.footprint = Footprint::default();
+            recorder.decided_inside = false;
+        }
+        match actor {
+            Actor::Thread(thread) => self.touch_memory(self.threads[thread.0 as usize].process),
+            Actor::Clock => self.touch(Object::Global),
+        }
+    }
+
+    /// Hands the step being recorded to the strategy.
+    pub(super) fn end_step(&mut self, runnable_after: bool) {
+        let Some(recorder) = &mut self.recorder else { return };
+        let Some(actor) = recorder.actor.take() else { return };
+        let record = StepRecord {
+            actor,
+            footprint: std::mem::take(&mut recorder.footprint),
+            runnable_after,
+            decided_inside: recorder.decided_inside,
+        };
+        if self.outcome.is_some() {
+            return;
+        }
+        if let Err(stop) = self.strategy.stepped(&record) {
+            self.finish(Outcome::Stopped(stop));
+        }
+    }
+
     fn grant(&mut self, thread: ThreadId) {
         self.running = Some(thread);
+        self.begin_step(Actor::Thread(thread));
         if let Some(waker) = self.thread(thread).waker.take() {
             waker.wake();
         }
@@ -365,6 +529,11 @@ impl State {
     /// Moves the clock to the earliest deadline and wakes every thread due then. Returns
     /// false when that would exceed the time budget (the run ends).
     fn advance_clock(&mut self) -> bool {
+        self.begin_step(Actor::Clock);
+        self.end_step(false);
+        if self.outcome.is_some() {
+            return false;
+        }
         let (deadline, _) = *self.timers.first().expect("advancing the clock without timers");
         if deadline > self.budget.time {
             self.finish(waitfor::time_budget_exhausted(self));
@@ -397,6 +566,10 @@ impl State {
         if self.outcome.is_some() {
             return;
         }
+        let outcome = match (&outcome, self.strategy.finished()) {
+            (Outcome::Stopped(_), _) | (_, Ok(())) => outcome,
+            (_, Err(stop)) => Outcome::Stopped(stop),
+        };
         self.outcome = Some(outcome);
         self.running = None;
         if let Some(waker) = self.supervisor.take() {

@@ -11,7 +11,7 @@ use plughost_model::plugin_host::PluginHost;
 use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};
 
 use super::Kernel;
-use super::processes::CallResult;
+use super::processes::{CallResult, DEAD_HOST_CODES};
 use super::state::{ProcessId, Wait, Wake};
 use crate::platform::SimPlatform;
 
@@ -26,14 +26,15 @@ impl Kernel {
         let label = request.method().to_string();
         let summary = CallRequest::from(&request);
         let Some(host) = self.live_host(process) else {
-            self.trace(|state| {
-                format!("calls {label} on dead {}: RPC_S_SERVER_UNAVAILABLE", state.processes[process].name)
-            });
             let mut state = self.state();
+            let code = state.choose_code(DEAD_HOST_CODES);
+            state.trace_as(state.current(), |state| {
+                format!("calls {label} on dead {}: {code}", state.processes[process].name)
+            });
             let me = state.current();
             let call = state.add_call(label, summary, me, process);
-            state.complete_call(call, CallResult::Host(Err(RPC_S_SERVER_UNAVAILABLE)));
-            return Err(RPC_S_SERVER_UNAVAILABLE);
+            state.complete_call(call, CallResult::Host(Err(code)));
+            return Err(code);
         };
         let kernel = self.clone();
         let result = self

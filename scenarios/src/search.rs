@@ -1,0 +1,95 @@
+//! Bounded-exhaustive exploration of one scenario: the depth-first search of
+//! `plughost_sim::dfs`, each of its runs judged like a seed, ending at the first run that
+//! does not go as the scenario expects or when every schedule within the bound has run.
+//!
+//! A search's runs are numbered in the order it makes them; that number plays the part of
+//! a seed: `plughost replay --strategy dfs --preemption-bound K --seed N` redoes the search
+//! up to run N and shows that run.
+
+use std::sync::Arc;
+
+use plughost_model::design::Variant;
+use plughost_sim::dfs::{Search, SearchConfig};
+use plughost_sim::{Decision, Stop, StrategySpec};
+
+use crate::explore::{Expectation, Failure, StrategyFamily, Summary};
+use crate::runner::{RunSpec, try_run};
+use crate::scenario::Scenario;
+use crate::verdict::VerdictCounts;
+
+/// Searches `scenario` under `variant`, making at most `max_runs` runs, calling `on_run`
+/// after each.
+pub fn search(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    config: SearchConfig,
+    max_runs: Option<u64>,
+    on_run: &dyn Fn(),
+) -> Summary {
+    let expected = Expectation::of(scenario, variant);
+    let mut search = Search::new(config);
+    let mut verdicts = VerdictCounts::default();
+    let mut first_failure = None;
+    while max_runs.is_none_or(|max| search.stats().runs < max) {
+        let Some(strategy) = search.next_run() else { break };
+        let index = search.stats().runs;
+        let result = try_run(scenario, &RunSpec::new(variant, StrategySpec::Shared(strategy)));
+        search.learn(matches!(result, Err(Stop::Pruned)));
+        on_run();
+        match result {
+            Ok(run) => {
+                verdicts.add(run.verdict);
+                if expected.is_failure(run.verdict) {
+                    first_failure = Some(Failure { seed: index, verdict: run.verdict, details: run.details });
+                    break;
+                }
+            }
+            Err(Stop::Pruned) => {}
+            Err(Stop::Diverged(message)) => panic!("the search diverged from its own runs: {message}"),
+        }
+    }
+    let stats = search.stats();
+    Summary {
+        scenario: scenario.name.clone(),
+        source: scenario.source.clone(),
+        variant,
+        strategy: StrategyFamily::Dfs(config),
+        start_seed: 0,
+        seeds_run: stats.runs,
+        verdicts,
+        expected,
+        first_failure,
+        search: Some(stats),
+    }
+}
+
+/// The decisions of the search's run number `index`, if that run ended on its own (rather
+/// than being pruned) and the search gets that far.
+pub fn nth_schedule(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    config: SearchConfig,
+    index: u64,
+) -> Result<Vec<Decision>, String> {
+    let mut search = Search::new(config);
+    loop {
+        let Some(strategy) = search.next_run() else {
+            return Err(format!(
+                "the search ends after {} runs: there is no run {index}",
+                search.stats().runs
+            ));
+        };
+        let this = search.stats().runs;
+        let result = try_run(scenario, &RunSpec::new(variant, StrategySpec::Shared(strategy)));
+        search.learn(matches!(result, Err(Stop::Pruned)));
+        if this == index {
+            return match result {
+                Ok(run) => Ok(run.decisions),
+                Err(Stop::Pruned) => {
+                    Err(format!("run {index} of the search was pruned: it is not a schedule"))
+                }
+                Err(Stop::Diverged(message)) => Err(message),
+            };
+        }
+    }
+}
