@@ -38,7 +38,7 @@ impl Design {
     }
 }
 
-/// One safety mechanism removed from the pump design (spec §4.4, §4.6, §5.3).
+/// One safety mechanism removed from the pump design (spec §2, §4.4, §4.6, §5).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum Mutant {
     /// The direct path blocks on `m_instanceLock` instead of the 25 ms timed acquire (§4.6 step 4).
@@ -69,11 +69,33 @@ pub enum Mutant {
     /// and giving up once `m_vmTerminating` is set (§1.3), while the VM's destructor, under
     /// that lock, waits for it.
     ExitCallbackBlocks,
+    /// A teardown hook's fan-out stops at the first plugin that fails it (crash or error),
+    /// so later plugins never get the hook (§2 "Teardown/informational hooks", I-9).
+    TeardownStopsAtFirstFailure,
+    /// A start hook's fan-out goes on to every plugin after one failed it, reporting the
+    /// first failure at the end (§2: the first failing plugin stops the loop).
+    StartHookContinuesAfterFailure,
+    /// A plugin-returned start-hook failure is latched as the fatal plugin error, as a crash
+    /// is (§2.1 "not latched", I-10).
+    PluginErrorLatched,
+    /// The host drops the `PluginError` text of a start hook instead of returning it in the
+    /// hook's `[out] ErrorMessage` (§2.2, I-15).
+    PluginErrorTextDropped,
+    /// A failed `OnVMStarted` leaves `_CreateVm` without `_VmTerminate`, so no plugin gets
+    /// `OnVMStopping` and the VM stays up (§2.1, I-11).
+    NoVmTerminateOnStartFailure,
+    /// `_CreateInstance` keeps an instance whose `OnDistributionStarted` failed in
+    /// `m_runningInstances` (no `cleanupOnFailure`), so its stop later fires
+    /// `OnDistributionStopping` for a start that never happened (§2.1).
+    StoppingAfterFailedStart,
+    /// A plugin whose load fails is skipped without recording the fatal error, so VM creation
+    /// goes ahead without it (§5.1 `m_pluginError`, §2 `ThrowIfFatalPluginError`).
+    LoadFailureNotFatal,
 }
 
 impl Mutant {
     /// Every mutant.
-    pub const ALL: [Mutant; 11] = [
+    pub const ALL: [Mutant; 18] = [
         Mutant::NoTimedAcquire,
         Mutant::NoRecheck,
         Mutant::NoWorkerDonePoll,
@@ -85,6 +107,13 @@ impl Mutant {
         Mutant::NoHookLock,
         Mutant::IdleTerminateWithoutRecheck,
         Mutant::ExitCallbackBlocks,
+        Mutant::TeardownStopsAtFirstFailure,
+        Mutant::StartHookContinuesAfterFailure,
+        Mutant::PluginErrorLatched,
+        Mutant::PluginErrorTextDropped,
+        Mutant::NoVmTerminateOnStartFailure,
+        Mutant::StoppingAfterFailedStart,
+        Mutant::LoadFailureNotFatal,
     ];
 
     /// The command-line name.
@@ -101,6 +130,13 @@ impl Mutant {
             Mutant::NoHookLock => "no-hook-lock",
             Mutant::IdleTerminateWithoutRecheck => "idle-terminate-without-recheck",
             Mutant::ExitCallbackBlocks => "exit-callback-blocks",
+            Mutant::TeardownStopsAtFirstFailure => "teardown-stops-at-first-failure",
+            Mutant::StartHookContinuesAfterFailure => "start-hook-continues-after-failure",
+            Mutant::PluginErrorLatched => "plugin-error-latched",
+            Mutant::PluginErrorTextDropped => "plugin-error-text-dropped",
+            Mutant::NoVmTerminateOnStartFailure => "no-vm-terminate-on-start-failure",
+            Mutant::StoppingAfterFailedStart => "stopping-after-failed-start",
+            Mutant::LoadFailureNotFatal => "load-failure-not-fatal",
         }
     }
 
@@ -122,6 +158,17 @@ impl Mutant {
                 "the idle timer terminates the VM without re-checking idleness"
             }
             Mutant::ExitCallbackBlocks => "the distribution-exit callback blocks on the instance lock",
+            Mutant::TeardownStopsAtFirstFailure => "a teardown hook stops at the first plugin that fails it",
+            Mutant::StartHookContinuesAfterFailure => {
+                "a start hook reaches every plugin although one failed it"
+            }
+            Mutant::PluginErrorLatched => "a plugin-returned start-hook failure is latched like a crash",
+            Mutant::PluginErrorTextDropped => "the host drops PluginError's text from a start hook's reply",
+            Mutant::NoVmTerminateOnStartFailure => "a failed OnVMStarted leaves the VM up (no _VmTerminate)",
+            Mutant::StoppingAfterFailedStart => {
+                "an instance whose OnDistributionStarted failed stays running"
+            }
+            Mutant::LoadFailureNotFatal => "a plugin that fails to load is skipped, not a fatal error",
         }
     }
 

@@ -103,7 +103,8 @@ impl<P: Platform> PluginHost<P> {
         if !plugin.implements(call.kind) {
             return HostReply::hr(S_OK);
         }
-        let serialised = !self.state.lock().variant.has(Mutant::NoHookLock);
+        let variant = self.state.lock().variant;
+        let serialised = !variant.has(Mutant::NoHookLock);
         let guard = if serialised { Some(self.hook_lock.lock().await) } else { None };
         {
             let mut state = self.state.lock();
@@ -119,7 +120,8 @@ impl<P: Platform> PluginHost<P> {
         if let Some(guard) = guard {
             guard.unlock().await;
         }
-        HostReply { hr, error_message: message.filter(|_| call.kind.carries_message()) }
+        let dropped = variant.has(Mutant::PluginErrorTextDropped);
+        HostReply { hr, error_message: message.filter(|_| call.kind.carries_message() && !dropped) }
     }
 
     /// `PluginError` (spec §3.2), in the order of the real checks.

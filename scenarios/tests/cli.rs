@@ -129,7 +129,7 @@ fn a_pct_failure_replays_from_the_command_it_prints() {
 
 #[test]
 fn matrix_gives_one_cell_per_scenario_and_variant_and_checks_the_claims() {
-    let output = plughost(&["matrix", "--scenario", "host_crash_mid_vm_started", "--seeds", "20", "--json"]);
+    let output = plughost(&["matrix", "--scenario", "host_crash_is_fatal", "--seeds", "20", "--json"]);
     assert!(output.status.success(), "{output:?}");
     let cells: Vec<serde_json::Value> =
         stdout(&output).lines().map(|line| serde_json::from_str(line).expect("a JSON cell")).collect();

@@ -60,23 +60,63 @@ fn success() {
 }
 
 #[test]
+fn plugin_update_required() {
+    conformance("plugin_update_required");
+}
+
+#[test]
 fn api_errors() {
     conformance("api_errors");
 }
 
 #[test]
-fn host_crash_mid_vm_started() {
-    conformance("host_crash_mid_vm_started");
+fn load_failure_fatal_wsl2() {
+    conformance("load_failure_fatal_wsl2");
 }
 
 #[test]
-fn callbacks_during_termination() {
-    conformance("callbacks_during_termination");
+fn vm_start_failure() {
+    conformance("vm_start_failure");
 }
 
 #[test]
-fn pre_registration_race() {
-    conformance("pre_registration_race");
+fn vm_start_failure_with_plugin_error_twice() {
+    conformance("vm_start_failure_with_plugin_error_twice");
+}
+
+#[test]
+fn vm_stop_failure() {
+    conformance("vm_stop_failure");
+}
+
+#[test]
+fn distribution_start_failure() {
+    conformance("distribution_start_failure");
+}
+
+#[test]
+fn distribution_stop_failure() {
+    conformance("distribution_stop_failure");
+}
+
+#[test]
+fn error_message_start_vm() {
+    conformance("error_message_start_vm");
+}
+
+#[test]
+fn error_message_start_distro() {
+    conformance("error_message_start_distro");
+}
+
+#[test]
+fn register_unregister_fail() {
+    conformance("register_unregister_fail");
+}
+
+#[test]
+fn host_crash_is_fatal() {
+    conformance("host_crash_is_fatal");
 }
 
 #[test]
@@ -87,6 +127,16 @@ fn concurrent_callbacks() {
 #[test]
 fn async_api_call_from_worker() {
     conformance("async_api_call_from_worker");
+}
+
+#[test]
+fn callbacks_during_termination_do_not_crash() {
+    conformance("callbacks_during_termination_do_not_crash");
+}
+
+#[test]
+fn pre_registration_race() {
+    conformance("pre_registration_race");
 }
 
 #[test]

@@ -64,7 +64,7 @@ fn pct_schedules_are_deterministic_and_replay_from_their_decisions() {
 /// scenario's `host-crash` expectation accepts them all, and a list replays the choice.
 #[test]
 fn a_crash_code_is_the_runs_choice_and_replays() {
-    let scenario = crate::util::scenario("host_crash_mid_vm_started");
+    let scenario = crate::util::scenario("host_crash_is_fatal");
     let mut in_flight = std::collections::BTreeSet::new();
     let mut dead = std::collections::BTreeSet::new();
     for seed in 0..40 {

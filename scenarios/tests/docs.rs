@@ -1,7 +1,7 @@
-//! The documents say what the tool does: every key of the scenario format types is in
-//! `docs/scenario-format.md`, its worked example parses and passes and catches what it
-//! claims, and the README's table header, example row and failure report are what
-//! `plughost` prints today.
+//! The documents say what the tool does: every key of the scenario format types and every
+//! mutant's name is in `docs/scenario-format.md`, its worked example parses and passes and
+//! catches what it claims, and the README's table header, example row and failure report
+//! are what `plughost` prints today.
 
 use std::path::Path;
 use std::process::Command;
@@ -100,6 +100,17 @@ fn every_key_of_the_format_types_is_in_the_reference() {
         .map(|(key, ty)| format!("`{key}` (of {ty})"))
         .collect();
     assert!(missing.is_empty(), "docs/scenario-format.md does not document: {}", missing.join(", "));
+}
+
+#[test]
+fn every_mutant_is_named_in_the_reference() {
+    let reference = read("docs/scenario-format.md");
+    let missing: Vec<&str> = plughost_model::design::Mutant::ALL
+        .iter()
+        .map(|mutant| mutant.name())
+        .filter(|name| !reference.contains(&format!("`{name}`")))
+        .collect();
+    assert!(missing.is_empty(), "docs/scenario-format.md does not name the mutants {missing:?}");
 }
 
 #[test]

@@ -43,7 +43,7 @@ fn a_deadlock_shrinks_and_still_deadlocks() {
 /// VM and distribution hooks alone take about 90.)
 #[test]
 fn a_long_failing_schedule_shrinks_to_a_trace_a_reviewer_reads() {
-    let target = scenario("callbacks_during_termination");
+    let target = scenario("callbacks_during_termination_do_not_crash");
     let failing = traced_run(&target, Some(Mutant::NoWorkerDonePoll), StrategySpec::Random { seed: 0 });
     let shrunk = shrink(&target, variant(Some(Mutant::NoWorkerDonePoll)), &failing, 2_000);
     assert_eq!(shrunk.run.verdict, failing.verdict);

@@ -1,7 +1,7 @@
 //! The integration tests of plughost, one binary. Table of contents:
 //!
 //! - `catalogue`: every scenario passes a seed sweep on the pump design;
-//! - `behaviours`: spec §8's tests and §3's error codes as small scenarios, schedule-independent;
+//! - `behaviours`: small behaviours beyond spec §8's tests, schedule-independent;
 //! - `mutants`: every mutant is caught by each scenario that claims it, within 2,000 seeds;
 //! - `determinism`: the same seed gives a byte-identical trace, and a decision list replays it;
 //! - `shrinking`: shrunk schedules keep their failure, never grow, and replay;

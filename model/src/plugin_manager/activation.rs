@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::callbacks::CallbackHandler;
 use super::{PluginManager, PluginSlot};
+use crate::design::Mutant;
 use crate::event::ModelEvent;
 use crate::hresult::HResult;
 use crate::platform::{HostLink, LockGuard, PlainMutex, Platform};
@@ -42,7 +43,9 @@ impl<P: Platform> PluginManager<P> {
                 self.platform.emit(ModelEvent::HostActivated { plugin: slot.name.clone() });
             }
             Err(hr) => {
-                *self.plugin_error.lock() = Some((slot.name.clone(), hr));
+                if !self.variant.has(Mutant::LoadFailureNotFatal) {
+                    *self.plugin_error.lock() = Some((slot.name.clone(), hr));
+                }
                 self.platform.emit(ModelEvent::PluginLoadFailed { plugin: slot.name.clone(), hr });
             }
         }

@@ -77,6 +77,7 @@ impl<P: Platform> PluginManager<P> {
     /// Start hooks stop at the first failing plugin with a plugin-named error; teardown hooks
     /// latch a crash and log and ignore anything else ("Error thrown from plugin").
     async fn notify_each(&self, site: HookSite, call: &HookCall) -> Result<(), UserError> {
+        let mut first_failure = None;
         for (slot, host) in self.loaded() {
             let reply = self.notify(slot, host, site, call.clone()).await;
             let crashed = is_host_crash(reply.hr);
@@ -84,14 +85,33 @@ impl<P: Platform> PluginManager<P> {
                 if crashed {
                     self.latch_host_crash(slot, reply.hr).await;
                 }
+                if reply.hr.failed() && self.variant.has(Mutant::TeardownStopsAtFirstFailure) {
+                    break;
+                }
                 continue;
             }
-            if crashed {
-                return Err(self.throw_host_crash(slot, reply.hr).await);
+            let failure = if crashed {
+                Some(self.throw_host_crash(slot, reply.hr).await)
+            } else {
+                self.start_hook_failure(slot, &reply).await
+            };
+            if let Some(failure) = failure {
+                if !self.variant.has(Mutant::StartHookContinuesAfterFailure) {
+                    return Err(failure);
+                }
+                first_failure.get_or_insert(failure);
             }
-            throw_if_plugin_error(&reply, &slot.name)?;
         }
-        Ok(())
+        first_failure.map_or(Ok(()), Err)
+    }
+
+    /// `ThrowIfPluginError` for a live plugin's reply to a start hook: never latched (§2.1).
+    async fn start_hook_failure(&self, slot: &PluginSlot<P>, reply: &HostReply) -> Option<UserError> {
+        let failure = throw_if_plugin_error(reply, &slot.name).err()?;
+        if reply.hr.failed() && self.variant.has(Mutant::PluginErrorLatched) {
+            self.latch_host_crash(slot, reply.hr).await;
+        }
+        Some(failure)
     }
 
     async fn notify(

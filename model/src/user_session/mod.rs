@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use crate::design::Mutant;
 use crate::event::{ModelEvent, UserError};
 use crate::hresult::{E_ILLEGAL_STATE_CHANGE, WSL_E_DISTRO_NOT_FOUND};
 use crate::ids::{Name, SessionCookie};
@@ -165,9 +166,12 @@ impl<P: Platform> UserSession<P> {
         };
         self.platform.emit(ModelEvent::DistroStarted { session: self.cookie, distro: distro.clone() });
         if let Err(error) = self.plugins.on_distribution_started(self.site(), &info).await {
-            // The instance is erased without `OnDistributionStopping` (§2.1).
-            self.state.lock().running.remove(&id);
-            self.platform.emit(ModelEvent::DistroStopped { session: self.cookie, distro: distro.clone() });
+            // `cleanupOnFailure`: the instance is erased without `OnDistributionStopping` (§2.1).
+            if !self.plugins.variant().has(Mutant::StoppingAfterFailedStart) {
+                self.state.lock().running.remove(&id);
+                self.platform
+                    .emit(ModelEvent::DistroStopped { session: self.cookie, distro: distro.clone() });
+            }
             return Err(error);
         }
         Ok(())

@@ -35,7 +35,9 @@ impl<P: Platform> UserSession<P> {
             self.state.lock().vm = true;
             self.platform.emit(ModelEvent::VmCreated { session: self.cookie });
             if let Err(error) = self.plugins.on_vm_started(self.site()).await {
-                self.vm_terminate().await;
+                if !self.plugins.variant().has(Mutant::NoVmTerminateOnStartFailure) {
+                    self.vm_terminate().await;
+                }
                 return Err(error);
             }
         }
