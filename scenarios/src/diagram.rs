@@ -202,7 +202,8 @@ impl Builder {
     fn verdict(&mut self, verdict: &str, details: &[String]) {
         let first = self.names.first().cloned().unwrap_or_else(|| "svc/main".to_string());
         self.participant(&first);
-        self.note(&first, format!("verdict: {verdict}"), Tone::Verdict);
+        let tone = if verdict == "pass" { Tone::Plain } else { Tone::Verdict };
+        self.note(&first, format!("verdict: {verdict}"), tone);
         for detail in details.iter().map(|d| d.trim()) {
             let mut mentioned: Vec<(usize, String)> = self
                 .names
