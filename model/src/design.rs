@@ -91,11 +91,26 @@ pub enum Mutant {
     /// A plugin whose load fails is skipped without recording the fatal error, so VM creation
     /// goes ahead without it (§5.1 `m_pluginError`, §2 `ThrowIfFatalPluginError`).
     LoadFailureNotFatal,
+    /// A new WSLC session is registered with the plugin manager only after
+    /// `OnWslcSessionCreated`, so callbacks during that hook cannot resolve it (§6.1 step 2).
+    WslcRegisterAfterNotify,
+    /// A vetoed or race-lost WSLC session is terminated without its `OnSessionStopping`, as
+    /// before PR 40120 (§6.1 step 7).
+    WslcVetoWithoutStopping,
+    /// A WSLC session's reference is unregistered before its `OnSessionStopping`, so the
+    /// plugin cannot resolve it while handling the hook (§6.2).
+    WslcUnregisterBeforeStopping,
+    /// The manager's teardown notifies sessions with `m_wslcSessionsLock` still held (§6.2:
+    /// stopping is always dispatched with the lock released).
+    WslcStoppingUnderSessionsLock,
+    /// The per-user process keeps a container running after a plugin vetoed its start (§2.1
+    /// `ContainerStarted`).
+    WslcContainerVetoIgnored,
 }
 
 impl Mutant {
     /// Every mutant.
-    pub const ALL: [Mutant; 18] = [
+    pub const ALL: [Mutant; 23] = [
         Mutant::NoTimedAcquire,
         Mutant::NoRecheck,
         Mutant::NoWorkerDonePoll,
@@ -114,6 +129,11 @@ impl Mutant {
         Mutant::NoVmTerminateOnStartFailure,
         Mutant::StoppingAfterFailedStart,
         Mutant::LoadFailureNotFatal,
+        Mutant::WslcRegisterAfterNotify,
+        Mutant::WslcVetoWithoutStopping,
+        Mutant::WslcUnregisterBeforeStopping,
+        Mutant::WslcStoppingUnderSessionsLock,
+        Mutant::WslcContainerVetoIgnored,
     ];
 
     /// The command-line name.
@@ -137,6 +157,11 @@ impl Mutant {
             Mutant::NoVmTerminateOnStartFailure => "no-vm-terminate-on-start-failure",
             Mutant::StoppingAfterFailedStart => "stopping-after-failed-start",
             Mutant::LoadFailureNotFatal => "load-failure-not-fatal",
+            Mutant::WslcRegisterAfterNotify => "wslc-register-after-notify",
+            Mutant::WslcVetoWithoutStopping => "wslc-veto-without-stopping",
+            Mutant::WslcUnregisterBeforeStopping => "wslc-unregister-before-stopping",
+            Mutant::WslcStoppingUnderSessionsLock => "wslc-stopping-under-sessions-lock",
+            Mutant::WslcContainerVetoIgnored => "wslc-container-veto-ignored",
         }
     }
 
@@ -169,6 +194,17 @@ impl Mutant {
                 "an instance whose OnDistributionStarted failed stays running"
             }
             Mutant::LoadFailureNotFatal => "a plugin that fails to load is skipped, not a fatal error",
+            Mutant::WslcRegisterAfterNotify => {
+                "a WSLC session is registered for callbacks only after OnSessionCreated"
+            }
+            Mutant::WslcVetoWithoutStopping => "a vetoed WSLC session gets no OnSessionStopping",
+            Mutant::WslcUnregisterBeforeStopping => {
+                "a WSLC session stops resolving before its OnSessionStopping"
+            }
+            Mutant::WslcStoppingUnderSessionsLock => {
+                "WSLC sessions are notified of stopping under the sessions lock"
+            }
+            Mutant::WslcContainerVetoIgnored => "a container a plugin vetoed keeps running",
         }
     }
 

@@ -64,8 +64,9 @@ impl fmt::Display for WorkSite {
 /// Something the model did.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum ModelEvent {
-    /// A client step started (emitted by the scenario driver).
-    StepBegin { step: u32, what: String },
+    /// A client step started (emitted by the scenario driver): `op` names the client call
+    /// (`start-distro`, `wslc-create-session`, …), `what` describes it.
+    StepBegin { step: u32, op: &'static str, what: String },
     /// A client step finished.
     StepEnd { step: u32, result: Result<(), UserError> },
     /// A plugin host was activated and initialised (spec §5.1).
@@ -132,6 +133,11 @@ pub enum ModelEvent {
     PluginErrorCalled { plugin: Name, hr: HResult, message: String },
     /// The service finished stopping (emitted by the scenario driver).
     ServiceStopped,
+    /// A WSLC callback resolved its session id through the reference map (or did not).
+    WslcResolved { session: u32, found: bool },
+    /// A WSLC session was terminated (vetoed, lost its race, ended by its client, or the
+    /// service stopped).
+    WslcSessionTerminated { session: u32 },
 }
 
 /// What a plugin observes of itself, in a form that crosses a process boundary: the
@@ -191,6 +197,11 @@ pub trait EventSink: Send + Sync + 'static {
     }
 }
 
+/// How traces name a hook's session: `session#N` for WSL hooks, `wslc#N` for WSLC hooks.
+fn subject(hook: &HookKind, session: &SessionCookie) -> String {
+    if hook.is_wslc() { format!("wslc#{}", session.0) } else { session.to_string() }
+}
+
 fn opt_message(message: &Option<String>) -> String {
     message.as_ref().map(|m| format!(" \"{m}\"")).unwrap_or_default()
 }
@@ -199,7 +210,7 @@ impl fmt::Display for ModelEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use ModelEvent::*;
         match self {
-            StepBegin { step, what } => write!(f, "step {step} begins: {what}"),
+            StepBegin { step, what, .. } => write!(f, "step {step} begins: {what}"),
             StepEnd { step, result: Ok(()) } => write!(f, "step {step} ends: ok"),
             StepEnd { step, result: Err(error) } => write!(f, "step {step} ends: {error}"),
             HostActivated { plugin } => write!(f, "host for {plugin} activated"),
@@ -208,12 +219,16 @@ impl fmt::Display for ModelEvent {
             FatalErrorChecked { error: Some((plugin, hr)) } => {
                 write!(f, "fatal plugin error check: {plugin} {hr}")
             }
-            FanOutBegin { hook, session } => write!(f, "{hook} fan-out begins ({session})"),
-            FanOutEnd { hook, session, failed: None } => write!(f, "{hook} fan-out ends ({session})"),
-            FanOutEnd { hook, session, failed: Some(hr) } => {
-                write!(f, "{hook} fan-out fails ({session}): {hr}")
+            FanOutBegin { hook, session } => write!(f, "{hook} fan-out begins ({})", subject(hook, session)),
+            FanOutEnd { hook, session, failed: None } => {
+                write!(f, "{hook} fan-out ends ({})", subject(hook, session))
             }
-            HookCall { hook, plugin, session } => write!(f, "{hook} -> {plugin} ({session})"),
+            FanOutEnd { hook, session, failed: Some(hr) } => {
+                write!(f, "{hook} fan-out fails ({}): {hr}", subject(hook, session))
+            }
+            HookCall { hook, plugin, session } => {
+                write!(f, "{hook} -> {plugin} ({})", subject(hook, session))
+            }
             HookReturned { hook, plugin, hr, message } => {
                 write!(f, "{hook} <- {plugin}: {hr}{}", opt_message(message))
             }
@@ -259,6 +274,9 @@ impl fmt::Display for ModelEvent {
                 write!(f, "{plugin} PluginError(\"{message}\"): {hr}")
             }
             ServiceStopped => f.write_str("service stopped"),
+            WslcResolved { session, found: true } => write!(f, "wslc#{session} resolved"),
+            WslcResolved { session, found: false } => write!(f, "wslc#{session} not found"),
+            WslcSessionTerminated { session } => write!(f, "wslc#{session} terminated"),
         }
     }
 }

@@ -6,7 +6,8 @@
 //! - [`platform`]: the seam (threads, locks, events, time, transport, trace);
 //!   [`fact`]: what a platform observed while running the model (for the oracles);
 //!   [`platform_contract`]: the seam's contract as programs both platforms' tests run;
-//! - [`service`], [`session_registry`], [`user_session`]: the service and its sessions;
+//! - [`service`], [`session_registry`], [`user_session`]: the service and its WSL sessions;
+//!   [`wslc`]: the WSLC session manager and the WSLC sessions;
 //! - [`plugin_manager`]: activation, hook fan-out, routing, crash latch;
 //! - [`call_pump`]: the `PluginCallPump`;
 //! - [`plugin_host`]: the host process; [`plugin`], [`script`], [`scripted_plugin`]: plugins;
@@ -33,3 +34,4 @@ pub mod session_registry;
 pub mod user_session;
 pub mod wire;
 pub mod world;
+pub mod wslc;

@@ -27,9 +27,11 @@ pub struct PluginScript {
 
 /// A log line with `{placeholder}`s, rendered when the action runs.
 ///
-/// Placeholders: `{hr}` and `{output}` of the thread's last API call, `{distro}` and
-/// `{init_pid}` of the hook's distribution, `{session}`, `{worker}` (the thread's worker
-/// name), `{NAME}` and `{NAME.max}` of a counter. `{{` and `}}` are literal braces.
+/// Placeholders: `{hr}`, `{output}` and `{errno}` of the thread's last API call, `{distro}`
+/// and `{init_pid}` of the hook's distribution, `{session}` (the WSL cookie or WSLC id),
+/// `{wslc_session}` and `{object}` (a WSLC hook's session name, and its container or
+/// image), `{worker}` (the thread's worker name), `{NAME}` and `{NAME.max}` of a counter.
+/// `{{` and `}}` are literal braces.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Template(pub String);
 
@@ -96,6 +98,12 @@ pub enum ApiTemplate {
     ExecuteBinary { path: Name, args: Vec<Name> },
     /// `ExecuteBinaryInDistribution`; `distro` defaults to the hook's distribution.
     ExecuteBinaryInDistribution { distro: Option<Name>, path: Name, args: Vec<Name> },
+    /// `WSLCMountFolder` (the session defaults to the hook's WSLC session).
+    WslcMountFolder { windows_path: Name, mountpoint: Name, read_only: bool },
+    /// `WSLCUnmountFolder`.
+    WslcUnmountFolder { mountpoint: Name },
+    /// `WSLCCreateProcess`.
+    WslcCreateProcess { executable: Name, args: Vec<Name> },
 }
 
 /// What an API failure does to the calling thread.

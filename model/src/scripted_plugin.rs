@@ -18,7 +18,7 @@ use crate::ids::{Name, SessionCookie};
 use crate::platform::{Event, Platform, Reset};
 use crate::plugin::{Plugin, PluginApi};
 use crate::script::{Action, ApiAction, ApiTemplate, Block, OnError, PluginScript, Template};
-use crate::wire::{ApiCall, CallbackReply, DistroInfo, HookCall, HookKind};
+use crate::wire::{ApiCall, CallbackReply, DistroInfo, HookCall, HookKind, WslcInfo};
 
 /// How a block ended.
 enum Flow {
@@ -31,6 +31,7 @@ enum Flow {
 struct Frame {
     session: SessionCookie,
     distro: Option<DistroInfo>,
+    wslc: Option<WslcInfo>,
     worker: Option<Name>,
     last: Option<CallbackReply>,
 }
@@ -169,6 +170,19 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
             ApiTemplate::ExecuteBinary { path, args } => {
                 ApiCall::ExecuteBinary { path: path.clone(), args: args.clone() }
             }
+            ApiTemplate::WslcMountFolder { windows_path, mountpoint, read_only } => {
+                ApiCall::WslcMountFolder {
+                    windows_path: windows_path.clone(),
+                    mountpoint: mountpoint.clone(),
+                    read_only: *read_only,
+                }
+            }
+            ApiTemplate::WslcUnmountFolder { mountpoint } => {
+                ApiCall::WslcUnmountFolder { mountpoint: mountpoint.clone() }
+            }
+            ApiTemplate::WslcCreateProcess { executable, args } => {
+                ApiCall::WslcCreateProcess { executable: executable.clone(), args: args.clone() }
+            }
             ApiTemplate::ExecuteBinaryInDistribution { distro, path, args } => {
                 // A distribution the plugin never heard of is passed as the zero GUID.
                 let id = match distro {
@@ -288,6 +302,9 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
         match key {
             "hr" => frame.last.as_ref().map(|r| r.hr.to_string()),
             "output" => frame.last.as_ref().map(|r| r.output.clone().unwrap_or_default()),
+            "errno" => frame.last.as_ref().and_then(|r| r.errno).map(|errno| errno.to_string()),
+            "wslc_session" => frame.wslc.as_ref().map(|w| w.name.to_string()),
+            "object" => frame.wslc.as_ref().and_then(|w| w.object.as_ref()).map(|o| o.to_string()),
             "distro" => frame.distro.as_ref().map(|d| d.name.to_string()),
             "init_pid" => frame.distro.as_ref().map(|d| d.init_pid.to_string()),
             "session" => Some(frame.session.0.to_string()),
@@ -334,7 +351,8 @@ pub fn render_template(text: &str, mut lookup: impl FnMut(&str) -> Option<String
 
 impl<P: Platform, A: PluginApi> Plugin for ScriptedPlugin<P, A> {
     async fn entry_point(&self) -> HResult {
-        let mut frame = Frame { session: SessionCookie(0), distro: None, worker: None, last: None };
+        let mut frame =
+            Frame { session: SessionCookie(0), distro: None, wslc: None, worker: None, last: None };
         match self.run_block(&self.script.on_load, &mut frame).await {
             Flow::Return(hr) => hr,
             Flow::Next => S_OK,
@@ -352,8 +370,13 @@ impl<P: Platform, A: PluginApi> Plugin for ScriptedPlugin<P, A> {
         let Some(block) = self.script.hooks.get(&call.kind) else { return S_OK };
         let (plugin, hook) = (self.name.clone(), call.kind);
         self.platform.emit(ModelEvent::PluginHookEntered { plugin: plugin.clone(), hook });
-        let mut frame =
-            Frame { session: call.session, distro: call.distro.clone(), worker: None, last: None };
+        let mut frame = Frame {
+            session: call.session,
+            distro: call.distro.clone(),
+            wslc: call.wslc.clone(),
+            worker: None,
+            last: None,
+        };
         let hr = match self.run_block(block, &mut frame).await {
             Flow::Return(hr) => hr,
             Flow::Next => S_OK,

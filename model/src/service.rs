@@ -1,9 +1,10 @@
 //! The service process as a whole (`wslservice.exe`, spec §1.1, §5.5): its session table and
 //! its plugin manager, how a user session comes to exist, and how the service stops.
 //!
-//! Owns construction and the stop order: sessions leave `g_sessions` first (so late
+//! Owns construction and the stop order (§5.5): sessions leave `g_sessions` first (so late
 //! callbacks get `ERROR_NOT_FOUND` instead of spinning), each is shut down (firing the
-//! teardown hooks), then every host is killed.
+//! teardown hooks), then the WSLC manager notifies and terminates its sessions, then every
+//! host is killed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,12 +16,14 @@ use crate::plugin_manager::{PluginManager, PluginRegistration};
 use crate::session_registry::SessionRegistry;
 use crate::user_session::{ShutdownBehavior, UserSession};
 use crate::world::World;
+use crate::wslc::WslcSessionManager;
 
 /// The service.
 pub struct Service<P: Platform> {
     platform: P,
     registry: Arc<SessionRegistry<P>>,
     plugins: Arc<PluginManager<P>>,
+    wslc: WslcSessionManager<P>,
     world: Arc<World>,
     next_cookie: AtomicU32,
 }
@@ -35,7 +38,8 @@ impl<P: Platform> Service<P> {
     ) -> Arc<Self> {
         let registry = Arc::new(SessionRegistry::new(&platform));
         let plugins = PluginManager::new(platform.clone(), variant, plugins, Arc::downgrade(&registry));
-        Arc::new(Service { platform, registry, plugins, world, next_cookie: AtomicU32::new(1) })
+        let wslc = WslcSessionManager::new(platform.clone(), plugins.clone(), world.clone());
+        Arc::new(Service { platform, registry, plugins, wslc, world, next_cookie: AtomicU32::new(1) })
     }
 
     /// `CreateInstanceForCurrentUser`'s session creation: a new session in `g_sessions`.
@@ -47,12 +51,18 @@ impl<P: Platform> Service<P> {
         session
     }
 
-    /// `ServiceStopped` steps 3 and 6.
+    /// The WSLC session manager.
+    pub fn wslc(&self) -> &WslcSessionManager<P> {
+        &self.wslc
+    }
+
+    /// `ServiceStopped` steps 3, 4 and 6.
     pub async fn stop(&self) {
         for session in self.registry.clear().await {
             // Shutdown never fails; its hooks are all teardown hooks.
             let _ = session.shutdown(ShutdownBehavior::ForceAfter30Seconds).await;
         }
-        self.plugins.shutdown();
+        self.wslc.shutdown().await;
+        self.plugins.shutdown().await;
     }
 }

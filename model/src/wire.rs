@@ -13,7 +13,7 @@ use crate::hresult::HResult;
 use crate::ids::{Name, SessionCookie};
 use crate::script::PluginScript;
 
-/// The six WSL hooks (spec §2.1).
+/// The twelve hooks of spec §2.1: six WSL hooks, then six WSLC hooks.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum HookKind {
     /// `OnVMStarted`.
@@ -28,12 +28,44 @@ pub enum HookKind {
     DistributionRegistered,
     /// `OnDistributionUnregistered`.
     DistributionUnregistered,
+    /// `OnWslcSessionCreated` (the plugin's `OnSessionCreated`, a veto).
+    WslcSessionCreated,
+    /// `OnWslcSessionStopping`.
+    WslcSessionStopping,
+    /// `OnWslcContainerStarted` (a veto).
+    WslcContainerStarted,
+    /// `OnWslcContainerStopping`.
+    WslcContainerStopping,
+    /// `OnWslcImageCreated`.
+    WslcImageCreated,
+    /// `OnWslcImageDeleted`.
+    WslcImageDeleted,
 }
 
 impl HookKind {
-    /// Start hooks are fatal: a failure aborts the operation (spec §2 "Veto/start hooks").
+    /// Start and veto hooks are fatal: a failure aborts the operation (spec §2
+    /// "Veto/start hooks").
     pub fn is_fatal(self) -> bool {
-        matches!(self, HookKind::VmStarted | HookKind::DistributionStarted)
+        matches!(
+            self,
+            HookKind::VmStarted
+                | HookKind::DistributionStarted
+                | HookKind::WslcSessionCreated
+                | HookKind::WslcContainerStarted
+        )
+    }
+
+    /// WSLC hooks: called directly on the notifying thread, no pump, no latch gate (§2.1, §6).
+    pub fn is_wslc(self) -> bool {
+        matches!(
+            self,
+            HookKind::WslcSessionCreated
+                | HookKind::WslcSessionStopping
+                | HookKind::WslcContainerStarted
+                | HookKind::WslcContainerStopping
+                | HookKind::WslcImageCreated
+                | HookKind::WslcImageDeleted
+        )
     }
 
     /// Hooks whose `PluginError` text is returned to the service (spec §2.2).
@@ -50,6 +82,12 @@ impl HookKind {
             HookKind::DistributionStopping => "OnDistributionStopping",
             HookKind::DistributionRegistered => "OnDistributionRegistered",
             HookKind::DistributionUnregistered => "OnDistributionUnregistered",
+            HookKind::WslcSessionCreated => "OnWslcSessionCreated",
+            HookKind::WslcSessionStopping => "OnWslcSessionStopping",
+            HookKind::WslcContainerStarted => "OnWslcContainerStarted",
+            HookKind::WslcContainerStopping => "OnWslcContainerStopping",
+            HookKind::WslcImageCreated => "OnWslcImageCreated",
+            HookKind::WslcImageDeleted => "OnWslcImageDeleted",
         }
     }
 }
@@ -71,15 +109,27 @@ pub struct DistroInfo {
     pub init_pid: u32,
 }
 
+/// What a WSLC hook tells the plugin besides the session id (`WSLCSessionInformation` and
+/// the container or image).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct WslcInfo {
+    /// The session's display name.
+    pub name: Name,
+    /// The container or image, for the four container and image hooks.
+    pub object: Option<Name>,
+}
+
 /// One outbound hook call with its arguments.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct HookCall {
     /// Which hook.
     pub kind: HookKind,
-    /// The session the hook is about.
+    /// The session the hook is about: the WSL session's cookie, or the WSLC session's id.
     pub session: SessionCookie,
     /// The distribution, for the four distribution hooks.
     pub distro: Option<DistroInfo>,
+    /// The WSLC session's name and object, for the six WSLC hooks.
+    pub wslc: Option<WslcInfo>,
 }
 
 /// A hook's reply: the plugin's HRESULT and, for message-carrying hooks, its `PluginError` text.
@@ -124,7 +174,7 @@ impl HostRequest {
     }
 }
 
-/// The WSL plugin API calls that reach the service (spec §3.1).
+/// The plugin API calls that reach the service (spec §3.1 WSL, §3.3 WSLC).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum ApiCall {
     /// `MountFolder`.
@@ -154,6 +204,27 @@ pub enum ApiCall {
         /// Its arguments.
         args: Vec<Name>,
     },
+    /// `WSLCMountFolder`.
+    WslcMountFolder {
+        /// Windows source folder.
+        windows_path: Name,
+        /// Mount point in the session.
+        mountpoint: Name,
+        /// Read-only mount.
+        read_only: bool,
+    },
+    /// `WSLCUnmountFolder`.
+    WslcUnmountFolder {
+        /// Mount point in the session.
+        mountpoint: Name,
+    },
+    /// `WSLCCreateProcess`.
+    WslcCreateProcess {
+        /// The executable.
+        executable: Name,
+        /// Its arguments.
+        args: Vec<Name>,
+    },
 }
 
 impl ApiCall {
@@ -163,7 +234,20 @@ impl ApiCall {
             ApiCall::MountFolder { .. } => "MountFolder",
             ApiCall::ExecuteBinary { .. } => "ExecuteBinary",
             ApiCall::ExecuteBinaryInDistribution { .. } => "ExecuteBinaryInDistribution",
+            ApiCall::WslcMountFolder { .. } => "WSLCMountFolder",
+            ApiCall::WslcUnmountFolder { .. } => "WSLCUnmountFolder",
+            ApiCall::WslcCreateProcess { .. } => "WSLCCreateProcess",
         }
+    }
+
+    /// WSLC calls name a WSLC session id and never go through the pump (§3.3).
+    pub fn is_wslc(&self) -> bool {
+        matches!(
+            self,
+            ApiCall::WslcMountFolder { .. }
+                | ApiCall::WslcUnmountFolder { .. }
+                | ApiCall::WslcCreateProcess { .. }
+        )
     }
 }
 
@@ -179,7 +263,11 @@ pub struct CallbackRequest {
 impl CallbackRequest {
     /// How traces and thread reports name the call: the API and the session it names.
     pub fn label(&self) -> String {
-        format!("{} ({})", self.api.method(), self.session)
+        if self.api.is_wslc() {
+            format!("{} (wslc#{})", self.api.method(), self.session.0)
+        } else {
+            format!("{} ({})", self.api.method(), self.session)
+        }
     }
 }
 
@@ -190,11 +278,13 @@ pub struct CallbackReply {
     pub hr: HResult,
     /// What a launched process printed (stands in for the returned socket).
     pub output: Option<String>,
+    /// `WSLCCreateProcess`'s `Errno`.
+    pub errno: Option<i32>,
 }
 
 impl CallbackReply {
     /// A reply without output.
     pub fn hr(hr: HResult) -> CallbackReply {
-        CallbackReply { hr, output: None }
+        CallbackReply { hr, output: None, errno: None }
     }
 }

@@ -7,17 +7,32 @@
 //! for the world rather than a client (a distribution's init exiting, the VM exiting) only
 //! sets off the VM's callback thread, which runs on concurrently with later steps. The
 //! driver reports results only as model events (`StepBegin` / `StepEnd`, `ServiceStopped`);
-//! judging them is the observer's job.
+//! judging them is the observer's job. WSLC steps act through the session handles the
+//! driver's client got from the manager (a vetoed session never gives one); container and
+//! image steps stand for the session's per-user process telling the service, on the thread
+//! the step runs on (a COM RPC thread of the service).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
 use plughost_model::design::Variant;
 use plughost_model::event::{ModelEvent, UserError};
+use plughost_model::hresult::WSLC_E_SESSION_NOT_FOUND;
+use plughost_model::ids::Name;
 use plughost_model::platform::Platform;
 use plughost_model::service::Service;
 use plughost_model::user_session::{ShutdownBehavior, UserSession};
+use plughost_model::wslc::WslcSession;
 
-use crate::scenario::{Scenario, Step, StepAction};
+use crate::scenario::{Scenario, Step, StepAction, WslcEvent};
+
+/// What the client holds: the service, its WSL sessions, and the WSLC sessions it was given.
+struct Client<P: Platform> {
+    service: Arc<Service<P>>,
+    sessions: Vec<Arc<UserSession<P>>>,
+    wslc: Mutex<BTreeMap<Name, Arc<WslcSession>>>,
+}
 
 /// Runs `scenario` against the service built with `variant`.
 pub async fn drive<P: Platform>(platform: P, scenario: Arc<Scenario>, variant: Variant) {
@@ -26,6 +41,7 @@ pub async fn drive<P: Platform>(platform: P, scenario: Arc<Scenario>, variant: V
     for _ in 0..scenario.world.sessions {
         sessions.push(service.create_session().await);
     }
+    let client = Arc::new(Client { service: service.clone(), sessions, wslc: Mutex::new(BTreeMap::new()) });
     let mut next = 1;
     for step in &scenario.steps {
         let members = match &step.action {
@@ -34,7 +50,7 @@ pub async fn drive<P: Platform>(platform: P, scenario: Arc<Scenario>, variant: V
         };
         let mut threads = Vec::with_capacity(members.len());
         for member in members {
-            threads.push(start_step(&platform, &sessions, member, &mut next).await);
+            threads.push(start_step(&platform, &client, member, &mut next).await);
         }
         for thread in &threads {
             platform.join(thread).await;
@@ -48,24 +64,24 @@ pub async fn drive<P: Platform>(platform: P, scenario: Arc<Scenario>, variant: V
 
 async fn start_step<P: Platform>(
     platform: &P,
-    sessions: &[Arc<UserSession<P>>],
+    client: &Arc<Client<P>>,
     step: &Step,
     next: &mut u32,
 ) -> P::Thread {
     let index = *next;
     *next += 1;
     let action = step.action.clone();
-    let session = sessions[step.session as usize - 1].clone();
-    let thread_platform = platform.clone();
-    let what = match sessions.len() {
+    let session = client.sessions[step.session as usize - 1].clone();
+    let (thread_platform, client) = (platform.clone(), client.clone());
+    let what = match client.sessions.len() {
         1 => action.describe(),
         _ => format!("{} ({})", action.describe(), session.cookie()),
     };
     let name = format!("T-{index}-{}", action.label());
     platform
         .spawn(name, async move {
-            thread_platform.emit(ModelEvent::StepBegin { step: index, what });
-            let result = execute(&thread_platform, &session, &action).await;
+            thread_platform.emit(ModelEvent::StepBegin { step: index, op: action.label(), what });
+            let result = execute(&thread_platform, &client, &session, &action).await;
             thread_platform.emit(ModelEvent::StepEnd { step: index, result });
         })
         .await
@@ -73,6 +89,7 @@ async fn start_step<P: Platform>(
 
 async fn execute<P: Platform>(
     platform: &P,
+    client: &Client<P>,
     session: &UserSession<P>,
     action: &StepAction,
 ) -> Result<(), UserError> {
@@ -96,6 +113,41 @@ async fn execute<P: Platform>(
             platform.sleep(*duration).await;
             Ok(())
         }
+        StepAction::WslcCreateSession { name, open_existing } => {
+            let created = client.service.wslc().create_session(name, *open_existing).await?;
+            client.wslc.lock().insert(name.clone(), created);
+            Ok(())
+        }
+        StepAction::WslcOpenSession(name) => {
+            let opened = client.service.wslc().open_session(name).await?;
+            client.wslc.lock().insert(name.clone(), opened);
+            Ok(())
+        }
+        StepAction::WslcTerminateSession(name) => {
+            let session = client.wslc_session(name)?;
+            session.terminate();
+            platform.emit(ModelEvent::WslcSessionTerminated { session: session.id() });
+            Ok(())
+        }
+        StepAction::Wslc { session, event, object } => {
+            let session = client.wslc_session(session)?;
+            let manager = client.service.wslc();
+            match event {
+                WslcEvent::ContainerStarted => return manager.container_started(&session, object).await,
+                WslcEvent::ContainerStopping => manager.container_stopping(&session, object).await,
+                WslcEvent::ImageCreated => manager.image_created(&session, object).await,
+                WslcEvent::ImageLoaded => session.add_image(object),
+                WslcEvent::ImageDeleted => manager.image_deleted(&session, object).await,
+            }
+            Ok(())
+        }
         StepAction::Parallel(_) => unreachable!("parallel groups are expanded by the driver"),
+    }
+}
+
+impl<P: Platform> Client<P> {
+    /// The WSLC session the client holds under `name`.
+    fn wslc_session(&self, name: &Name) -> Result<Arc<WslcSession>, UserError> {
+        self.wslc.lock().get(name).cloned().ok_or(UserError::hr(WSLC_E_SESSION_NOT_FOUND))
     }
 }

@@ -79,6 +79,12 @@ pub struct PluginFile {
     pub on_distribution_stopping: Option<Vec<ActionFile>>,
     pub on_distribution_registered: Option<Vec<ActionFile>>,
     pub on_distribution_unregistered: Option<Vec<ActionFile>>,
+    pub on_wslc_session_created: Option<Vec<ActionFile>>,
+    pub on_wslc_session_stopping: Option<Vec<ActionFile>>,
+    pub on_wslc_container_started: Option<Vec<ActionFile>>,
+    pub on_wslc_container_stopping: Option<Vec<ActionFile>>,
+    pub on_wslc_image_created: Option<Vec<ActionFile>>,
+    pub on_wslc_image_deleted: Option<Vec<ActionFile>>,
 }
 
 /// One action: a table with exactly one key naming the action, or a bare `"crash"` / `"hang"`.
@@ -89,6 +95,9 @@ pub enum ActionFile {
     MountFolder(MountFile),
     ExecuteBinary(ExecFile),
     ExecuteBinaryInDistribution(ExecFile),
+    WslcMountFolder(WslcMountFile),
+    WslcUnmountFolder(WslcUnmountFile),
+    WslcCreateProcess(WslcProcessFile),
     PluginError(String),
     Spawn(SpawnFile),
     Join(String),
@@ -144,6 +153,47 @@ pub struct ExecFile {
     pub args: Vec<String>,
     /// Only for `execute_binary_in_distribution`; defaults to the hook's distribution.
     pub distro: Option<String>,
+    pub session: Option<u32>,
+    #[serde(default)]
+    pub on_error: OnErrorFile,
+    pub count_ok: Option<String>,
+    pub count_err: Option<String>,
+}
+
+/// `wslc_mount_folder = { windows = '…', mountpoint = "/…" }`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct WslcMountFile {
+    pub windows: String,
+    pub mountpoint: String,
+    #[serde(default)]
+    pub read_only: bool,
+    pub session: Option<u32>,
+    #[serde(default)]
+    pub on_error: OnErrorFile,
+    pub count_ok: Option<String>,
+    pub count_err: Option<String>,
+}
+
+/// `wslc_unmount_folder = { mountpoint = "/…" }`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct WslcUnmountFile {
+    pub mountpoint: String,
+    pub session: Option<u32>,
+    #[serde(default)]
+    pub on_error: OnErrorFile,
+    pub count_ok: Option<String>,
+    pub count_err: Option<String>,
+}
+
+/// `wslc_create_process = { executable = "/bin/sh", args = [...] }`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct WslcProcessFile {
+    pub executable: String,
+    #[serde(default)]
+    pub args: Vec<String>,
     pub session: Option<u32>,
     #[serde(default)]
     pub on_error: OnErrorFile,
@@ -233,11 +283,31 @@ pub struct StepFile {
     pub import_in_place: Option<String>,
     pub distro_exits: Option<String>,
     pub vm_exits: Option<bool>,
+    pub wslc_create_session: Option<String>,
+    /// With `wslc_create_session`: open a session of that name if one exists.
+    pub open_existing: Option<bool>,
+    pub wslc_open_session: Option<String>,
+    pub wslc_terminate_session: Option<String>,
+    pub wslc_start_container: Option<WslcObjectFile>,
+    pub wslc_stop_container: Option<WslcObjectFile>,
+    pub wslc_pull_image: Option<WslcObjectFile>,
+    pub wslc_load_image: Option<WslcObjectFile>,
+    pub wslc_delete_image: Option<WslcObjectFile>,
     pub sleep_ms: Option<u64>,
     pub parallel: Option<Vec<StepFile>>,
     /// The user session the step runs in (1 when absent).
     pub session: Option<u32>,
     pub expect: Option<ResultFile>,
+}
+
+/// A WSLC session's container or image: `{ wslc_session = "s", container = "c" }` or
+/// `{ wslc_session = "s", image = "i" }`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct WslcObjectFile {
+    pub wslc_session: String,
+    pub container: Option<String>,
+    pub image: Option<String>,
 }
 
 /// A client-visible result: `"ok"`, or `{ hr = "...", message = "..." }`.

@@ -27,7 +27,7 @@ use crate::format::{
 };
 use crate::scenario::{
     Expectations, ExpectedHr, ExpectedResult, ExploreDefaults, LogExpectation, RealExpectations, Scenario,
-    Step, StepAction,
+    Step, StepAction, WslcEvent,
 };
 use crate::verdict::{Verdict, VerdictSet};
 
@@ -69,6 +69,37 @@ struct Checker<'a> {
     file: &'a str,
 }
 
+/// The names steps may use: distributions, and WSLC sessions created by earlier steps.
+struct Known {
+    distros: BTreeSet<String>,
+    wslc: BTreeSet<String>,
+}
+
+/// Every step key that names an operation, and whether `raw` sets it.
+fn step_keys(raw: &StepFile) -> [(&'static str, bool); 19] {
+    [
+        ("start_vm", raw.start_vm.is_some()),
+        ("start_distro", raw.start_distro.is_some()),
+        ("terminate_distro", raw.terminate_distro.is_some()),
+        ("shutdown", raw.shutdown.is_some()),
+        ("register_distro", raw.register_distro.is_some()),
+        ("unregister_distro", raw.unregister_distro.is_some()),
+        ("import_in_place", raw.import_in_place.is_some()),
+        ("distro_exits", raw.distro_exits.is_some()),
+        ("vm_exits", raw.vm_exits.is_some()),
+        ("wslc_create_session", raw.wslc_create_session.is_some()),
+        ("wslc_open_session", raw.wslc_open_session.is_some()),
+        ("wslc_terminate_session", raw.wslc_terminate_session.is_some()),
+        ("wslc_start_container", raw.wslc_start_container.is_some()),
+        ("wslc_stop_container", raw.wslc_stop_container.is_some()),
+        ("wslc_pull_image", raw.wslc_pull_image.is_some()),
+        ("wslc_load_image", raw.wslc_load_image.is_some()),
+        ("wslc_delete_image", raw.wslc_delete_image.is_some()),
+        ("sleep_ms", raw.sleep_ms.is_some()),
+        ("parallel", raw.parallel.is_some()),
+    ]
+}
+
 type Checked<T> = Result<T, ScenarioError>;
 
 /// What one plugin's script declares, for the cross-references checked at its end.
@@ -99,8 +130,9 @@ impl Checker<'_> {
             }
             plugins.push(self.plugin(plugin)?);
         }
-        let mut distros: BTreeSet<String> = world.distros.iter().map(|d| d.to_string()).collect();
-        let steps = self.steps(&raw.steps, "step", &mut distros)?;
+        let mut names =
+            Known { distros: world.distros.iter().map(|d| d.to_string()).collect(), wslc: BTreeSet::new() };
+        let steps = self.steps(&raw.steps, "step", &mut names)?;
         if steps.is_empty() {
             return Err(self.error("step", "a scenario needs at least one [[step]]"));
         }
@@ -182,6 +214,12 @@ impl Checker<'_> {
                 "on_distribution_unregistered",
                 &raw.on_distribution_unregistered,
             ),
+            (HookKind::WslcSessionCreated, "on_wslc_session_created", &raw.on_wslc_session_created),
+            (HookKind::WslcSessionStopping, "on_wslc_session_stopping", &raw.on_wslc_session_stopping),
+            (HookKind::WslcContainerStarted, "on_wslc_container_started", &raw.on_wslc_container_started),
+            (HookKind::WslcContainerStopping, "on_wslc_container_stopping", &raw.on_wslc_container_stopping),
+            (HookKind::WslcImageCreated, "on_wslc_image_created", &raw.on_wslc_image_created),
+            (HookKind::WslcImageDeleted, "on_wslc_image_deleted", &raw.on_wslc_image_deleted),
         ];
         for (kind, key, actions) in sources {
             if let Some(actions) = actions {
@@ -216,7 +254,8 @@ impl Checker<'_> {
     }
 
     fn template(&self, text: &str, path: &str, counters: &BTreeSet<String>) -> Checked<()> {
-        const BUILT_IN: [&str; 6] = ["hr", "output", "distro", "init_pid", "session", "worker"];
+        const BUILT_IN: [&str; 9] =
+            ["hr", "output", "errno", "distro", "init_pid", "session", "wslc_session", "object", "worker"];
         let mut unknown = None;
         plughost_model::scripted_plugin::render_template(text, |key| {
             let counter = key.strip_suffix(".max").unwrap_or(key);
@@ -272,6 +311,34 @@ impl Checker<'_> {
             }
             ActionFile::ExecuteBinaryInDistribution(exec) => {
                 Action::Call(self.exec_in_distro(exec, declared))
+            }
+            ActionFile::WslcMountFolder(mount) => {
+                let api = ApiTemplate::WslcMountFolder {
+                    windows_path: mount.windows.as_str().into(),
+                    mountpoint: mount.mountpoint.as_str().into(),
+                    read_only: mount.read_only,
+                };
+                Action::Call(self.api_action(
+                    api,
+                    mount.session,
+                    &mount.on_error,
+                    &mount.count_ok,
+                    &mount.count_err,
+                    declared,
+                ))
+            }
+            ActionFile::WslcUnmountFolder(unmount) => {
+                let api = ApiTemplate::WslcUnmountFolder { mountpoint: unmount.mountpoint.as_str().into() };
+                let (on_error, ok, err) = (&unmount.on_error, &unmount.count_ok, &unmount.count_err);
+                Action::Call(self.api_action(api, unmount.session, on_error, ok, err, declared))
+            }
+            ActionFile::WslcCreateProcess(process) => {
+                let api = ApiTemplate::WslcCreateProcess {
+                    executable: process.executable.as_str().into(),
+                    args: names(&process.args),
+                };
+                let (on_error, ok, err) = (&process.on_error, &process.count_ok, &process.count_err);
+                Action::Call(self.api_action(api, process.session, on_error, ok, err, declared))
             }
             ActionFile::PluginError(message) => Action::PluginError(message.clone()),
             ActionFile::Spawn(spawn) => {
@@ -399,19 +466,24 @@ impl Checker<'_> {
         }
     }
 
-    fn steps(&self, raw: &[StepFile], path: &str, distros: &mut BTreeSet<String>) -> Checked<Vec<Step>> {
+    fn steps(&self, raw: &[StepFile], path: &str, names: &mut Known) -> Checked<Vec<Step>> {
         let mut steps = Vec::with_capacity(raw.len());
         for (index, step) in raw.iter().enumerate() {
-            steps.push(self.step(step, &format!("{path}[{index}]"), distros)?);
+            steps.push(self.step(step, &format!("{path}[{index}]"), names)?);
         }
         Ok(steps)
     }
 
-    fn step(&self, raw: &StepFile, path: &str, distros: &mut BTreeSet<String>) -> Checked<Step> {
-        let action = self.step_action(raw, path, distros)?;
+    fn step(&self, raw: &StepFile, path: &str, names: &mut Known) -> Checked<Step> {
+        let action = self.step_action(raw, path, names)?;
         let composite = matches!(action, StepAction::Sleep(_) | StepAction::Parallel(_));
         if composite && raw.session.is_some() {
             return Err(self.error(format!("{path}.session"), "sleep and parallel steps run in no session"));
+        }
+        if raw.open_existing.is_some() && !matches!(action, StepAction::WslcCreateSession { .. }) {
+            return Err(
+                self.error(format!("{path}.open_existing"), "only wslc_create_session takes open_existing")
+            );
         }
         let session = raw.session.unwrap_or(1);
         if session == 0 {
@@ -435,59 +507,98 @@ impl Checker<'_> {
     }
 
     /// The one operation a step names.
-    fn step_action(&self, raw: &StepFile, path: &str, distros: &mut BTreeSet<String>) -> Checked<StepAction> {
-        const KEYS: &str = "start_vm, start_distro, terminate_distro, shutdown, register_distro, unregister_distro, import_in_place, distro_exits, vm_exits, sleep_ms, parallel";
-        let set = [
-            raw.start_vm.is_some(),
-            raw.start_distro.is_some(),
-            raw.terminate_distro.is_some(),
-            raw.shutdown.is_some(),
-            raw.register_distro.is_some(),
-            raw.unregister_distro.is_some(),
-            raw.import_in_place.is_some(),
-            raw.distro_exits.is_some(),
-            raw.vm_exits.is_some(),
-            raw.sleep_ms.is_some(),
-            raw.parallel.is_some(),
-        ];
-        if set.iter().filter(|&&s| s).count() != 1 {
-            return Err(self.error(path, format!("a step needs exactly one of {KEYS}")));
+    fn step_action(&self, raw: &StepFile, path: &str, names: &mut Known) -> Checked<StepAction> {
+        let keys = step_keys(raw);
+        if keys.iter().filter(|(_, set)| *set).count() != 1 {
+            let all: Vec<&str> = keys.iter().map(|(key, _)| *key).collect();
+            return Err(self.error(path, format!("a step needs exactly one of {}", all.join(", "))));
         }
-        let known = |name: &String, distros: &BTreeSet<String>| -> Checked<Name> {
-            if distros.contains(name) {
+        let distro = |name: &String, names: &Known| -> Checked<Name> {
+            if names.distros.contains(name) {
                 Ok(name.as_str().into())
             } else {
                 Err(self.error(path, format!("unknown distribution `{name}` (not in [world] distros nor registered by an earlier step)")))
             }
         };
+        let wslc = |name: &String, names: &Known| -> Checked<Name> {
+            if names.wslc.contains(name) {
+                Ok(name.as_str().into())
+            } else {
+                Err(self.error(path, format!("unknown WSLC session `{name}` (no earlier step creates it)")))
+            }
+        };
         Ok(if raw.start_vm.is_some() {
             StepAction::StartVm
         } else if let Some(name) = &raw.start_distro {
-            StepAction::StartDistro(known(name, distros)?)
+            StepAction::StartDistro(distro(name, names)?)
         } else if let Some(name) = &raw.terminate_distro {
-            StepAction::TerminateDistro(known(name, distros)?)
+            StepAction::TerminateDistro(distro(name, names)?)
         } else if raw.shutdown.is_some() {
             StepAction::Shutdown
         } else if let Some(name) = &raw.register_distro {
-            distros.insert(name.clone());
+            names.distros.insert(name.clone());
             StepAction::RegisterDistro(name.as_str().into())
         } else if let Some(name) = &raw.import_in_place {
-            distros.insert(name.clone());
+            names.distros.insert(name.clone());
             StepAction::ImportInPlace(name.as_str().into())
         } else if let Some(name) = &raw.unregister_distro {
-            StepAction::UnregisterDistro(known(name, distros)?)
+            StepAction::UnregisterDistro(distro(name, names)?)
         } else if let Some(name) = &raw.distro_exits {
-            StepAction::DistroExits(known(name, distros)?)
+            StepAction::DistroExits(distro(name, names)?)
         } else if raw.vm_exits.is_some() {
             StepAction::VmExits
+        } else if let Some(name) = &raw.wslc_create_session {
+            names.wslc.insert(name.clone());
+            StepAction::WslcCreateSession {
+                name: name.as_str().into(),
+                open_existing: raw.open_existing.unwrap_or(false),
+            }
+        } else if let Some(name) = &raw.wslc_open_session {
+            StepAction::WslcOpenSession(wslc(name, names)?)
+        } else if let Some(name) = &raw.wslc_terminate_session {
+            StepAction::WslcTerminateSession(wslc(name, names)?)
         } else if let Some(ms) = raw.sleep_ms {
             StepAction::Sleep(Duration::from_millis(ms))
-        } else {
-            let inner = raw.parallel.as_deref().unwrap_or_default();
+        } else if let Some(inner) = &raw.parallel {
             if inner.iter().any(|step| step.parallel.is_some()) {
                 return Err(self.error(format!("{path}.parallel"), "parallel steps cannot nest"));
             }
-            StepAction::Parallel(self.steps(inner, &format!("{path}.parallel"), distros)?)
+            StepAction::Parallel(self.steps(inner, &format!("{path}.parallel"), names)?)
+        } else {
+            self.wslc_object_step(raw, path, names)?
+        })
+    }
+
+    /// A container or image step of a WSLC session.
+    fn wslc_object_step(&self, raw: &StepFile, path: &str, names: &Known) -> Checked<StepAction> {
+        let (key, file, event, object_key) = [
+            ("wslc_start_container", &raw.wslc_start_container, WslcEvent::ContainerStarted, "container"),
+            ("wslc_stop_container", &raw.wslc_stop_container, WslcEvent::ContainerStopping, "container"),
+            ("wslc_pull_image", &raw.wslc_pull_image, WslcEvent::ImageCreated, "image"),
+            ("wslc_load_image", &raw.wslc_load_image, WslcEvent::ImageLoaded, "image"),
+            ("wslc_delete_image", &raw.wslc_delete_image, WslcEvent::ImageDeleted, "image"),
+        ]
+        .into_iter()
+        .find_map(|(key, file, event, object_key)| Some((key, file.as_ref()?, event, object_key)))
+        .expect("exactly one step key is set");
+        let field = format!("{path}.{key}");
+        if !names.wslc.contains(&file.wslc_session) {
+            let message =
+                format!("unknown WSLC session `{}` (no earlier step creates it)", file.wslc_session);
+            return Err(self.error(format!("{field}.wslc_session"), message));
+        }
+        let (wanted, other) = if object_key == "container" {
+            (&file.container, &file.image)
+        } else {
+            (&file.image, &file.container)
+        };
+        let Some(object) = wanted.as_ref().filter(|_| other.is_none()) else {
+            return Err(self.error(field, format!("{key} names exactly a `{object_key}`")));
+        };
+        Ok(StepAction::Wslc {
+            session: file.wslc_session.as_str().into(),
+            event,
+            object: object.as_str().into(),
         })
     }
 

@@ -140,6 +140,14 @@ pub enum StepAction {
     DistroExits(Name),
     /// The VM exits unexpectedly: the compute system's exit callback stops everything.
     VmExits,
+    /// `IWSLCSessionManager::CreateSession(name)`, opening an existing one when asked.
+    WslcCreateSession { name: Name, open_existing: bool },
+    /// `OpenSessionByName(name)`.
+    WslcOpenSession(Name),
+    /// The client terminates its WSLC session (the manager learns of it later).
+    WslcTerminateSession(Name),
+    /// The session's per-user process tells the service about a container or an image.
+    Wslc { session: Name, event: WslcEvent, object: Name },
     /// The client waits (e.g. a command runs in the distribution).
     Sleep(Duration),
     /// Steps issued concurrently, each on its own service thread.
@@ -159,6 +167,10 @@ impl StepAction {
             StepAction::ImportInPlace(_) => "import-in-place",
             StepAction::DistroExits(_) => "distro-exits",
             StepAction::VmExits => "vm-exits",
+            StepAction::WslcCreateSession { .. } => "wslc-create-session",
+            StepAction::WslcOpenSession(_) => "wslc-open-session",
+            StepAction::WslcTerminateSession(_) => "wslc-terminate-session",
+            StepAction::Wslc { event, .. } => event.label(),
             StepAction::Sleep(_) => "sleep",
             StepAction::Parallel(_) => "parallel",
         }
@@ -176,8 +188,54 @@ impl StepAction {
             StepAction::ImportInPlace(name) => format!("import {name} in place"),
             StepAction::DistroExits(name) => format!("{name}'s init exits"),
             StepAction::VmExits => "the VM exits".to_string(),
+            StepAction::WslcCreateSession { name, open_existing: false } => {
+                format!("create WSLC session {name}")
+            }
+            StepAction::WslcCreateSession { name, open_existing: true } => {
+                format!("create or open WSLC session {name}")
+            }
+            StepAction::WslcOpenSession(name) => format!("open WSLC session {name}"),
+            StepAction::WslcTerminateSession(name) => format!("terminate WSLC session {name}"),
+            StepAction::Wslc { session, event, object } => format!("{} {object} in {session}", event.verb()),
             StepAction::Sleep(duration) => format!("sleep {}ms", duration.as_millis()),
             StepAction::Parallel(steps) => format!("{} steps in parallel", steps.len()),
+        }
+    }
+}
+
+/// What a WSLC session's per-user process reports to the service (`IWSLCPluginNotifier`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WslcEvent {
+    /// A container started (a veto: a failing plugin stops it and fails the start).
+    ContainerStarted,
+    /// A running container stops.
+    ContainerStopping,
+    /// An image arrived (pull or import).
+    ImageCreated,
+    /// An image was loaded from a file (`docker load`): plugins are not told.
+    ImageLoaded,
+    /// An image was deleted.
+    ImageDeleted,
+}
+
+impl WslcEvent {
+    fn label(self) -> &'static str {
+        match self {
+            WslcEvent::ContainerStarted => "wslc-start-container",
+            WslcEvent::ContainerStopping => "wslc-stop-container",
+            WslcEvent::ImageCreated => "wslc-pull-image",
+            WslcEvent::ImageLoaded => "wslc-load-image",
+            WslcEvent::ImageDeleted => "wslc-delete-image",
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            WslcEvent::ContainerStarted => "start container",
+            WslcEvent::ContainerStopping => "stop container",
+            WslcEvent::ImageCreated => "pull image",
+            WslcEvent::ImageLoaded => "load image",
+            WslcEvent::ImageDeleted => "delete image",
         }
     }
 }

@@ -170,6 +170,36 @@ fn distro_exit_during_shutdown() {
 }
 
 #[test]
+fn wslc_success() {
+    conformance("wslc_success");
+}
+
+#[test]
+fn wslc_pull_image_notification() {
+    conformance("wslc_pull_image_notification");
+}
+
+#[test]
+fn wslc_session_rejected() {
+    conformance("wslc_session_rejected");
+}
+
+#[test]
+fn wslc_container_rejected() {
+    conformance("wslc_container_rejected");
+}
+
+#[test]
+fn parallel_wslc_with_callbacks() {
+    conformance("parallel_wslc_with_callbacks");
+}
+
+#[test]
+fn wslc_async_callback_post_return() {
+    conformance("wslc_async_callback_post_return");
+}
+
+#[test]
 fn every_catalogue_scenario_has_a_conformance_body() {
     let source = include_str!("conformance.rs");
     for (name, _) in plughost_scenarios::catalogue::CATALOGUE {

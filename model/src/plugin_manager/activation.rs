@@ -73,8 +73,13 @@ impl<P: Platform> PluginManager<P> {
         }
     }
 
-    /// `PluginManager::Shutdown`: every host is killed (job kill-on-close).
-    pub fn shutdown(&self) {
+    /// `PluginManager::Shutdown`: the WSLC reference map is drained under its lock, and
+    /// every host is killed (job kill-on-close).
+    pub async fn shutdown(&self) {
+        let guard = self.wslc_ref_lock.lock().await;
+        let refs = std::mem::take(&mut *self.wslc_refs.lock());
+        guard.unlock().await;
+        drop(refs);
         for slot in &self.plugins {
             if let Some(host) = slot.host() {
                 host.kill();

@@ -1,5 +1,5 @@
-//! `PluginHostCallbackImpl` (spec §3.1): the service object a host calls back into, and the
-//! work each WSL callback asks for.
+//! `PluginHostCallbackImpl` (spec §3.1, §3.3): the service object a host calls back into,
+//! and the work each WSL callback asks for (WSLC callbacks go to `wslc`).
 //!
 //! Owns callback numbering and the work closure: resolve the cookie (`FindSessionByCookie`),
 //! then mount or launch under the session's lock. Routing is `routing`'s job; argument
@@ -53,6 +53,9 @@ impl<P: Platform> CallbackServer for CallbackHandler<P> {
 impl<P: Platform> PluginManager<P> {
     /// One WSL callback, on its RPC thread.
     async fn serve_callback(&self, plugin: Name, request: CallbackRequest) -> CallbackReply {
+        if request.api.is_wslc() {
+            return self.serve_wslc_callback(request.session, &request.api).await;
+        }
         let callback = CallbackId(self.next_callback.fetch_add(1, Ordering::Relaxed));
         self.platform.emit(ModelEvent::CallbackReceived {
             callback,

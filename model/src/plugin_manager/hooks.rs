@@ -3,7 +3,8 @@
 //! Owns the per-hook loops: start hooks stop at the first failing plugin and throw a
 //! plugin-named error (a crash is latched first); teardown hooks try every loaded plugin
 //! and never fail (a crash is latched, anything else ignored). Every WSL notification runs
-//! on a fresh pump registered for its session cookie (overwriting, erased by key).
+//! on a fresh pump registered for its session cookie (overwriting, erased by key); a WSLC
+//! notification is a direct call on the notifying thread (the WSLC hooks are in `wslc`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -58,15 +59,21 @@ impl<P: Platform> PluginManager<P> {
         debug_assert!(result.is_ok(), "{kind} is not a start hook, so it cannot fail");
     }
 
-    /// Calls `kind` on every loaded plugin, between the fan-out events.
+    /// Calls WSL hook `kind` on every loaded plugin.
     async fn fan_out(
         &self,
         site: HookSite,
         kind: HookKind,
         distro: Option<&DistroInfo>,
     ) -> Result<(), UserError> {
+        let call = HookCall { kind, session: site.session, distro: distro.cloned(), wslc: None };
+        self.notify_all(site, call).await
+    }
+
+    /// Calls `call` on every loaded plugin, between the fan-out events.
+    pub(super) async fn notify_all(&self, site: HookSite, call: HookCall) -> Result<(), UserError> {
         self.ensure_initialized().await;
-        let call = HookCall { kind, session: site.session, distro: distro.cloned() };
+        let kind = call.kind;
         self.platform.emit(ModelEvent::FanOutBegin { hook: kind, session: site.session });
         let result = self.notify_each(site, &call).await;
         let failed = result.as_ref().err().map(|error| error.hr);
@@ -127,7 +134,12 @@ impl<P: Platform> PluginManager<P> {
             plugin: slot.name.clone(),
             session: site.session,
         });
-        let reply = self.run_host_notification(host, site, call).await;
+        let reply = if kind.is_wslc() {
+            // WSLC hooks call the host on the notifying thread itself, with no pump (§2).
+            host.call(HostRequest::Hook(call)).await.unwrap_or_else(HostReply::hr)
+        } else {
+            self.run_host_notification(host, site, call).await
+        };
         self.platform.emit(ModelEvent::HookReturned {
             hook: kind,
             plugin: slot.name.clone(),

@@ -2,24 +2,26 @@
 //! activation, hook fan-out, the per-session pump registry, callback routing, crash
 //! classification and the fatal-error latch.
 //!
-//! Owns `m_plugins`, `m_initOnce`, `m_pluginError` under `m_pluginErrorLock`, and
-//! `m_wslPumps` under `m_wslPumpLock`. None of those locks is ever held across a wait on
-//! another thread, a cross-process call or another lock (I-5). It never touches session
-//! state except through the session registry and `UserSession` methods.
+//! Owns `m_plugins`, `m_initOnce`, `m_pluginError` under `m_pluginErrorLock`,
+//! `m_wslPumps` under `m_wslPumpLock`, and `m_wslcSessionRefs` under `m_wslcSessionRefLock`.
+//! None of those locks is ever held across a wait on another thread, a cross-process call
+//! or another lock (I-5). It never touches session state except through the session
+//! registry, `UserSession` methods and the WSLC sessions it resolves.
 //!
 //! Submodules: `activation` (§5.1), `hooks` (§2 fan-out, §4.5), `routing` (§4.6),
-//! `crash` (§5.2–§5.3), `callbacks` (`PluginHostCallbackImpl`, §3.1).
+//! `crash` (§5.2–§5.3), `callbacks` (`PluginHostCallbackImpl`, §3.1), `wslc` (the WSLC
+//! hooks, the reference map and WSLC callbacks, §3.3, §6.3).
 //!
 //! Simplifications: `AcquireHostProxy` through the GIT always succeeds while a plugin is
 //! loaded (what a dead host returns there is a spec gap, §9.7): a dead host is observed on
 //! the call itself. COM initialisation of the notifying and worker threads cannot fail.
-//! WSLC hooks and callbacks are not modelled.
 
 mod activation;
 mod callbacks;
 mod crash;
 mod hooks;
 mod routing;
+mod wslc;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -34,9 +36,11 @@ use crate::ids::{Name, PluginIndex, SessionCookie};
 use crate::platform::Platform;
 use crate::script::PluginScript;
 use crate::session_registry::SessionRegistry;
+use crate::wslc::WslcSession;
 
 pub use callbacks::WslWork;
 pub use crash::is_host_crash;
+pub use wslc::WslcSubject;
 
 /// The pump type WSL hooks use.
 pub type WslPump<P> = CallPump<P, WslWork<P>>;
@@ -88,6 +92,8 @@ pub struct PluginManager<P: Platform> {
     plugin_error: Mutex<FatalError>,
     pump_lock: P::SrwLock,
     pumps: Mutex<BTreeMap<SessionCookie, Arc<WslPump<P>>>>,
+    wslc_ref_lock: P::Mutex,
+    wslc_refs: Mutex<BTreeMap<u32, Arc<WslcSession>>>,
     next_pump: AtomicU64,
     next_callback: AtomicU64,
     this: Weak<Self>,
@@ -116,6 +122,8 @@ impl<P: Platform> PluginManager<P> {
             init_lock: platform.mutex("m_initOnce".to_string()),
             error_lock: platform.srw_lock("m_pluginErrorLock".to_string()),
             pump_lock: platform.srw_lock("m_wslPumpLock".to_string()),
+            wslc_ref_lock: platform.mutex("m_wslcSessionRefLock".to_string()),
+            wslc_refs: Mutex::new(BTreeMap::new()),
             platform,
             variant,
             plugins: slots,

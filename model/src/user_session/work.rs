@@ -29,6 +29,7 @@ impl<P: Platform> UserSession<P> {
             ApiCall::ExecuteBinaryInDistribution { distro, path, args } => {
                 self.create_linux_process(Some(*distro), path, args).await
             }
+            other => unreachable!("{} is a WSLC call, served without a WSL session", other.method()),
         }
     }
 
@@ -55,7 +56,7 @@ impl<P: Platform> UserSession<P> {
                     if !self.world.process_start.is_zero() {
                         self.platform.sleep(self.world.process_start).await;
                     }
-                    CallbackReply { hr: S_OK, output: Some(self.world.output_of(path, args)) }
+                    CallbackReply { hr: S_OK, output: Some(self.world.output_of(path, args)), errno: None }
                 }
             }
         })

@@ -21,7 +21,8 @@ use plughost_model::wire::HookKind;
 
 use super::observed::Observed;
 use super::spec::{
-    E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, latched_message,
+    E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, is_wslc_operation,
+    latched_message,
 };
 use super::{Findings, Judge};
 
@@ -42,6 +43,8 @@ struct Required {
 
 #[derive(Default)]
 struct StepFacts {
+    /// The client call (`start-distro`, `wslc-create-session`, …).
+    op: &'static str,
     required: Option<Required>,
     failed_hooks: BTreeSet<HookKind>,
     teardown_failures: Vec<(Name, HookKind, HResult)>,
@@ -101,6 +104,7 @@ pub struct FatalJudge {
 impl Judge for FatalJudge {
     fn event(&mut self, _seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
         match event {
+            ModelEvent::StepBegin { step, op, .. } => self.steps.entry(*step).or_default().op = op,
             ModelEvent::StepEnd { step, result } => self.step_ends(*step, result, out),
             ModelEvent::FanOutEnd { .. } => {
                 let (ended, rest) = std::mem::take(&mut self.unsettled)
@@ -240,7 +244,7 @@ impl FatalJudge {
         if !is_plugin_named(message) {
             return;
         }
-        self.explain(step, error, message, &facts.teardown_failures, out);
+        self.explain(step, error, message, &facts, out);
     }
 
     /// A plugin-named failure no start hook of the step produced must be the latched error.
@@ -249,10 +253,18 @@ impl FatalJudge {
         step: u32,
         error: &UserError,
         message: &str,
-        teardown: &[(Name, HookKind, HResult)],
+        facts: &StepFacts,
         out: &mut Findings,
     ) {
+        let teardown = &facts.teardown_failures;
         let named = named_plugin(message);
+        if is_wslc_operation(facts.op) {
+            out.violate(
+                "I-10",
+                format!("step {step} ({}) failed with {error}, which no WSLC hook of it returned: the WSLC path is never gated by the fatal-error latch (§9.8)", facts.op),
+            );
+            return;
+        }
         if let Some(plugin) = named
             && self.gate.allows(plugin, error.hr)
             && message == latched_message(plugin, error.hr)

@@ -17,7 +17,7 @@
 //! Each judge restates its part of the spec ([`spec`]) instead of calling the model.
 //! Families: [`pump`] (I-1 to I-4, and the §4.4 bound of I-17), [`locks`] (I-5, I-6),
 //! [`fatal`] (I-8, I-10 and the start-hook rules of §2), [`teardown`] (I-9, I-11),
-//! [`host`] (I-14, I-15), [`lifetime`] (I-16). I-7 is the `service-died` verdict and the
+//! [`host`] (I-14, I-15), [`lifetime`] (I-16), [`wslc`] (I-12, I-13). I-7 is the `service-died` verdict and the
 //! rest of I-17 the `deadlock` and `livelock` verdicts, both judged from the run's end by
 //! the observer.
 
@@ -29,6 +29,7 @@ pub mod observed;
 mod pump;
 pub mod spec;
 mod teardown;
+mod wslc;
 
 #[cfg(test)]
 mod planted;
@@ -100,6 +101,7 @@ impl Default for Oracles {
                 Box::new(teardown::TeardownJudge::default()),
                 Box::new(host::HostJudge::default()),
                 Box::new(lifetime::LifetimeJudge::default()),
+                Box::new(wslc::WslcJudge::default()),
             ],
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use plughost_model::event::{ModelEvent, UserError, WorkSite};
 use plughost_model::fact::{Blocker, CallId, CallOutcome, CallRequest, Fact, LockId, LockMode, ProcessId};
-use plughost_model::hresult::{E_FAIL, HResult, RPC_S_CALL_FAILED, S_OK};
+use plughost_model::hresult::{E_FAIL, ERROR_NOT_FOUND, HResult, RPC_S_CALL_FAILED, S_OK};
 use plughost_model::ids::{CallbackId, Name, PumpId, SessionCookie};
 use plughost_model::platform::ThreadId;
 use plughost_model::wire::HookKind;
@@ -117,7 +117,7 @@ impl Stream {
     }
 
     fn step(&mut self, thread: u32, step: u32) -> &mut Self {
-        self.event(thread, ModelEvent::StepBegin { step, what: "a step".to_string() })
+        self.event(thread, ModelEvent::StepBegin { step, op: "start-distro", what: "a step".to_string() })
     }
 
     fn step_ends(&mut self, thread: u32, step: u32, result: Result<(), UserError>) -> &mut Self {
@@ -421,4 +421,74 @@ fn a_start_hook_that_reaches_a_plugin_after_one_failed_it() {
     stream.hook(W, HOST, HookKind::DistributionStarted, replied(E_FAIL));
     stream.hook(W, ProcessId(2), HookKind::DistributionStarted, replied(S_OK));
     stream.fires("§2", "the first failing plugin stops the loop");
+}
+
+fn wslc_fan_out(stream: &mut Stream, hook: HookKind, begin: bool) {
+    let event = if begin {
+        ModelEvent::FanOutBegin { hook, session: S1 }
+    } else {
+        ModelEvent::FanOutEnd { hook, session: S1, failed: None }
+    };
+    stream.event(T, event);
+}
+
+fn wslc_callback(stream: &mut Stream, hr: HResult) {
+    let call = stream.call_started(
+        H,
+        ProcessId::SERVICE,
+        CallRequest::Callback { api: "WSLCCreateProcess", session: S1 },
+    );
+    stream.fact(Fact::CallEnded { call, outcome: replied(hr) });
+}
+
+#[test]
+fn i12_a_vetoed_wslc_session_without_its_stopping() {
+    let mut stream = Stream::new();
+    stream.step(T, 1);
+    wslc_fan_out(&mut stream, HookKind::WslcSessionCreated, true);
+    stream.hook(T, HOST, HookKind::WslcSessionCreated, replied(E_FAIL));
+    wslc_fan_out(&mut stream, HookKind::WslcSessionCreated, false);
+    stream.step_ends(T, 1, fatal("P", E_FAIL));
+    stream.event(T, ModelEvent::WslcSessionTerminated { session: 1 });
+    stream.event(MAIN, ModelEvent::ServiceStopped).fact(Fact::ProcessDied { process: HOST }).finish();
+    stream.fires("I-12", "got 0 OnSessionStopping");
+}
+
+#[test]
+fn i12_a_wslc_session_that_resolves_after_its_stopping() {
+    let mut stream = Stream::new();
+    stream.step(T, 1);
+    wslc_fan_out(&mut stream, HookKind::WslcSessionStopping, true);
+    stream.hook(T, HOST, HookKind::WslcSessionStopping, replied(S_OK));
+    wslc_fan_out(&mut stream, HookKind::WslcSessionStopping, false);
+    stream.step_ends(T, 1, Ok(()));
+    wslc_callback(&mut stream, S_OK);
+    stream.fires("I-12", "the reference entry is removed after that hook");
+}
+
+#[test]
+fn i13_a_wslc_session_stopping_twice() {
+    let mut stream = Stream::new();
+    stream.hook(T, HOST, HookKind::WslcSessionStopping, replied(S_OK));
+    stream.hook(T, HOST, HookKind::WslcSessionStopping, replied(S_OK));
+    stream.fires("I-13", "twice");
+}
+
+#[test]
+fn i13_a_wslc_session_that_does_not_resolve_during_its_stopping() {
+    let mut stream = Stream::new();
+    wslc_fan_out(&mut stream, HookKind::WslcSessionStopping, true);
+    wslc_callback(&mut stream, ERROR_NOT_FOUND);
+    stream.fires("I-13", "must resolve while plugins are told");
+}
+
+#[test]
+fn i10_a_wslc_operation_failing_with_the_latched_error() {
+    let mut stream = Stream::new();
+    stream.fan_out(T, HookKind::VmStopping, true).thread(W, ProcessId::SERVICE, Some(T));
+    stream.hook(W, HOST, HookKind::VmStopping, CallOutcome::Failed { hr: RPC_S_CALL_FAILED });
+    stream.fan_out(T, HookKind::VmStopping, false);
+    stream.event(T, ModelEvent::StepBegin { step: 2, op: "wslc-create-session", what: "create".to_string() });
+    stream.step_ends(T, 2, fatal("P", RPC_S_CALL_FAILED));
+    stream.fires("I-10", "never gated by the fatal-error latch");
 }

@@ -38,13 +38,43 @@ pub const S_OK: HResult = HResult(0);
 
 /// Start and veto hooks (§2.1 "Fatal / veto?"): a failure aborts the operation.
 pub fn is_fatal(hook: HookKind) -> bool {
-    matches!(hook, HookKind::VmStarted | HookKind::DistributionStarted)
+    matches!(
+        hook,
+        HookKind::VmStarted
+            | HookKind::DistributionStarted
+            | HookKind::WslcSessionCreated
+            | HookKind::WslcContainerStarted
+    )
 }
 
 /// Hooks whose `PluginError` text reaches the user (§2.2): the four with an `[out]
 /// ErrorMessage`.
 pub fn carries_message(hook: HookKind) -> bool {
-    matches!(hook, HookKind::VmStarted | HookKind::DistributionStarted)
+    is_fatal(hook)
+}
+
+/// The WSLC hooks of §2.1 (by the `IWslPluginHost` method they are).
+pub fn is_wslc_hook(hook: HookKind) -> bool {
+    matches!(
+        hook,
+        HookKind::WslcSessionCreated
+            | HookKind::WslcSessionStopping
+            | HookKind::WslcContainerStarted
+            | HookKind::WslcContainerStopping
+            | HookKind::WslcImageCreated
+            | HookKind::WslcImageDeleted
+    )
+}
+
+/// The WSLC callbacks of §3.3 (they name a WSLC session id).
+pub fn is_wslc_callback(api: &str) -> bool {
+    matches!(api, "WSLCMountFolder" | "WSLCUnmountFolder" | "WSLCCreateProcess")
+}
+
+/// Client operations that never pass `ThrowIfFatalPluginError` (§9.8: no latch on the WSLC
+/// path), by the driver's name for them.
+pub fn is_wslc_operation(op: &str) -> bool {
+    op.starts_with("wslc-")
 }
 
 /// `MessageFatalPluginError`.
