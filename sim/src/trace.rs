@@ -1,5 +1,11 @@
-//! The trace recorder: a `tracing-subscriber` layer that turns the simulator's trace events
-//! into one canonical line each.
+//! The trace recorder: canonical trace lines, one per event, collected for the thread that
+//! asked for them.
+//!
+//! The simulator runs a whole run on the thread that started it, so its lines go straight
+//! into that thread's recorder, with no global state between them (a `tracing` callsite's
+//! cached interest is global and can drop events when recorders come and go on other
+//! threads). The real backend's lines come from many OS threads and travel as `tracing`
+//! events to a layer that writes them into the same recorder.
 //!
 //! Line format (documented in ARCHITECTURE.md): virtual time in milliseconds with three
 //! decimals, right-aligned in 12 columns; the logical thread name (`svc/T-1`, `svc/W-2`,
@@ -7,26 +13,43 @@
 //! event. Only events with target [`TARGET`] are recorded. Nothing here reads a clock: time
 //! is a field of the event.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 /// The target of every trace event the simulator emits.
 pub const TARGET: &str = "plughost::trace";
 
-/// Emits one trace event.
-pub(crate) fn line(time: Duration, thread: &str, text: fmt::Arguments<'_>) {
-    tracing::event!(target: TARGET, Level::INFO, time_ns = time.as_nanos() as u64, thread, "{}", text);
+thread_local! {
+    /// The recorder of the run on this thread, if its trace is wanted.
+    static RECORDING: RefCell<Option<Arc<Mutex<String>>>> = const { RefCell::new(None) };
 }
 
-/// Whether a trace recorder (or any subscriber interested in the trace) is installed.
+/// Writes one trace line into this thread's recorder.
+pub(crate) fn line(time: Duration, thread: &str, text: fmt::Arguments<'_>) {
+    RECORDING.with(|recording| {
+        if let Some(text_buffer) = recording.borrow().as_ref() {
+            let line = format!(
+                "{} {:<28} {}
+",
+                time_column(time.as_nanos() as u64),
+                thread,
+                text
+            );
+            text_buffer.lock().push_str(&line);
+        }
+    });
+}
+
+/// Whether this thread records a trace.
 pub(crate) fn enabled() -> bool {
-    tracing::enabled!(target: TARGET, Level::INFO)
+    RECORDING.with(|recording| recording.borrow().is_some())
 }
 
 /// A duration as a person writes it: `25ms`, `1.5ms`, `30s`.
@@ -99,11 +122,14 @@ impl<S: Subscriber> Layer<S> for TraceRecorder {
     }
 }
 
-/// Runs `f` with a trace recorder installed on this thread; returns its result and the trace.
+/// Runs `f` with a trace recorder installed on this thread (for simulated runs) and as this
+/// thread's `tracing` subscriber (for real runs); returns its result and the trace.
 pub fn record<R>(f: impl FnOnce() -> R) -> (R, String) {
     let recorder = TraceRecorder::default();
+    let previous = RECORDING.with(|recording| recording.replace(Some(recorder.text.clone())));
     let subscriber = tracing_subscriber::registry().with(recorder.clone());
     let result = tracing::subscriber::with_default(subscriber, f);
+    RECORDING.with(|recording| recording.replace(previous));
     (result, recorder.take())
 }
 
@@ -134,7 +160,12 @@ mod tests {
         let ((), text) = record(|| {
             line(Duration::from_millis(25), "svc/R-1", format_args!("timed out on lock"));
             tracing::info!(target: "elsewhere", "ignored");
+            tracing::event!(target: TARGET, tracing::Level::INFO, time_ns = 26_000_000u64, thread = "host:P/H-1", "from a real thread");
         });
-        assert_eq!(text, "      25.000ms svc/R-1                      timed out on lock\n");
+        assert_eq!(
+            text,
+            "      25.000ms svc/R-1                      timed out on lock\n      26.000ms host:P/H-1                   from a real thread\n"
+        );
+        assert!(!enabled(), "the recorder is gone once the run ends");
     }
 }
