@@ -40,6 +40,12 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("two_sessions_share_a_host", include_str!("../catalogue/two_sessions_share_a_host.toml")),
     ("vm_idle_timeout", include_str!("../catalogue/vm_idle_timeout.toml")),
     ("distro_exit_during_shutdown", include_str!("../catalogue/distro_exit_during_shutdown.toml")),
+    ("live_plugin_returns_crash_code", include_str!("../catalogue/live_plugin_returns_crash_code.toml")),
+    (
+        "live_plugin_returns_call_rejected",
+        include_str!("../catalogue/live_plugin_returns_call_rejected.toml"),
+    ),
+    ("teardown_hook_returns_crash_code", include_str!("../catalogue/teardown_hook_returns_crash_code.toml")),
     ("wslc_success", include_str!("../catalogue/wslc_success.toml")),
     ("wslc_pull_image_notification", include_str!("../catalogue/wslc_pull_image_notification.toml")),
     ("wslc_session_rejected", include_str!("../catalogue/wslc_session_rejected.toml")),

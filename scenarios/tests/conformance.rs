@@ -200,6 +200,21 @@ fn wslc_async_callback_post_return() {
 }
 
 #[test]
+fn live_plugin_returns_crash_code() {
+    conformance("live_plugin_returns_crash_code");
+}
+
+#[test]
+fn live_plugin_returns_call_rejected() {
+    conformance("live_plugin_returns_call_rejected");
+}
+
+#[test]
+fn teardown_hook_returns_crash_code() {
+    conformance("teardown_hook_returns_crash_code");
+}
+
+#[test]
 fn every_catalogue_scenario_has_a_conformance_body() {
     let source = include_str!("conformance.rs");
     for (name, _) in plughost_scenarios::catalogue::CATALOGUE {

@@ -199,7 +199,9 @@ impl FatalJudge {
             Required {
                 error: UserError { hr, message: Some(fatal_message(plugin)) },
                 invariant: "I-8",
-                why: format!("{plugin}'s host crashed ({hr}) in {hook}"),
+                why: format!(
+                    "{plugin}'s {hook} ended with {hr}, a host-crash code (§5.2 classifies by value)"
+                ),
             }
         } else if hr.failed() {
             let text = match &message {
