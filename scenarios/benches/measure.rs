@@ -25,6 +25,7 @@ fn exploration(
     stop: bool,
 ) -> Exploration {
     Exploration {
+        faults: scenario.faults,
         scenario: scenario.clone(),
         variant: Variant { mutant, ..Variant::PUMP },
         strategy,

@@ -52,6 +52,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("wslc_container_rejected", include_str!("../catalogue/wslc_container_rejected.toml")),
     ("parallel_wslc_with_callbacks", include_str!("../catalogue/parallel_wslc_with_callbacks.toml")),
     ("wslc_async_callback_post_return", include_str!("../catalogue/wslc_async_callback_post_return.toml")),
+    ("crash_at_any_phase", include_str!("../catalogue/crash_at_any_phase.toml")),
 ];
 
 /// Every catalogue scenario, parsed.

@@ -4,6 +4,7 @@
 //! Seeds are split across `jobs` OS threads (each with its own simulations); the tallies
 //! and the first failure do not depend on `jobs`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -11,8 +12,9 @@ use parking_lot::Mutex;
 use plughost_model::design::{Design, Variant};
 use plughost_sim::StrategySpec;
 use plughost_sim::dfs::{SearchConfig, SearchStats};
+use plughost_sim::faults::FaultBudget;
 
-use crate::runner::run_sim;
+use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
 use crate::verdict::{Verdict, VerdictCounts, VerdictSet};
 
@@ -97,6 +99,8 @@ pub struct Exploration {
     pub jobs: usize,
     /// Stop once a seed fails (every lower seed still runs).
     pub stop_at_first_failure: bool,
+    /// The faults each run may inject (usually the scenario's `[faults]`).
+    pub faults: FaultBudget,
 }
 
 /// What a scenario expects of a variant.
@@ -193,6 +197,10 @@ pub struct Summary {
     pub first_failure: Option<Failure>,
     /// For a search: how far it got.
     pub search: Option<SearchStats>,
+    /// `--faults …` when the runs' fault budget is not the scenario's own (else empty).
+    pub fault_arguments: String,
+    /// Runs in which a fault was injected, by fault kind and phase (`crash@hook-running`).
+    pub faulted: BTreeMap<String, u64>,
 }
 
 impl Summary {
@@ -211,12 +219,12 @@ impl Summary {
 
     /// The command that replays `seed`.
     pub fn replay_command(&self, seed: u64) -> String {
-        seed_command("replay", &self.source, self.variant, self.strategy, seed)
+        seed_command("replay", &self.source, self.variant, self.strategy, seed) + &self.fault_arguments
     }
 
     /// The command that shrinks `seed`'s schedule.
     pub fn shrink_command(&self, seed: u64) -> String {
-        seed_command("shrink", &self.source, self.variant, self.strategy, seed)
+        seed_command("shrink", &self.source, self.variant, self.strategy, seed) + &self.fault_arguments
     }
 }
 
@@ -237,6 +245,19 @@ pub fn seed_command(
     )
 }
 
+/// `--faults …` selecting `faults` for `scenario`, or nothing when it is the scenario's own.
+pub fn fault_arguments(scenario: &Scenario, faults: FaultBudget) -> String {
+    if faults == scenario.faults { String::new() } else { format!(" --faults {}", faults.describe()) }
+}
+
+/// Tallies the faults of one run by kind and phase (the first word of each).
+pub fn tally_faults(faulted: &mut BTreeMap<String, u64>, faults: &[String]) {
+    for fault in faults {
+        let kind = fault.split_whitespace().next().unwrap_or_default();
+        *faulted.entry(kind.to_string()).or_default() += 1;
+    }
+}
+
 /// The command-line arguments that select `variant` (none for the pump design as it is).
 pub fn variant_arguments(variant: Variant) -> String {
     let mut arguments = String::new();
@@ -253,6 +274,7 @@ pub fn variant_arguments(variant: Variant) -> String {
 struct Tally {
     verdicts: VerdictCounts,
     first_failure: Option<Failure>,
+    faulted: BTreeMap<String, u64>,
 }
 
 /// Runs the exploration.
@@ -263,14 +285,8 @@ pub fn explore(exploration: &Exploration) -> Summary {
 /// Runs the exploration, calling `on_seed` after every seed (from any job's thread).
 pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
     if let StrategyFamily::Dfs(config) = exploration.strategy {
-        let scenario = &exploration.scenario;
-        return crate::search::search(
-            scenario,
-            exploration.variant,
-            config,
-            Some(exploration.seeds),
-            on_seed,
-        );
+        let (variant, faults, runs) = (exploration.variant, exploration.faults, Some(exploration.seeds));
+        return crate::search::search(&exploration.scenario, variant, faults, config, runs, on_seed);
     }
     let expected = Expectation::of(&exploration.scenario, exploration.variant);
     let tally = Mutex::new(Tally::default());
@@ -298,6 +314,8 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
         expected,
         first_failure: tally.first_failure,
         search: None,
+        fault_arguments: fault_arguments(&exploration.scenario, exploration.faults),
+        faulted: tally.faulted,
     }
 }
 
@@ -328,10 +346,13 @@ fn run_stride(
         if exploration.stop_at_first_failure && seed > lowest_failure.load(Ordering::Relaxed) {
             return;
         }
-        let run = run_sim(&exploration.scenario, exploration.variant, exploration.strategy.spec(seed), false);
+        let spec = RunSpec::new(exploration.variant, exploration.strategy.spec(seed))
+            .with_faults(exploration.faults);
+        let run = try_run(&exploration.scenario, &spec).expect("a seeded strategy never stops a run");
         let failed = expected.is_failure(run.verdict);
         let mut tally = tally.lock();
         tally.verdicts.add(run.verdict);
+        tally_faults(&mut tally.faulted, &run.faults);
         if failed && tally.first_failure.as_ref().is_none_or(|f| seed < f.seed) {
             lowest_failure.fetch_min(seed, Ordering::Relaxed);
             tally.first_failure = Some(Failure { seed, verdict: run.verdict, details: run.details });

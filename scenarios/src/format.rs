@@ -32,6 +32,25 @@ pub struct ScenarioFile {
     pub stop_service: bool,
     #[serde(default)]
     pub real: RealFile,
+    /// The fault plan exploration may draw from (absent: none).
+    pub faults: Option<FaultsFile>,
+}
+
+/// `[faults]`: how many faults of each kind one run may inject, and where a crash may hit.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsFile {
+    #[serde(default)]
+    pub crash: u32,
+    #[serde(default)]
+    pub hang: u32,
+    #[serde(default)]
+    pub reject: u32,
+    #[serde(default)]
+    pub slow: u32,
+    pub total: Option<u32>,
+    pub phases: Option<Vec<String>>,
+    pub slow_ms: Option<u64>,
 }
 
 /// `[real]`.

@@ -20,6 +20,7 @@ use plughost_model::script::{Action, ApiAction, ApiTemplate, Block, OnError, Plu
 use plughost_model::wire::HookKind;
 use plughost_model::world::World;
 use plughost_sim::Budget;
+use plughost_sim::faults::{FaultBudget, Phase};
 
 use crate::format::{
     ActionFile, ExecFile, ExpectFile, MountFile, OnErrorFile, PluginFile, ResultFile, ScenarioFile, StepFile,
@@ -152,6 +153,7 @@ impl Checker<'_> {
             catches,
             explore: self.explore(&raw.explore),
             stop_service: raw.stop_service,
+            faults: self.faults(raw.faults.as_ref())?,
             real,
         })
     }
@@ -698,6 +700,32 @@ impl Checker<'_> {
             watchdog: raw.watchdog_secs.map(Duration::from_secs),
             max_runs: raw.max_runs,
         })
+    }
+
+    fn faults(&self, raw: Option<&crate::format::FaultsFile>) -> Checked<FaultBudget> {
+        let Some(raw) = raw else { return Ok(FaultBudget::NONE) };
+        let mut budget = FaultBudget::new(raw.crash, raw.hang, raw.reject, raw.slow);
+        if let Some(total) = raw.total {
+            budget.total = total;
+        }
+        if let Some(names) = &raw.phases {
+            let mut phases = Vec::new();
+            for (index, name) in names.iter().enumerate() {
+                let phase = Phase::parse(name).ok_or_else(|| {
+                    let known: Vec<&str> = Phase::ALL.iter().map(|p| p.name()).collect();
+                    self.error(
+                        format!("faults.phases[{index}]"),
+                        format!("unknown phase `{name}` (one of {})", known.join(", ")),
+                    )
+                })?;
+                phases.push(phase);
+            }
+            budget = budget.with_phases(&phases);
+        }
+        if let Some(ms) = raw.slow_ms {
+            budget.slow_by = Duration::from_millis(ms);
+        }
+        Ok(budget)
     }
 
     fn explore(&self, raw: &crate::format::ExploreFile) -> ExploreDefaults {

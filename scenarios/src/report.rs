@@ -116,6 +116,15 @@ pub fn search_line(summary: &Summary, seconds: f64) -> Option<String> {
     ))
 }
 
+/// Runs in which the fault plan injected a fault, by kind and phase, in one line.
+pub fn faults_line(summary: &Summary) -> Option<String> {
+    if summary.faulted.is_empty() {
+        return None;
+    }
+    let kinds: Vec<String> = summary.faulted.iter().map(|(kind, runs)| format!("{kind} {runs}")).collect();
+    Some(format!("faults injected (runs judged by the oracles alone): {}", kinds.join(", ")))
+}
+
 fn variant_name(summary: &Summary) -> String {
     match summary.variant.mutant {
         Some(mutant) => format!("{} with {mutant}", summary.variant.design),
@@ -147,6 +156,7 @@ pub fn json(measured: &Measured<'_>) -> Value {
         "meets_expectation": summary.meets_expectation(),
         "first_failure": first_failure,
         "search": summary.search.map(|stats| search_json(summary, stats)),
+        "faulted": summary.faulted,
         "peak_rss_kib": crate::memory::peak_rss_kib(),
     })
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plughost_model::design::Variant;
+use plughost_sim::faults::FaultBudget;
 use plughost_sim::{Decision, Ends, Outcome, RunConfig, Stop, StrategySpec};
 
 use crate::driver::drive;
@@ -22,12 +23,19 @@ pub struct RunSpec {
     pub ends: Ends,
     /// Whether to record the canonical trace.
     pub record_trace: bool,
+    /// The faults the strategy may inject.
+    pub faults: FaultBudget,
 }
 
 impl RunSpec {
     /// A run to completion, without a trace.
     pub fn new(variant: Variant, strategy: StrategySpec) -> RunSpec {
-        RunSpec { variant, strategy, ends: Ends::Completion, record_trace: false }
+        RunSpec { variant, strategy, ends: Ends::Completion, record_trace: false, faults: FaultBudget::NONE }
+    }
+
+    /// The same run, with `faults` as its fault budget.
+    pub fn with_faults(self, faults: FaultBudget) -> RunSpec {
+        RunSpec { faults, ..self }
     }
 
     /// The same run, with its trace.
@@ -55,6 +63,9 @@ pub struct SimRun {
     pub continuations: Vec<u32>,
     /// Virtual time at the end.
     pub virtual_time: Duration,
+    /// The faults injected, as `fault (where)`: when any was, the run was judged by the
+    /// always-on oracles alone.
+    pub faults: Vec<String>,
     /// The canonical trace, when requested.
     pub trace: Option<String>,
     /// Where each violated invariant was violated in the trace (traced runs only).
@@ -70,8 +81,12 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
     } else {
         Observer::new(scenario.clone())
     });
-    let config =
-        RunConfig { strategy: spec.strategy.clone(), budget: scenario.explore.budget, ends: spec.ends };
+    let config = RunConfig {
+        strategy: spec.strategy.clone(),
+        budget: scenario.explore.budget,
+        ends: spec.ends,
+        faults: spec.faults,
+    };
     let (root_scenario, variant) = (scenario.clone(), spec.variant);
     let go = || {
         plughost_sim::run(&config, observer.clone(), move |platform| drive(platform, root_scenario, variant))
@@ -80,7 +95,7 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
     if let Outcome::Stopped(stop) = report.outcome {
         return Err(stop);
     }
-    let judgement = observer.judge(&report.outcome);
+    let judgement = observer.judge_as(&report.outcome, report.faults.is_empty());
     let marks = trace.as_deref().map_or_else(Vec::new, |trace| observer.marks(trace));
     Ok(SimRun {
         verdict: judgement.verdict,
@@ -91,6 +106,7 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
         preemptions: report.preemptions,
         continuations: report.continuations,
         virtual_time: report.virtual_time,
+        faults: report.faults,
         trace,
         marks,
     })

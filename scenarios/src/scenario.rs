@@ -12,6 +12,7 @@ use plughost_model::ids::Name;
 use plughost_model::plugin_manager::PluginRegistration;
 use plughost_model::world::World;
 use plughost_sim::Budget;
+use plughost_sim::faults::FaultBudget;
 
 use crate::verdict::{Verdict, VerdictSet};
 
@@ -46,6 +47,9 @@ pub struct Scenario {
     pub stop_service: bool,
     /// What the real backend can check of this scenario.
     pub real: RealExpectations,
+    /// The faults exploration may inject by default (`[faults]`; none when absent). A run
+    /// in which one was injected is judged by the always-on oracles alone.
+    pub faults: FaultBudget,
 }
 
 /// What a run on real threads and processes can be held to. Real runs cannot force an

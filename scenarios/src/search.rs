@@ -6,13 +6,15 @@
 //! a seed: `plughost replay --strategy dfs --preemption-bound K --seed N` redoes the search
 //! up to run N and shows that run.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use plughost_model::design::Variant;
 use plughost_sim::dfs::{Search, SearchConfig};
+use plughost_sim::faults::FaultBudget;
 use plughost_sim::{Decision, Stop, StrategySpec};
 
-use crate::explore::{Expectation, Failure, StrategyFamily, Summary};
+use crate::explore::{Expectation, Failure, StrategyFamily, Summary, fault_arguments, tally_faults};
 use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
 use crate::verdict::VerdictCounts;
@@ -22,6 +24,7 @@ use crate::verdict::VerdictCounts;
 pub fn search(
     scenario: &Arc<Scenario>,
     variant: Variant,
+    faults: FaultBudget,
     config: SearchConfig,
     max_runs: Option<u64>,
     on_run: &dyn Fn(),
@@ -29,16 +32,19 @@ pub fn search(
     let expected = Expectation::of(scenario, variant);
     let mut search = Search::new(config);
     let mut verdicts = VerdictCounts::default();
+    let mut faulted = BTreeMap::new();
     let mut first_failure = None;
     while max_runs.is_none_or(|max| search.stats().runs < max) {
         let Some(strategy) = search.next_run() else { break };
         let index = search.stats().runs;
-        let result = try_run(scenario, &RunSpec::new(variant, StrategySpec::Shared(strategy)));
+        let spec = RunSpec::new(variant, StrategySpec::Shared(strategy)).with_faults(faults);
+        let result = try_run(scenario, &spec);
         search.learn(matches!(result, Err(Stop::Pruned)));
         on_run();
         match result {
             Ok(run) => {
                 verdicts.add(run.verdict);
+                tally_faults(&mut faulted, &run.faults);
                 if expected.is_failure(run.verdict) {
                     first_failure = Some(Failure { seed: index, verdict: run.verdict, details: run.details });
                     break;
@@ -60,6 +66,8 @@ pub fn search(
         expected,
         first_failure,
         search: Some(stats),
+        fault_arguments: fault_arguments(scenario, faults),
+        faulted,
     }
 }
 
@@ -68,6 +76,7 @@ pub fn search(
 pub fn nth_schedule(
     scenario: &Arc<Scenario>,
     variant: Variant,
+    faults: FaultBudget,
     config: SearchConfig,
     index: u64,
 ) -> Result<Vec<Decision>, String> {
@@ -80,7 +89,8 @@ pub fn nth_schedule(
             ));
         };
         let this = search.stats().runs;
-        let result = try_run(scenario, &RunSpec::new(variant, StrategySpec::Shared(strategy)));
+        let spec = RunSpec::new(variant, StrategySpec::Shared(strategy)).with_faults(faults);
+        let result = try_run(scenario, &spec);
         search.learn(matches!(result, Err(Stop::Pruned)));
         if this == index {
             return match result {

@@ -22,6 +22,7 @@
 use std::sync::Arc;
 
 use plughost_model::design::Variant;
+use plughost_sim::faults::FaultBudget;
 use plughost_sim::{DecisionKind, Ends, StrategySpec};
 
 use crate::runner::{RunSpec, SimRun, try_run};
@@ -89,6 +90,7 @@ struct Shrinker<'a> {
     scenario: &'a Arc<Scenario>,
     on_attempt: &'a dyn Fn(u32),
     variant: Variant,
+    faults: FaultBudget,
     ends: Ends,
     signature: (Verdict, String),
     attempts: u32,
@@ -103,7 +105,10 @@ impl Shrinker<'_> {
         }
         self.attempts += 1;
         (self.on_attempt)(self.attempts);
-        let spec = RunSpec { ends: self.ends, ..RunSpec::new(self.variant, StrategySpec::Guided { prefix }) };
+        let spec = RunSpec {
+            ends: self.ends,
+            ..RunSpec::new(self.variant, StrategySpec::Guided { prefix }).with_faults(self.faults)
+        };
         try_run(self.scenario, &spec).ok()
     }
 
@@ -134,8 +139,10 @@ impl Shrinker<'_> {
             }
             self.attempts += 1;
             (self.on_attempt)(self.attempts);
-            let spec =
-                RunSpec { ends: self.ends, ..RunSpec::new(self.variant, StrategySpec::Random { seed }) };
+            let spec = RunSpec {
+                ends: self.ends,
+                ..RunSpec::new(self.variant, StrategySpec::Random { seed }).with_faults(self.faults)
+            };
             let run = try_run(self.scenario, &spec).expect("a seeded strategy never stops a run");
             if failure_signature(&run) == self.signature {
                 found.push(run);
@@ -262,14 +269,21 @@ const WITNESSES: usize = 3;
 /// oracle found is shrunk, and shown, up to the violation: what the run would have done
 /// afterwards is not part of the finding ([`Ends::FirstViolation`]; the decision list's
 /// header says so, and replays it the same way).
-pub fn shrink(scenario: &Arc<Scenario>, variant: Variant, failing: &SimRun, budget: u32) -> Shrunk {
-    shrink_with_progress(scenario, variant, failing, budget, &|_| {})
+pub fn shrink(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    faults: FaultBudget,
+    failing: &SimRun,
+    budget: u32,
+) -> Shrunk {
+    shrink_with_progress(scenario, variant, faults, failing, budget, &|_| {})
 }
 
 /// [`shrink`], calling `on_attempt` with the number of runs tried after each one.
 pub fn shrink_with_progress(
     scenario: &Arc<Scenario>,
     variant: Variant,
+    faults: FaultBudget,
     failing: &SimRun,
     budget: u32,
     on_attempt: &dyn Fn(u32),
@@ -282,13 +296,15 @@ pub fn shrink_with_progress(
     let original = Size::of(failing);
     let prefix = essential_prefix(failing);
     let rerun = |prefix: Vec<u32>, trace: bool| {
+        let strategy = StrategySpec::Guided { prefix };
         let spec =
-            RunSpec { ends, record_trace: trace, ..RunSpec::new(variant, StrategySpec::Guided { prefix }) };
+            RunSpec { ends, record_trace: trace, ..RunSpec::new(variant, strategy).with_faults(faults) };
         try_run(scenario, &spec).expect("a prefix of a run that happened runs again: runs are deterministic")
     };
     let given = rerun(prefix, false);
     let signature = failure_signature(&given);
-    let mut shrinker = Shrinker { scenario, on_attempt, variant, ends, signature, attempts: 1, budget };
+    let mut shrinker =
+        Shrinker { scenario, on_attempt, variant, faults, ends, signature, attempts: 1, budget };
     let mut starts = shrinker.resample(budget / 4, WITNESSES);
     starts.push(given);
     starts.sort_by_key(Size::of);

@@ -33,6 +33,7 @@ fn no_scenario_ends_unexpectedly_under_pct() {
     use plughost_scenarios::explore::{Exploration, StrategyFamily, explore};
     for scenario in all_scenarios() {
         let summary = explore(&Exploration {
+            faults: scenario.faults,
             scenario: scenario.clone(),
             variant: crate::util::variant(None),
             strategy: StrategyFamily::Pct { depth: 3, horizon: 1_000 },

@@ -221,3 +221,8 @@ fn every_catalogue_scenario_has_a_conformance_body() {
         assert!(source.contains(&format!("conformance(\"{name}\")")), "{name} has no conformance body");
     }
 }
+
+#[test]
+fn crash_at_any_phase() {
+    conformance("crash_at_any_phase");
+}

@@ -154,3 +154,14 @@ fn an_expected_result_may_name_the_host_crash_class_but_nothing_else_unknown() {
         &["step[0].expect.hr", "unknown HRESULT `host-crashes`"],
     );
 }
+
+#[test]
+fn a_fault_plan_names_known_kinds_and_phases() {
+    let text = format!(
+        "{VALID}\n[faults]\ncrash = 2\nphases = [\"hook-running\", \"reply-sent\"]\nslow = 1\nslow_ms = 30\n"
+    );
+    let scenario = parse("ok", "ok.toml", &text).expect("a valid fault plan");
+    assert_eq!(scenario.faults.describe(), "crash=2,slow=1,phases=hook-running+reply-sent,slow_ms=30");
+    check(&text.replace("reply-sent", "after-lunch"), &["faults.phases[1]", "unknown phase `after-lunch`"]);
+    check(&format!("{VALID}\n[faults]\nexplode = 1\n"), &["explode"]);
+}

@@ -7,12 +7,13 @@ use plughost_model::design::Mutant;
 use plughost_scenarios::explore::Summary;
 use plughost_scenarios::search::{nth_schedule, search};
 use plughost_sim::dfs::SearchConfig;
+use plughost_sim::faults::FaultBudget;
 
 use crate::util::{scenario, variant};
 
 fn searched(name: &str, mutant: Option<Mutant>, bound: u32, sleep_sets: bool) -> Summary {
     let config = SearchConfig { preemption_bound: Some(bound), sleep_sets };
-    search(&scenario(name), variant(mutant), config, Some(1_000_000), &|| {})
+    search(&scenario(name), variant(mutant), FaultBudget::NONE, config, Some(1_000_000), &|| {})
 }
 
 #[test]
@@ -78,6 +79,7 @@ fn a_search_run_number_replays_that_run() {
     let decisions = nth_schedule(
         &scenario("pump_kernel"),
         variant(Some(Mutant::StoppedReportedAsRan)),
+        FaultBudget::NONE,
         config,
         failure.seed,
     )

@@ -8,6 +8,7 @@ use plughost_scenarios::runner::{RunSpec, SimRun, try_run};
 use plughost_scenarios::scenario::Scenario;
 use plughost_scenarios::shrink::{Shrunk, Size, shrink};
 use plughost_sim::StrategySpec;
+use plughost_sim::faults::FaultBudget;
 
 use crate::util::{scenario, sweep, traced_run, variant};
 
@@ -23,7 +24,7 @@ fn check_shrinks(name: &str, mutant: Mutant) {
     let summary = sweep(&target, Some(mutant), 0, 2_000, true);
     let seed = summary.first_failure.as_ref().expect("the mutant is caught").seed;
     let failing = traced_run(&target, Some(mutant), StrategySpec::Random { seed });
-    let shrunk = shrink(&target, variant(Some(mutant)), &failing, 2_000);
+    let shrunk = shrink(&target, variant(Some(mutant)), FaultBudget::NONE, &failing, 2_000);
     assert_eq!(shrunk.run.verdict, failing.verdict);
     assert_eq!(shrunk.original, Size::of(&failing));
     assert!(shrunk.size <= shrunk.original, "{:?} > {:?}", shrunk.size, shrunk.original);
@@ -45,7 +46,7 @@ fn a_deadlock_shrinks_and_still_deadlocks() {
 fn a_long_failing_schedule_shrinks_to_a_trace_a_reviewer_reads() {
     let target = scenario("callbacks_during_termination_do_not_crash");
     let failing = traced_run(&target, Some(Mutant::NoWorkerDonePoll), StrategySpec::Random { seed: 0 });
-    let shrunk = shrink(&target, variant(Some(Mutant::NoWorkerDonePoll)), &failing, 2_000);
+    let shrunk = shrink(&target, variant(Some(Mutant::NoWorkerDonePoll)), FaultBudget::NONE, &failing, 2_000);
     assert_eq!(shrunk.run.verdict, failing.verdict);
     assert_eq!(
         shrunk.ends,

@@ -7,6 +7,7 @@
 //! - `shrinking`: shrunk schedules keep their failure, never grow, and replay;
 //! - `search`: bounded-exhaustive search with sleep sets: exhausted bounds, mutants found;
 //! - `decision_lists`: decision-list files whose header or decisions do not fit are errors;
+//! - `faults`: fault plans as decisions: every phase of every call, mutants caught, replay;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
 //! - `parser`: malformed scenario files get errors naming the file and the field;
 //! - `cli`: the binary as a user runs it: printed commands pasted into a shell, exit statuses,
@@ -30,6 +31,7 @@ mod conformance;
 mod decision_lists;
 mod determinism;
 mod docs;
+mod faults;
 mod fuzz_corpus;
 mod hygiene;
 mod mutants;

@@ -38,6 +38,7 @@ pub fn sweep(
     stop: bool,
 ) -> Summary {
     explore(&Exploration {
+        faults: scenario.faults,
         scenario: scenario.clone(),
         variant: variant(mutant),
         strategy: Default::default(),

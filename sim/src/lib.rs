@@ -19,6 +19,7 @@ compile_error!(
 
 pub mod decision;
 pub mod dfs;
+pub mod faults;
 pub mod footprint;
 mod kernel;
 mod outcome;

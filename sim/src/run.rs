@@ -14,6 +14,7 @@ use std::time::Duration;
 use plughost_model::event::EventSink;
 
 use crate::decision::Decision;
+use crate::faults::FaultBudget;
 use crate::kernel::{Budget, Kernel};
 use crate::outcome::Outcome;
 use crate::platform::SimPlatform;
@@ -29,6 +30,8 @@ pub struct RunConfig {
     pub budget: Budget,
     /// Where the run ends.
     pub ends: Ends,
+    /// Which faults the strategy may inject (`faults`).
+    pub faults: FaultBudget,
 }
 
 /// Where a run ends.
@@ -71,6 +74,8 @@ pub struct RunReport {
     /// For each decision, the option a guided run would have taken there past its prefix
     /// (`strategy::guided_continuation`): what shrinking lowers a decision to.
     pub continuations: Vec<u32>,
+    /// The faults injected, as `fault (where)`, in order.
+    pub faults: Vec<String>,
     /// Virtual time at the end.
     pub virtual_time: Duration,
 }
@@ -98,7 +103,11 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let kernel = Kernel::new(config.strategy.build(), config.budget, sink, trace::enabled());
-    kernel.state().halt_on_violation = config.ends == Ends::FirstViolation;
+    {
+        let mut state = kernel.state();
+        state.halt_on_violation = config.ends == Ends::FirstViolation;
+        state.faults = config.faults;
+    }
     let runtime = madsim::runtime::Runtime::with_seed_and_config(0, madsim::Config::default());
     let supervisor = {
         let kernel = kernel.clone();
@@ -166,6 +175,7 @@ impl Kernel {
                 steps: state.steps,
                 preemptions: state.preemptions,
                 continuations: std::mem::take(&mut state.continuations),
+                faults: std::mem::take(&mut state.injected),
                 virtual_time: state.clock,
             };
             (wakers, hosts, report)

@@ -104,7 +104,7 @@ fn edges(state: &State, thread: ThreadId) -> Vec<ThreadId> {
         Some(Wait::Join(target)) => vec![*target],
         Some(Wait::Call(call)) => state.calls[*call].server.into_iter().collect(),
         Some(Wait::Events(events)) => events.iter().filter_map(|&e| state.events[e].signaller).collect(),
-        Some(Wait::Sleep) | None => Vec::new(),
+        Some(Wait::Sleep | Wait::Hung) | None => Vec::new(),
     }
 }
 
@@ -211,6 +211,7 @@ fn describe(state: &State, thread: ThreadId) -> String {
             format!("waits on {}", names.join(" or "))
         }
         Some(Wait::Sleep) => "sleeps".to_string(),
+        Some(Wait::Hung) => "hangs: the fault plan made this call never return".to_string(),
     };
     format!("{name} {what}")
 }

@@ -33,7 +33,7 @@ fn note(platform: &SimPlatform, text: &str) {
 fn config(strategy: StrategySpec) -> RunConfig {
     let budget =
         Budget { time: Duration::from_secs(10), steps: 100_000, preemption: Duration::from_millis(25) };
-    RunConfig { strategy, budget, ends: Default::default() }
+    RunConfig { strategy, budget, ends: Default::default(), faults: Default::default() }
 }
 
 fn run_program<F, Fut>(seed: u64, program: F) -> (RunReport, Vec<String>)
@@ -221,7 +221,8 @@ where
     let mut search = Search::new(config);
     let mut outcomes = Vec::new();
     while let Some(strategy) = search.next_run() {
-        let config = RunConfig { strategy: StrategySpec::Shared(strategy), budget, ends: Default::default() };
+        let strategy = StrategySpec::Shared(strategy);
+        let config = RunConfig { strategy, budget, ends: Default::default(), faults: Default::default() };
         let report = run(&config, Arc::new(Quiet), &program);
         search.learn(report.outcome == Outcome::Stopped(Stop::Pruned));
         if !matches!(report.outcome, Outcome::Stopped(_)) {

@@ -7,7 +7,9 @@ use clap::Args;
 
 use super::junit::{Case, write_junit};
 use super::progress::Progress;
-use super::{Selection, Shard, UsageError, at_least_one, parse_shard, scenarios, strategy, style, variant};
+use super::{
+    Selection, Shard, UsageError, at_least_one, faults, parse_shard, scenarios, strategy, style, variant,
+};
 use crate::explore::{Exploration, StrategyFamily, Summary, explore_with_progress};
 use crate::report::{self, Measured};
 
@@ -81,6 +83,7 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
             None => (args.start_seed, all_seeds),
         };
         let exploration = Exploration {
+            faults: faults(&args.selection.strategy, &scenario)?,
             seeds,
             scenario,
             variant,
@@ -101,6 +104,9 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
         } else {
             say!("{}", style::result_row(&report::table_row(&measured, width)));
             if let Some(line) = report::search_line(&summary, seconds) {
+                say!("{line}");
+            }
+            if let Some(line) = report::faults_line(&summary) {
                 say!("{line}");
             }
         }

@@ -81,6 +81,7 @@ pub(super) fn matrix_command(args: MatrixArgs) -> Result<ExitCode, UsageError> {
         for &mutant in &variants {
             let variant = Variant { mutant, ..Variant::PUMP };
             let exploration = Exploration {
+                faults: scenario.faults,
                 scenario: scenario.clone(),
                 variant,
                 strategy,

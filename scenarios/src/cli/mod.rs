@@ -32,6 +32,7 @@ use explore::{ExploreArgs, explore_command};
 use list::{ListArgs, list_command};
 use matrix::{MatrixArgs, matrix_command};
 use plughost_sim::dfs::SearchConfig;
+use plughost_sim::faults::FaultBudget;
 use real::{RealArgs, real_command};
 use replay::{ReplayArgs, replay_command_line};
 use shrink::{ShrinkArgs, shrink_command};
@@ -95,6 +96,11 @@ pub(super) struct StrategyArgs {
     /// DFS: `sleep-sets` (partial-order reduction) or `none` (plain depth-first search).
     #[arg(long, default_value = "sleep-sets")]
     reduction: String,
+    /// Faults the runs may inject: `scenario` (its `[faults]`, the default), `none`, `all`
+    /// (one crash, rejection or slow host per run, wherever one can happen), or
+    /// `crash=N,hang=N,reject=N,slow=N[,total=N][,phases=P+P][,slow_ms=N]`.
+    #[arg(long, default_value = "scenario")]
+    faults: String,
 }
 
 /// Both: what runs in the simulator and how its choice points are decided.
@@ -182,6 +188,14 @@ pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, Usage
             Ok(StrategyFamily::Dfs(SearchConfig { preemption_bound: selection.preemption_bound, sleep_sets }))
         }
         other => Err(UsageError(format!("unknown strategy `{other}` (available: random, pct, dfs)"))),
+    }
+}
+
+/// The fault budget `--faults` selects for `scenario`.
+pub(super) fn faults(selection: &StrategyArgs, scenario: &Scenario) -> Result<FaultBudget, UsageError> {
+    match selection.faults.as_str() {
+        "scenario" => Ok(scenario.faults),
+        text => FaultBudget::parse(text).map_err(|e| UsageError(format!("--faults {text}: {e}"))),
     }
 }
 

@@ -39,15 +39,16 @@ enum Format {
 }
 
 pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageError> {
-    let Resolved { scenario, variant, strategy, ends, origin, replay: command } = args.schedule.resolve()?;
-    let spec = RunSpec { ends, ..RunSpec::new(variant, strategy).traced() };
+    let Resolved { scenario, variant, strategy, ends, faults, origin, replay: command } =
+        args.schedule.resolve()?;
+    let spec = RunSpec { ends, ..RunSpec::new(variant, strategy).with_faults(faults).traced() };
     let run = try_run(&scenario, &spec).map_err(|stop| {
         let source =
             args.schedule.decisions.as_ref().map_or("the schedule".to_string(), |p| p.display().to_string());
         UsageError(format!("{source} does not fit this run: {stop}"))
     })?;
     if let Some(path) = &args.save_decisions {
-        write_decisions(path, &scenario, variant, &origin, ends, &run.decisions)?;
+        write_decisions(path, &scenario, variant, faults, &origin, ends, &run.decisions)?;
     }
     let expected = Expectation::of(&scenario, variant);
     let trace = run.trace.clone().unwrap_or_default();

@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use clap::Args;
 use plughost_model::design::Variant;
+use plughost_sim::faults::FaultBudget;
 use plughost_sim::{Decision, Ends, StrategySpec};
 
-use super::{Selection, UsageError, strategy, variant};
+use super::{Selection, UsageError, faults, strategy, variant};
 use crate::catalogue;
 use crate::command::shell_word;
 use crate::decisions::{DecisionFile, Header};
-use crate::explore::{StrategyFamily, seed_command, variant_arguments};
+use crate::explore::{StrategyFamily, fault_arguments, seed_command, variant_arguments};
 use crate::scenario::Scenario;
 
 #[derive(Args)]
@@ -37,6 +38,8 @@ pub(super) struct Resolved {
     pub(super) strategy: StrategySpec,
     /// Where the run ends (a shrunk list's header may say: at the first violation).
     pub(super) ends: Ends,
+    /// The faults the run may inject.
+    pub(super) faults: FaultBudget,
     /// What made the schedule, for the header of a list saved from it.
     pub(super) origin: String,
     /// The `plughost replay` command that runs this schedule again.
@@ -48,22 +51,24 @@ impl Schedule {
         let variant = variant(&self.selection.variant)?;
         let family = strategy(&self.selection.strategy)?;
         let scenario = catalogue::load(&self.scenario)?;
+        let faults = faults(&self.selection.strategy, &scenario)?;
         let (strategy, ends, origin, replay) = match (self.seed, &self.decisions) {
             (Some(seed), _) => (
-                seeded(&scenario, variant, family, seed)?,
+                seeded(&scenario, variant, faults, family, seed)?,
                 Ends::Completion,
                 format!("{}{} --seed {seed}", family.name(), family.arguments_after_name()),
-                seed_command("replay", &scenario.source, variant, family, seed),
+                seed_command("replay", &scenario.source, variant, family, seed)
+                    + &fault_arguments(&scenario, faults),
             ),
             (None, Some(path)) => {
-                let file = read_decisions(path, &scenario, variant)?;
-                let replay = replay_decisions_command(&scenario, variant, path);
+                let file = read_decisions(path, &scenario, variant, faults)?;
+                let replay = replay_decisions_command(&scenario, variant, faults, path);
                 let strategy = StrategySpec::Replay { decisions: file.decisions };
                 (strategy, file.header.ends, file.header.strategy, replay)
             }
             (None, None) => return Err(UsageError("give --seed or --decisions".to_string())),
         };
-        Ok(Resolved { scenario, variant, strategy, ends, origin, replay })
+        Ok(Resolved { scenario, variant, strategy, ends, faults, origin, replay })
     }
 }
 
@@ -71,13 +76,14 @@ impl Schedule {
 fn seeded(
     scenario: &Arc<Scenario>,
     variant: Variant,
+    faults: FaultBudget,
     family: StrategyFamily,
     seed: u64,
 ) -> Result<StrategySpec, UsageError> {
     match family {
         StrategyFamily::Dfs(config) => {
             let decisions =
-                crate::search::nth_schedule(scenario, variant, config, seed).map_err(UsageError)?;
+                crate::search::nth_schedule(scenario, variant, faults, config, seed).map_err(UsageError)?;
             Ok(StrategySpec::Replay { decisions })
         }
         _ => Ok(family.spec(seed)),
@@ -85,19 +91,31 @@ fn seeded(
 }
 
 /// The command that replays the decision list in `path`.
-pub(super) fn replay_decisions_command(scenario: &Scenario, variant: Variant, path: &Path) -> String {
+pub(super) fn replay_decisions_command(
+    scenario: &Scenario,
+    variant: Variant,
+    faults: FaultBudget,
+    path: &Path,
+) -> String {
     format!(
-        "plughost replay --scenario {} --decisions {}{}",
+        "plughost replay --scenario {} --decisions {}{}{}",
         shell_word(&scenario.source),
         shell_word(&path.display().to_string()),
-        variant_arguments(variant)
+        variant_arguments(variant),
+        fault_arguments(scenario, faults)
     )
 }
 
-/// The header a list of a run of `scenario` under `variant` ending at `ends`, made by
-/// `origin`, carries.
-pub(super) fn header(scenario: &Scenario, variant: Variant, origin: &str, ends: Ends) -> Header {
-    Header::for_run(scenario, variant, origin, "none", ends)
+/// The header a list of a run of `scenario` under `variant` with `faults`, ending at
+/// `ends`, made by `origin`, carries.
+pub(super) fn header(
+    scenario: &Scenario,
+    variant: Variant,
+    faults: FaultBudget,
+    origin: &str,
+    ends: Ends,
+) -> Header {
+    Header::for_run(scenario, variant, origin, &faults.describe(), ends)
 }
 
 /// Reads a decision-list file and checks its header against the run about to replay it.
@@ -105,11 +123,12 @@ pub(super) fn read_decisions(
     path: &Path,
     scenario: &Scenario,
     variant: Variant,
+    faults: FaultBudget,
 ) -> Result<DecisionFile, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
     let file = DecisionFile::parse(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    if let Some(mismatch) = file.header.mismatch(&header(scenario, variant, "", Ends::Completion)) {
+    if let Some(mismatch) = file.header.mismatch(&header(scenario, variant, faults, "", Ends::Completion)) {
         return Err(UsageError(format!("{}: {mismatch}", path.display())));
     }
     Ok(file)
@@ -120,12 +139,13 @@ pub(super) fn write_decisions(
     path: &Path,
     scenario: &Scenario,
     variant: Variant,
+    faults: FaultBudget,
     origin: &str,
     ends: Ends,
     decisions: &[Decision],
 ) -> Result<(), UsageError> {
-    let file =
-        DecisionFile { header: header(scenario, variant, origin, ends), decisions: decisions.to_vec() };
-    let text = file.to_text(&replay_decisions_command(scenario, variant, path));
+    let header = header(scenario, variant, faults, origin, ends);
+    let file = DecisionFile { header, decisions: decisions.to_vec() };
+    let text = file.to_text(&replay_decisions_command(scenario, variant, faults, path));
     std::fs::write(path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
 }

@@ -27,23 +27,24 @@ pub(super) struct ShrinkArgs {
 }
 
 pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
-    let Resolved { scenario, variant, strategy, ends, origin, .. } = args.schedule.resolve()?;
-    let original = try_run(&scenario, &RunSpec { ends, ..RunSpec::new(variant, strategy).traced() })
+    let Resolved { scenario, variant, strategy, ends, faults, origin, .. } = args.schedule.resolve()?;
+    let spec = RunSpec { ends, ..RunSpec::new(variant, strategy).with_faults(faults).traced() };
+    let original = try_run(&scenario, &spec)
         .map_err(|stop| UsageError(format!("the schedule does not fit this run: {stop}")))?;
     if original.verdict == Verdict::Pass {
         return Err(UsageError(format!("{} passes on that schedule: nothing to shrink", scenario.name)));
     }
     let progress = Progress::new(u64::from(args.budget), &format!("shrinking {}", scenario.name));
-    let shrunk = shrink_with_progress(&scenario, variant, &original, args.budget, &|runs| {
+    let shrunk = shrink_with_progress(&scenario, variant, faults, &original, args.budget, &|runs| {
         progress.set(u64::from(runs));
     });
     progress.finish();
     let path =
         args.save_decisions.unwrap_or_else(|| PathBuf::from(format!("shrunk-{}.decisions", scenario.name)));
     let origin = format!("shrink of {origin}");
-    write_decisions(&path, &scenario, variant, &origin, shrunk.ends, &shrunk.run.decisions)?;
+    write_decisions(&path, &scenario, variant, faults, &origin, shrunk.ends, &shrunk.run.decisions)?;
     let lines = |trace: &Option<String>| trace.as_deref().map_or(0, |t| t.lines().count());
-    say!("{}", replay_decisions_command(&scenario, variant, &path));
+    say!("{}", replay_decisions_command(&scenario, variant, faults, &path));
     say!(
         "shrunk in {} runs: trace {} -> {} lines, {} -> {} preemptions, {} -> {} faults, {} -> {} decisions that matter ({} -> {} choice points); verdict {}",
         shrunk.attempts,

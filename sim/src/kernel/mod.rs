@@ -58,17 +58,24 @@ impl Kernel {
         self.state().current()
     }
 
-    /// A scheduling point of the running thread.
+    /// A scheduling point of the running thread (where the fault plan may crash a host
+    /// whose call it serves).
     pub async fn choice_point(&self) {
-        let me = {
+        let next = {
             let mut state = self.state();
             let me = state.current();
-            if !state.reschedule(me) {
+            if state.crashes_while_serving(me) {
+                None
+            } else if state.reschedule(me) {
+                Some(me)
+            } else {
                 return;
             }
-            me
         };
-        self.wait_turn(me).await;
+        match next {
+            Some(me) => self.wait_turn(me).await,
+            None => self.crash_own_process().await,
+        }
     }
 
     /// Resolves when `me` is the running thread; never, once the run has ended.

@@ -52,6 +52,9 @@ pub(crate) struct CallState {
     pub target: ProcessId,
     pub server: Option<ThreadId>,
     pub done: bool,
+    /// The result, when it came before its caller blocked for it (a host that crashed
+    /// with the request just sent).
+    pub early: Option<CallResult>,
 }
 
 impl State {
@@ -79,7 +82,7 @@ impl State {
             target: fact::ProcessId(target as u32),
             request,
         });
-        self.calls.push(CallState { label, caller, target, server: None, done: false });
+        self.calls.push(CallState { label, caller, target, server: None, done: false, early: None });
         self.touch(Object::Call(call as u32));
         self.touch_memory(target);
         call
@@ -115,6 +118,8 @@ impl State {
         );
         if waiting {
             self.unblock(caller, Wake::Reply(result));
+        } else if self.running == Some(caller) {
+            self.calls[call].early = Some(result);
         }
     }
 

@@ -19,6 +19,7 @@ use plughost_model::platform::ThreadId;
 use super::objects::{EventState, LockState};
 use super::processes::{CallResult, CallState, ProcessState};
 use crate::decision::{Decision, DecisionKind};
+use crate::faults::{Fault, FaultBudget, Phase};
 use crate::footprint::{Actor, Footprint, Object, StepRecord};
 use crate::outcome::Outcome;
 use crate::strategy::{ChoicePoint, Strategy, ValuePoint, guided_continuation};
@@ -41,6 +42,8 @@ pub(crate) enum Wait {
     Join(ThreadId),
     Call(CallId),
     Sleep,
+    /// Forever: a call the fault plan made hang.
+    Hung,
 }
 
 /// Why a blocked thread became runnable again.
@@ -71,6 +74,8 @@ pub(crate) struct ThreadSlot {
     pub joiners: Vec<ThreadId>,
     /// Timed waits of this thread that expired (the 25 ms spin shows up here).
     pub timeouts: u32,
+    /// The inbound call this thread serves, if it is an RPC thread.
+    pub serves: Option<CallId>,
 }
 
 /// How long a run may go on, and how far time may run ahead of runnable threads.
@@ -119,6 +124,10 @@ pub(crate) struct State {
     pub preemptions: u32,
     /// For each decision, the option a guided run's continuation would have taken there.
     pub continuations: Vec<u32>,
+    /// What is left of the run's fault budget.
+    pub faults: FaultBudget,
+    /// The faults injected so far, as `fault (where)`.
+    pub injected: Vec<String>,
     recorder: Option<Recorder>,
     pub steps: u64,
     budget: Budget,
@@ -147,6 +156,8 @@ impl State {
             recorder,
             preemptions: 0,
             continuations: Vec::new(),
+            faults: FaultBudget::NONE,
+            injected: Vec::new(),
             threads: Vec::new(),
             running: None,
             runnable: Vec::new(),
@@ -207,6 +218,7 @@ impl State {
             wake: None,
             joiners: Vec::new(),
             timeouts: 0,
+            serves,
         });
         self.runnable.push(id);
         self.fact(Fact::ThreadStarted {
@@ -234,13 +246,17 @@ impl State {
     /// Marks `me` blocked and hands the processor to someone else.
     pub fn block(&mut self, me: ThreadId, wait: Wait, deadline: Option<Duration>) {
         let on = match &wait {
-            Wait::Lock(lock) => Blocker::Lock(fact::LockId(*lock as u32)),
-            Wait::Events(_) => Blocker::Events,
-            Wait::Join(thread) => Blocker::Join(*thread),
-            Wait::Call(call) => Blocker::Call(fact::CallId(*call as u64)),
-            Wait::Sleep => Blocker::Sleep,
+            Wait::Lock(lock) => Some(Blocker::Lock(fact::LockId(*lock as u32))),
+            Wait::Events(_) => Some(Blocker::Events),
+            Wait::Join(thread) => Some(Blocker::Join(*thread)),
+            Wait::Call(call) => Some(Blocker::Call(fact::CallId(*call as u64))),
+            Wait::Sleep => Some(Blocker::Sleep),
+            // A hung host reports nothing more.
+            Wait::Hung => None,
         };
-        self.fact(Fact::Blocked { thread: me, on, timed: deadline.is_some() });
+        if let Some(on) = on {
+            self.fact(Fact::Blocked { thread: me, on, timed: deadline.is_some() });
+        }
         if self.recorder.is_some() {
             self.touch_wait(&wait);
         }
@@ -263,7 +279,7 @@ impl State {
             }
             Wait::Join(thread) => self.touch(Object::Thread(thread.0)),
             Wait::Call(call) => self.touch(Object::Call(*call as u32)),
-            Wait::Sleep => {}
+            Wait::Sleep | Wait::Hung => {}
         }
     }
 
@@ -294,7 +310,7 @@ impl State {
                 }
             }
             Wait::Join(target) => self.thread(target).joiners.retain(|&t| t != thread),
-            Wait::Call(_) | Wait::Sleep => {}
+            Wait::Call(_) | Wait::Sleep | Wait::Hung => {}
         }
     }
 
@@ -468,6 +484,35 @@ impl State {
                 0
             }
         }
+    }
+
+    /// A fault decision among `offered` (option 0 is no fault); the fault taken is spent,
+    /// recorded and traced as happening `at`.
+    pub fn decide_fault(&mut self, offered: &[Fault], at: &str) -> Option<Fault> {
+        if offered.is_empty() {
+            return None;
+        }
+        let choice = self.decide(DecisionKind::Fault, offered.len() as u32 + 1);
+        let fault = *offered.get(choice.checked_sub(1)?)?;
+        self.faults.spend(fault);
+        let what = format!("{fault} {at}");
+        if let Some(me) = self.running {
+            self.trace_as(me, |_| format!("fault: {what}"));
+        }
+        self.injected.push(what);
+        Some(fault)
+    }
+
+    /// Whether the fault plan crashes `thread`'s host now, at a scheduling point of the
+    /// call it serves (phase `hook-running`).
+    pub fn crashes_while_serving(&mut self, thread: ThreadId) -> bool {
+        if !self.faults.allows_crash(Phase::HookRunning) {
+            return false;
+        }
+        let slot = &self.threads[thread.0 as usize];
+        let Some(call) = slot.serves.filter(|_| slot.process != super::Kernel::SERVICE) else { return false };
+        let at = format!("of {} while {} runs", self.processes[slot.process].name, self.calls[call].label);
+        self.decide_fault(&[Fault::Crash(Phase::HookRunning)], &at).is_some()
     }
 
     /// Notes that the step being recorded touched `object`.

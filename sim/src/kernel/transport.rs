@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use plughost_model::fact::CallRequest;
-use plughost_model::hresult::{HResult, RPC_S_SERVER_UNAVAILABLE};
+use plughost_model::hresult::{HResult, RPC_E_CALL_REJECTED, RPC_S_SERVER_UNAVAILABLE};
 use plughost_model::ids::Name;
 use plughost_model::platform::CallbackServer;
 use plughost_model::plugin_host::PluginHost;
@@ -13,7 +13,18 @@ use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostReques
 use super::Kernel;
 use super::processes::{CallResult, DEAD_HOST_CODES};
 use super::state::{ProcessId, Wait, Wake};
+use crate::faults::{Fault, Phase};
 use crate::platform::SimPlatform;
+
+/// What the fault plan may do once a call's request is on its way.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum AfterSend {
+    Nothing,
+    /// Crash the host the request went to (decided with the request).
+    CrashTarget,
+    /// Decide whether the host that sent this callback crashes with it in flight.
+    MayCrashCaller,
+}
 
 impl Kernel {
     /// The service process (always the first).
@@ -36,18 +47,81 @@ impl Kernel {
             state.complete_call(call, CallResult::Host(Err(code)));
             return Err(code);
         };
+        let fault = self.request_fault(process, &label);
+        if fault == Some(Fault::Reject) {
+            let mut state = self.state();
+            let me = state.current();
+            let call = state.add_call(label, summary, me, process);
+            state.complete_call(call, CallResult::Host(Err(RPC_E_CALL_REJECTED)));
+            return Err(RPC_E_CALL_REJECTED);
+        }
         let kernel = self.clone();
+        let slow_by = self.state().faults.slow_by;
+        let after_send = if fault == Some(Fault::Crash(Phase::RequestSent)) {
+            AfterSend::CrashTarget
+        } else {
+            AfterSend::Nothing
+        };
         let result = self
-            .call(process, label, summary, move |call| async move {
+            .call(process, label, summary, after_send, move |call| async move {
+                match fault {
+                    Some(Fault::Hang) => kernel.hang().await,
+                    Some(Fault::Slow) => kernel.sleep(slow_by).await,
+                    _ => {}
+                }
                 let reply = host.serve(request).await;
                 kernel.choice_point().await;
                 kernel.state().complete_call(call, CallResult::Host(Ok(reply)));
+                kernel.crash_after_reply(process, call).await;
             })
             .await;
         match result {
             CallResult::Host(result) => result,
             CallResult::Callback(_) => unreachable!("a hook call completes with a host reply"),
         }
+    }
+
+    /// The fault plan's decision as a hook call's request reaches `process`.
+    fn request_fault(&self, process: ProcessId, label: &str) -> Option<Fault> {
+        let mut state = self.state();
+        let offered = state.faults.at_request();
+        let at = format!("of {label} on {}", state.processes[process].name);
+        state.decide_fault(&offered, &at)
+    }
+
+    /// The thread serving a call blocks forever: the fault plan made the call hang.
+    async fn hang(&self) {
+        let me = {
+            let mut state = self.state();
+            let me = state.current();
+            state.block(me, Wait::Hung, None);
+            me
+        };
+        self.wait_turn(me).await;
+        unreachable!("a hung thread is never woken");
+    }
+
+    /// After a host's reply reached the service: the fault plan may crash the host now
+    /// (phase `reply-sent`), killing the replying thread with it.
+    async fn crash_after_reply(&self, process: ProcessId, call: super::state::CallId) {
+        let crashed = {
+            let mut state = self.state();
+            if !state.faults.allows_crash(Phase::ReplySent) {
+                return;
+            }
+            let at =
+                format!("of {} after {} replied", state.processes[process].name, state.calls[call].label);
+            state.decide_fault(&[Fault::Crash(Phase::ReplySent)], &at).is_some()
+        };
+        if crashed {
+            self.crash_own_process().await;
+        }
+    }
+
+    /// The running thread's process dies; the returned future never completes.
+    pub async fn crash_own_process(&self) {
+        self.kill_process(self.current_process());
+        std::future::pending::<()>().await;
     }
 
     /// A plugin callback from the running (host) thread, served on a fresh service RPC thread.
@@ -64,7 +138,7 @@ impl Kernel {
         let summary = CallRequest::from(&request);
         let kernel = self.clone();
         let result = self
-            .call(Kernel::SERVICE, label, summary, move |call| async move {
+            .call(Kernel::SERVICE, label, summary, AfterSend::MayCrashCaller, move |call| async move {
                 let reply = server.serve(request).await;
                 kernel.choice_point().await;
                 kernel.state().complete_call(call, CallResult::Callback(Ok(reply)));
@@ -76,12 +150,14 @@ impl Kernel {
         }
     }
 
-    /// Starts the serving thread and blocks the caller until the call completes or fails.
+    /// Starts the serving thread and blocks the caller until the call completes or fails;
+    /// `after_send` is what the fault plan may do once the request is on its way.
     async fn call<F, Fut>(
         &self,
         target: ProcessId,
         label: String,
         request: CallRequest,
+        after_send: AfterSend,
         serve: F,
     ) -> CallResult
     where
@@ -99,17 +175,51 @@ impl Kernel {
         };
         self.trace(|state| format!("calls {} on {}", state.calls[call].label, state.processes[target].name));
         let server = self.spawn_thread(target, &rpc_name, Some(call), serve(call));
-        {
+        self.state().calls[call].server = Some(server);
+        self.fault_after_send(after_send, target, call).await;
+        let early = {
             let mut state = self.state();
-            state.calls[call].server = Some(server);
-            state.block(me, Wait::Call(call), None);
-        }
-        match self.resume(me).await {
-            Wake::Reply(result) => {
-                self.trace(|state| format!("{} returned {}", state.calls[call].label, describe(&result)));
-                result
+            let early = state.calls[call].early.take();
+            if early.is_none() {
+                state.block(me, Wait::Call(call), None);
             }
-            other => unreachable!("a caller woke with {other:?}"),
+            early
+        };
+        let result = match early {
+            Some(result) => result,
+            None => match self.resume(me).await {
+                Wake::Reply(result) => result,
+                other => unreachable!("a caller woke with {other:?}"),
+            },
+        };
+        self.trace(|state| format!("{} returned {}", state.calls[call].label, describe(&result)));
+        result
+    }
+
+    /// The fault plan's decision once a request is on its way: crash the host it went to
+    /// (`request-sent`, decided earlier), or the host that sent a callback
+    /// (`callback-in-flight`).
+    async fn fault_after_send(&self, after_send: AfterSend, target: ProcessId, call: super::state::CallId) {
+        match after_send {
+            AfterSend::Nothing => {}
+            AfterSend::CrashTarget => self.kill_process(target),
+            AfterSend::MayCrashCaller => {
+                let crashed = {
+                    let mut state = self.state();
+                    let caller = state.threads[state.current().0 as usize].process;
+                    if caller == Kernel::SERVICE || !state.faults.allows_crash(Phase::CallbackInFlight) {
+                        return;
+                    }
+                    let at = format!(
+                        "of {} with {} in flight",
+                        state.processes[caller].name, state.calls[call].label
+                    );
+                    state.decide_fault(&[Fault::Crash(Phase::CallbackInFlight)], &at).is_some()
+                };
+                if crashed {
+                    self.crash_own_process().await;
+                }
+            }
         }
     }
 
