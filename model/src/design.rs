@@ -106,11 +106,31 @@ pub enum Mutant {
     /// The per-user process keeps a container running after a plugin vetoed its start (§2.1
     /// `ContainerStarted`).
     WslcContainerVetoIgnored,
+    /// `LoadPlugins` keeps a DLL path already registered under another value name, so the
+    /// same plugin is activated twice (§5.1: a path already seen is skipped, first name wins).
+    NoPathDedup,
+    /// Every host is activated when the service starts, as the in-process design loaded its
+    /// DLLs, instead of on first use (§5.1 lazy activation; §2.1: WSL1-only use never
+    /// activates a host).
+    EagerActivation,
+    /// The host loads a DLL whose signature does not verify (§5.1 `Initialize`:
+    /// `TRUST_E_NOSIGNATURE`).
+    NoSignatureCheck,
+    /// Hooks hand the host the service's own token handle value instead of a handle COM
+    /// duplicates into the host (`system_handle(sh_token)`, §2.2): the plugin cannot use it.
+    RawTokenHandle,
+    /// `OnDistributionStarted` carries the instance's fresh GUID (`CoCreateGuid` at every
+    /// start) instead of the distribution's registration id (§8 test 6).
+    DistroIdPerInstance,
+    /// `wsl --terminate` fires `OnDistributionStopping` but neither stops nor erases the
+    /// instance (§2.1: the hook comes before `Stop()` and the erase), so the next start
+    /// finds the old instance running.
+    TerminateKeepsInstance,
 }
 
 impl Mutant {
     /// Every mutant.
-    pub const ALL: [Mutant; 23] = [
+    pub const ALL: [Mutant; 29] = [
         Mutant::NoTimedAcquire,
         Mutant::NoRecheck,
         Mutant::NoWorkerDonePoll,
@@ -134,6 +154,12 @@ impl Mutant {
         Mutant::WslcUnregisterBeforeStopping,
         Mutant::WslcStoppingUnderSessionsLock,
         Mutant::WslcContainerVetoIgnored,
+        Mutant::NoPathDedup,
+        Mutant::EagerActivation,
+        Mutant::NoSignatureCheck,
+        Mutant::RawTokenHandle,
+        Mutant::DistroIdPerInstance,
+        Mutant::TerminateKeepsInstance,
     ];
 
     /// The command-line name.
@@ -162,6 +188,12 @@ impl Mutant {
             Mutant::WslcUnregisterBeforeStopping => "wslc-unregister-before-stopping",
             Mutant::WslcStoppingUnderSessionsLock => "wslc-stopping-under-sessions-lock",
             Mutant::WslcContainerVetoIgnored => "wslc-container-veto-ignored",
+            Mutant::NoPathDedup => "no-path-dedup",
+            Mutant::EagerActivation => "eager-activation",
+            Mutant::NoSignatureCheck => "no-signature-check",
+            Mutant::RawTokenHandle => "raw-token-handle",
+            Mutant::DistroIdPerInstance => "distro-id-per-instance",
+            Mutant::TerminateKeepsInstance => "terminate-keeps-instance",
         }
     }
 
@@ -205,6 +237,14 @@ impl Mutant {
                 "WSLC sessions are notified of stopping under the sessions lock"
             }
             Mutant::WslcContainerVetoIgnored => "a container a plugin vetoed keeps running",
+            Mutant::NoPathDedup => "a DLL registered under two names is loaded twice",
+            Mutant::EagerActivation => "every host is activated when the service starts, not on first use",
+            Mutant::NoSignatureCheck => "the host loads a DLL whose signature does not verify",
+            Mutant::RawTokenHandle => "hooks pass the service's token handle, unusable in the host",
+            Mutant::DistroIdPerInstance => "plugins see a fresh distribution GUID at every start",
+            Mutant::TerminateKeepsInstance => {
+                "wsl --terminate notifies plugins but leaves the instance running"
+            }
         }
     }
 

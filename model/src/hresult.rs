@@ -110,6 +110,8 @@ pub const WSLC_E_SESSION_NOT_FOUND: HResult = HResult(0x8004_060F);
 pub const CO_E_SERVER_EXEC_FAILURE: HResult = HResult(0x8008_0005);
 /// `TRUST_E_NOSIGNATURE`.
 pub const TRUST_E_NOSIGNATURE: HResult = HResult(0x800B_0100);
+/// `HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)`: a handle that means nothing in this process.
+pub const ERROR_INVALID_HANDLE: HResult = from_win32(6);
 
 const KNOWN: &[(&str, HResult)] = &[
     ("S_OK", S_OK),
@@ -142,6 +144,7 @@ const KNOWN: &[(&str, HResult)] = &[
     ("WSLC_E_SESSION_NOT_FOUND", WSLC_E_SESSION_NOT_FOUND),
     ("CO_E_SERVER_EXEC_FAILURE", CO_E_SERVER_EXEC_FAILURE),
     ("TRUST_E_NOSIGNATURE", TRUST_E_NOSIGNATURE),
+    ("ERROR_INVALID_HANDLE", ERROR_INVALID_HANDLE),
 ];
 
 #[cfg(test)]

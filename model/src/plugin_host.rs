@@ -6,19 +6,22 @@
 //! error message). It never touches service state: everything it knows of the service
 //! arrives as a [`HostRequest`] or leaves through the [`ServiceLink`].
 //!
-//! Simplifications: SID/token marshalling and its `E_INVALIDARG` checks, the `E_POINTER`
-//! check of a null `ErrorMessage`, the `E_INVALIDARG` check of a null `PluginError` message
-//! (scripts never pass nulls), job assignment and signature checks are absent (a host is
-//! always in the job); a stub called after the host object is gone, or after a failed entry
-//! point cleared `g_pluginHost`, returns `E_UNEXPECTED` as in P769, with no use-after-free
-//! model (§9.10).
+//! Simplifications: SID marshalling and its `E_INVALIDARG` checks, the `E_POINTER` check
+//! of a null `ErrorMessage`, the `E_INVALIDARG` check of a null `PluginError` message
+//! (scripts never pass nulls) and job assignment are absent (a host is always in the job);
+//! the user token arrives as the user it resolves to (or none). The signature check stands
+//! for an official build's. A stub called after the host object is gone, or after a failed
+//! entry point cleared `g_pluginHost`, returns `E_UNEXPECTED` as in P769, with no
+//! use-after-free model (§9.10).
 
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
 use crate::design::{Mutant, Variant};
-use crate::hresult::{E_ILLEGAL_METHOD_CALL, E_ILLEGAL_STATE_CHANGE, E_UNEXPECTED, HResult, S_OK};
+use crate::hresult::{
+    E_ILLEGAL_METHOD_CALL, E_ILLEGAL_STATE_CHANGE, E_UNEXPECTED, HResult, S_OK, TRUST_E_NOSIGNATURE,
+};
 use crate::ids::{Name, SessionCookie};
 use crate::platform::{LockGuard, PlainMutex, Platform, ServiceLink, ThreadId};
 use crate::plugin::{Plugin, PluginApi};
@@ -74,10 +77,11 @@ impl<P: Platform> PluginHost<P> {
         }
     }
 
-    /// `Initialize`: publish the host, then run the entry point; a failing entry point
-    /// unpublishes it (spec §5.1).
+    /// `Initialize`: verify the DLL's signature, publish the host, then run the entry point;
+    /// a failing entry point unpublishes it (spec §5.1).
     async fn initialize(&self, name: Name, script: Arc<PluginScript>, variant: Variant) -> HResult {
         let api = Arc::new(HostApi { host: self.this.clone() });
+        let unsigned = script.unsigned;
         let plugin = ScriptedPlugin::new(self.platform.clone(), name, script, api);
         {
             let mut state = self.state.lock();
@@ -86,6 +90,10 @@ impl<P: Platform> PluginHost<P> {
             }
             state.initialized = true;
             state.variant = variant;
+            // Official builds verify the DLL's signature before loading it.
+            if unsigned && !variant.has(Mutant::NoSignatureCheck) {
+                return TRUST_E_NOSIGNATURE;
+            }
             state.plugin = Some(plugin.clone());
         }
         let hr = plugin.entry_point().await;

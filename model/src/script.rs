@@ -1,7 +1,8 @@
 //! A scripted plugin's behaviour as data: what it does when loaded and in each hook.
 //!
-//! Owns the action vocabulary (log, call an API, `PluginError`, spawn / join a worker,
-//! rendezvous, loop, sleep, set / wait a flag, return an HRESULT, crash, hang). The scenario
+//! Owns the action vocabulary (log, call an API, `PluginError`, resolve the token's user,
+//! spawn / join a worker, rendezvous, loop, branch on a flag or on a rendered text, remember a
+//! text, sleep, set / wait a flag, return an HRESULT, crash, hang). The scenario
 //! parser builds these values; `scripted_plugin` interprets them. Nothing here runs.
 
 use serde::{Deserialize, Serialize};
@@ -16,22 +17,45 @@ use crate::wire::HookKind;
 /// A sequence of actions, shared cheaply with spawned workers.
 pub type Block = Arc<[Action]>;
 
-/// Everything one plugin does.
+/// Everything one plugin does: its DLL.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PluginScript {
+    /// The DLL's signature does not verify (`TRUST_E_NOSIGNATURE`, §5.1).
+    pub unsigned: bool,
     /// The entry point (`WSLPluginAPIV1_EntryPoint`); returning a failure fails the load.
     pub on_load: Block,
     /// Implemented hooks; an absent hook is a null pointer (the host answers `S_OK`).
     pub hooks: BTreeMap<HookKind, Block>,
 }
 
+impl PluginScript {
+    /// Whether some action of the plugin remembers a text named `name`.
+    pub fn remembers(&self, name: &str) -> bool {
+        std::iter::once(&self.on_load).chain(self.hooks.values()).any(|block| block_remembers(block, name))
+    }
+}
+
+fn block_remembers(block: &[Action], name: &str) -> bool {
+    block.iter().any(|action| match action {
+        Action::Remember { name: remembered, .. } => **remembered == *name,
+        Action::Spawn { body, .. } | Action::Repeat { body, .. } | Action::LoopUntilFlag { body, .. } => {
+            block_remembers(body, name)
+        }
+        Action::IfFlag { then, otherwise, .. } | Action::IfMatches { then, otherwise, .. } => {
+            block_remembers(then, name) || block_remembers(otherwise, name)
+        }
+        _ => false,
+    })
+}
+
 /// A log line with `{placeholder}`s, rendered when the action runs.
 ///
-/// Placeholders: `{hr}`, `{output}` and `{errno}` of the thread's last API call, `{distro}`
-/// and `{init_pid}` of the hook's distribution, `{session}` (the WSL cookie or WSLC id),
-/// `{wslc_session}` and `{object}` (a WSLC hook's session name, and its container or
-/// image), `{worker}` (the thread's worker name), `{NAME}` and `{NAME.max}` of a counter.
-/// `{{` and `}}` are literal braces.
+/// Placeholders: `{hr}`, `{output}` and `{errno}` of the thread's last API call, `{distro}`,
+/// `{distro_id}` and `{init_pid}` of the hook's distribution, `{session}` (the WSL cookie or
+/// WSLC id), `{user}` (whom the hook's token resolves to), `{vm_flags}` (`OnVMStarted`'s
+/// `CustomConfigurationFlags`), `{wslc_session}` and `{object}` (a WSLC hook's session name,
+/// and its container or image), `{worker}` (the thread's worker name), `{NAME}` and
+/// `{NAME.max}` of a counter, `{NAME}` of a remembered text. `{{` and `}}` are literal braces.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Template(pub String);
 
@@ -44,6 +68,10 @@ pub enum Action {
     Call(ApiAction),
     /// `PluginError(message)`; the result becomes the thread's last result.
     PluginError(String),
+    /// Resolves the user the hook's token belongs to (`GetTokenInformation`,
+    /// `LookupAccountSid`); the result becomes the thread's last result; `Return` ends the
+    /// hook with a failure.
+    LookupUser(OnError),
     /// Starts `count` worker threads running `body` (named `worker`, or `worker-1`… when
     /// `count > 1`). Workers inherit the hook's session and distribution.
     Spawn { worker: Name, count: u32, body: Block },
@@ -60,6 +88,12 @@ pub enum Action {
     LoopUntilFlag { flag: Name, extra: u32, pause: Duration, body: Block },
     /// Runs `then` if `flag` is set, else `otherwise`.
     IfFlag { flag: Name, then: Block, otherwise: Block },
+    /// Renders `text` and `pattern`, and runs `then` if the text matches the pattern (`*`
+    /// and `?` wildcards, as expected logs), else `otherwise`.
+    IfMatches { text: Template, pattern: Template, then: Block, otherwise: Block },
+    /// Renders `value` and keeps it as the plugin-wide text `name` (`{name}` in templates;
+    /// empty until remembered).
+    Remember { name: Name, value: Template },
     /// Sleeps.
     Sleep(Duration),
     /// Sets a plugin-wide flag (a manual-reset event).

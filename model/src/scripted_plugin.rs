@@ -13,7 +13,7 @@ use std::sync::{Arc, Weak};
 use parking_lot::Mutex;
 
 use crate::event::ModelEvent;
-use crate::hresult::{HResult, S_OK};
+use crate::hresult::{ERROR_INVALID_HANDLE, HResult, S_OK};
 use crate::ids::{Name, SessionCookie};
 use crate::platform::{Event, Platform, Reset};
 use crate::plugin::{Plugin, PluginApi};
@@ -30,6 +30,9 @@ enum Flow {
 #[derive(Clone)]
 struct Frame {
     session: SessionCookie,
+    /// Whom the hook's token resolves to (none: no usable token).
+    user: Option<Name>,
+    vm_flags: Option<u32>,
     distro: Option<DistroInfo>,
     wslc: Option<WslcInfo>,
     worker: Option<Name>,
@@ -52,6 +55,7 @@ struct State<P: Platform> {
     flags: BTreeMap<Name, Arc<P::Event>>,
     rendezvous: BTreeMap<Name, Arc<Rendezvous<P>>>,
     counters: BTreeMap<Name, Counter>,
+    texts: BTreeMap<Name, String>,
     distro_ids: BTreeMap<Name, u32>,
 }
 
@@ -80,6 +84,7 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
                 flags: BTreeMap::new(),
                 rendezvous: BTreeMap::new(),
                 counters: BTreeMap::new(),
+                texts: BTreeMap::new(),
                 distro_ids: BTreeMap::new(),
             }),
             this: this.clone(),
@@ -107,6 +112,13 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
                 self.platform.emit(ModelEvent::PluginErrorCalled { plugin, hr, message });
                 frame.last = Some(CallbackReply::hr(hr));
             }
+            Action::LookupUser(on_error) => {
+                let hr = if frame.user.is_some() { S_OK } else { ERROR_INVALID_HANDLE };
+                frame.last = Some(CallbackReply::hr(hr));
+                if hr.failed() && *on_error == OnError::Return {
+                    return Flow::Return(hr);
+                }
+            }
             Action::Spawn { worker, count, body } => self.spawn(worker, *count, body, frame).await,
             Action::Join(worker) => self.join(worker).await,
             Action::Rendezvous { name, parties } => self.rendezvous(name, *parties).await,
@@ -124,6 +136,14 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
             Action::IfFlag { flag, then, otherwise } => {
                 let branch = if self.flag_is_set(flag).await { then } else { otherwise };
                 return self.run_block(branch, frame).await;
+            }
+            Action::IfMatches { text, pattern, then, otherwise } => {
+                let matched = wildcard_match(&self.render(pattern, frame), &self.render(text, frame));
+                return self.run_block(if matched { then } else { otherwise }, frame).await;
+            }
+            Action::Remember { name, value } => {
+                let text = self.render(value, frame);
+                self.state.lock().texts.insert(name.clone(), text);
             }
             Action::Sleep(duration) => self.platform.sleep(*duration).await,
             Action::SetFlag(flag) => self.flag(flag).set().await,
@@ -306,11 +326,17 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
             "wslc_session" => frame.wslc.as_ref().map(|w| w.name.to_string()),
             "object" => frame.wslc.as_ref().and_then(|w| w.object.as_ref()).map(|o| o.to_string()),
             "distro" => frame.distro.as_ref().map(|d| d.name.to_string()),
+            "distro_id" => frame.distro.as_ref().map(|d| d.id.to_string()),
             "init_pid" => frame.distro.as_ref().map(|d| d.init_pid.to_string()),
             "session" => Some(frame.session.0.to_string()),
+            "user" => Some(frame.user.as_ref().map_or_else(|| "(no token)".to_string(), |u| u.to_string())),
+            "vm_flags" => frame.vm_flags.map(|flags| flags.to_string()),
             "worker" => frame.worker.as_ref().map(|w| w.to_string()),
             _ => {
                 let state = self.state.lock();
+                if self.script.remembers(key) {
+                    return Some(state.texts.get(key).cloned().unwrap_or_default());
+                }
                 match key.strip_suffix(".max") {
                     Some(counter) => Some(state.counters.get(counter).map_or(0, |c| c.max).to_string()),
                     None => Some(state.counters.get(key).map_or(0, |c| c.value).to_string()),
@@ -318,6 +344,30 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
             }
         }
     }
+}
+
+/// Wildcard matching as the test plugin's callers use it (`PathMatchSpec`): `*` any run of
+/// characters, `?` any one character, everything else itself.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (pattern, text): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut p, mut t) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            backtrack = Some((p, t));
+            p += 1;
+        } else if let Some((star, matched)) = backtrack {
+            p = star + 1;
+            t = matched + 1;
+            backtrack = Some((star, matched + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 /// Renders `{key}` placeholders through `lookup`; unknown or unavailable keys render as
@@ -351,8 +401,15 @@ pub fn render_template(text: &str, mut lookup: impl FnMut(&str) -> Option<String
 
 impl<P: Platform, A: PluginApi> Plugin for ScriptedPlugin<P, A> {
     async fn entry_point(&self) -> HResult {
-        let mut frame =
-            Frame { session: SessionCookie(0), distro: None, wslc: None, worker: None, last: None };
+        let mut frame = Frame {
+            session: SessionCookie(0),
+            user: None,
+            vm_flags: None,
+            distro: None,
+            wslc: None,
+            worker: None,
+            last: None,
+        };
         match self.run_block(&self.script.on_load, &mut frame).await {
             Flow::Return(hr) => hr,
             Flow::Next => S_OK,
@@ -372,6 +429,8 @@ impl<P: Platform, A: PluginApi> Plugin for ScriptedPlugin<P, A> {
         self.platform.emit(ModelEvent::PluginHookEntered { plugin: plugin.clone(), hook });
         let mut frame = Frame {
             session: call.session,
+            user: call.user.clone(),
+            vm_flags: call.vm_flags,
             distro: call.distro.clone(),
             wslc: call.wslc.clone(),
             worker: None,
@@ -389,6 +448,14 @@ impl<P: Platform, A: PluginApi> Plugin for ScriptedPlugin<P, A> {
 #[cfg(test)]
 mod tests {
     use super::render_template;
+
+    #[test]
+    fn wildcards_match_like_path_match_spec() {
+        use super::wildcard_match;
+        assert!(wildcard_match("VM created*", "VM created (flags=0)"));
+        assert!(wildcard_match("a?c", "abc") && wildcard_match("*", "") && wildcard_match("", ""));
+        assert!(!wildcard_match("a?c", "ac") && !wildcard_match("", "x") && !wildcard_match("*x", "xy"));
+    }
 
     #[test]
     fn templates_substitute_escape_and_keep_unknown_keys() {

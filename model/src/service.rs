@@ -42,6 +42,11 @@ impl<P: Platform> Service<P> {
         Arc::new(Service { platform, registry, plugins, wslc, world, next_cookie: AtomicU32::new(1) })
     }
 
+    /// `ServiceMain`'s start, after `LoadPlugins`: no host is activated yet (§5.1).
+    pub async fn start(&self) {
+        self.plugins.service_started().await;
+    }
+
     /// `CreateInstanceForCurrentUser`'s session creation: a new session in `g_sessions`.
     pub async fn create_session(&self) -> Arc<UserSession<P>> {
         let cookie = SessionCookie(self.next_cookie.fetch_add(1, Ordering::Relaxed));

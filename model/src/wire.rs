@@ -126,6 +126,11 @@ pub struct HookCall {
     pub kind: HookKind,
     /// The session the hook is about: the WSL session's cookie, or the WSLC session's id.
     pub session: SessionCookie,
+    /// The user the session's `UserToken` resolves to in the host; `None` when the hook
+    /// carries no usable token (none while no VM runs, §9.15).
+    pub user: Option<Name>,
+    /// `WSLVmCreationSettings::CustomConfigurationFlags`, for `OnVMStarted` only.
+    pub vm_flags: Option<u32>,
     /// The distribution, for the four distribution hooks.
     pub distro: Option<DistroInfo>,
     /// The WSLC session's name and object, for the six WSLC hooks.

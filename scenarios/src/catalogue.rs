@@ -8,13 +8,25 @@ use std::sync::Arc;
 use crate::parse::{ScenarioError, parse};
 use crate::scenario::Scenario;
 
-/// Every catalogue scenario: its name and its file's text. First the tests of spec §8 (in
-/// the spec's order), then the races and defects the model exposes beyond them.
+/// Every catalogue scenario: its name and its file's text. First the tests of spec §8 outside
+/// WSLC (in the spec's order), then the races and defects the model exposes beyond them,
+/// then the WSLC path's scenarios.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("success", include_str!("../catalogue/success.toml")),
+    (
+        "custom_kernel_overridden_by_policy",
+        include_str!("../catalogue/custom_kernel_overridden_by_policy.toml"),
+    ),
+    ("duplicated_plugin", include_str!("../catalogue/duplicated_plugin.toml")),
+    ("custom_kernel", include_str!("../catalogue/custom_kernel.toml")),
+    ("custom_kernel_command_line", include_str!("../catalogue/custom_kernel_command_line.toml")),
+    ("distro_id_stays_the_same", include_str!("../catalogue/distro_id_stays_the_same.toml")),
+    ("init_pid_is_different", include_str!("../catalogue/init_pid_is_different.toml")),
     ("plugin_update_required", include_str!("../catalogue/plugin_update_required.toml")),
     ("api_errors", include_str!("../catalogue/api_errors.toml")),
+    ("success_wsl1", include_str!("../catalogue/success_wsl1.toml")),
     ("load_failure_fatal_wsl2", include_str!("../catalogue/load_failure_fatal_wsl2.toml")),
+    ("load_failure_non_fatal_wsl1", include_str!("../catalogue/load_failure_non_fatal_wsl1.toml")),
     ("vm_start_failure", include_str!("../catalogue/vm_start_failure.toml")),
     (
         "vm_start_failure_with_plugin_error_twice",
@@ -25,7 +37,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("distribution_stop_failure", include_str!("../catalogue/distribution_stop_failure.toml")),
     ("error_message_start_vm", include_str!("../catalogue/error_message_start_vm.toml")),
     ("error_message_start_distro", include_str!("../catalogue/error_message_start_distro.toml")),
+    ("register_success", include_str!("../catalogue/register_success.toml")),
+    ("import_inplace_success", include_str!("../catalogue/import_inplace_success.toml")),
     ("register_unregister_fail", include_str!("../catalogue/register_unregister_fail.toml")),
+    ("execute_distro_command", include_str!("../catalogue/execute_distro_command.toml")),
+    ("plugin_token", include_str!("../catalogue/plugin_token.toml")),
     ("host_crash_is_fatal", include_str!("../catalogue/host_crash_is_fatal.toml")),
     ("concurrent_callbacks", include_str!("../catalogue/concurrent_callbacks.toml")),
     ("async_api_call_from_worker", include_str!("../catalogue/async_api_call_from_worker.toml")),
@@ -33,6 +49,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "callbacks_during_termination_do_not_crash",
         include_str!("../catalogue/callbacks_during_termination_do_not_crash.toml"),
     ),
+    ("invalid_plugin_signature", include_str!("../catalogue/invalid_plugin_signature.toml")),
     ("pre_registration_race", include_str!("../catalogue/pre_registration_race.toml")),
     ("pump_kernel", include_str!("../catalogue/pump_kernel.toml")),
     ("register_during_start", include_str!("../catalogue/register_during_start.toml")),

@@ -1,16 +1,17 @@
 //! The scenario driver: the client side of a run, generic over the platform so the same
 //! code drives the simulator and real processes.
 //!
-//! It starts the service, creates the scenario's user sessions (cookies 1 to N), issues
-//! each step on a fresh service thread (`T-<n>-<step>`, as COM would serve a client call)
-//! in the session the step names and joins it, then stops the service. A step that stands
-//! for the world rather than a client (a distribution's init exiting, the VM exiting) only
-//! sets off the VM's callback thread, which runs on concurrently with later steps. The
-//! driver reports results only as model events (`StepBegin` / `StepEnd`, `ServiceStopped`);
-//! judging them is the observer's job. WSLC steps act through the session handles the
-//! driver's client got from the manager (a vetoed session never gives one); container and
-//! image steps stand for the session's per-user process telling the service, on the thread
-//! the step runs on (a COM RPC thread of the service).
+//! It starts the service (discovery only: hosts are activated on first use), creates the
+//! scenario's user sessions (cookies 1 to N), issues each step on a fresh service thread
+//! (`T-<n>-<step>`, as COM would serve a client call) in the session the step names and
+//! joins it, then stops the service. A step that stands for the world rather than a client
+//! (a distribution's init exiting, the VM exiting) only sets off the VM's callback thread,
+//! which runs on concurrently with later steps. The driver reports results only as model
+//! events (`StepBegin` / `StepEnd`, `ServiceStopped`); judging them is the observer's job.
+//! WSLC steps act through the session handles the driver's client got from the manager (a
+//! vetoed session never gives one); container and image steps stand for the session's
+//! per-user process telling the service, on the thread the step runs on (a COM RPC thread of
+//! the service).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ struct Client<P: Platform> {
 /// Runs `scenario` against the service built with `variant`.
 pub async fn drive<P: Platform>(platform: P, scenario: Arc<Scenario>, variant: Variant) {
     let service = Service::new(platform.clone(), variant, &scenario.plugins, scenario.world.clone());
+    service.start().await;
     let mut sessions = Vec::new();
     for _ in 0..scenario.world.sessions {
         sessions.push(service.create_session().await);

@@ -73,8 +73,17 @@ fn default_true() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct WorldFile {
     pub distros: Option<Vec<String>>,
+    pub wsl1_distros: Option<Vec<String>>,
     pub windows_folders: Option<Vec<String>>,
     pub binaries: Option<Vec<String>>,
+    pub prints: Option<BTreeMap<String, String>>,
+    pub users: Option<Vec<String>>,
+    #[serde(default)]
+    pub custom_kernel: bool,
+    #[serde(default)]
+    pub custom_kernel_command_line: bool,
+    pub allow_custom_kernel: Option<bool>,
+    pub allow_custom_kernel_command_line: Option<bool>,
     #[serde(default)]
     pub vm_boot_ms: u64,
     #[serde(default)]
@@ -90,6 +99,8 @@ pub struct WorldFile {
 #[serde(deny_unknown_fields)]
 pub struct PluginFile {
     pub name: String,
+    pub dll: Option<String>,
+    pub signed: Option<bool>,
     #[serde(default)]
     pub on_load: Vec<ActionFile>,
     pub on_vm_started: Option<Vec<ActionFile>>,
@@ -118,6 +129,7 @@ pub enum ActionFile {
     WslcUnmountFolder(WslcUnmountFile),
     WslcCreateProcess(WslcProcessFile),
     PluginError(String),
+    LookupUser(LookupUserFile),
     Spawn(SpawnFile),
     Join(String),
     Rendezvous(RendezvousFile),
@@ -125,6 +137,8 @@ pub enum ActionFile {
     Repeat(RepeatFile),
     Loop(LoopFile),
     IfFlag(IfFlagFile),
+    IfMatches(IfMatchesFile),
+    Remember(RememberFile),
     SleepMs(u64),
     SetFlag(String),
     WaitFlag(String),
@@ -287,6 +301,34 @@ pub struct IfFlagFile {
     pub then: Vec<ActionFile>,
     #[serde(default, rename = "else")]
     pub otherwise: Vec<ActionFile>,
+}
+
+/// `lookup_user = { on_error = "return" }`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct LookupUserFile {
+    #[serde(default)]
+    pub on_error: OnErrorFile,
+}
+
+/// `if_matches = { text = "{vm_flags}", pattern = "1", then = [...], else = [...] }`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct IfMatchesFile {
+    pub text: String,
+    pub pattern: String,
+    #[serde(default)]
+    pub then: Vec<ActionFile>,
+    #[serde(default, rename = "else")]
+    pub otherwise: Vec<ActionFile>,
+}
+
+/// `remember = { name = "first_id", value = "{distro_id}" }`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RememberFile {
+    pub name: String,
+    pub value: String,
 }
 
 /// `[[step]]`: exactly one operation, and the result it must get.

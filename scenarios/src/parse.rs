@@ -18,7 +18,7 @@ use plughost_model::ids::Name;
 use plughost_model::plugin_manager::PluginRegistration;
 use plughost_model::script::{Action, ApiAction, ApiTemplate, Block, OnError, PluginScript, Template};
 use plughost_model::wire::HookKind;
-use plughost_model::world::World;
+use plughost_model::world::{KernelConfig, World};
 use plughost_sim::Budget;
 use plughost_sim::faults::{FaultBudget, Phase};
 
@@ -111,6 +111,7 @@ struct Declared {
     flags_set: BTreeSet<String>,
     flags_waited: BTreeMap<String, String>,
     counters: BTreeSet<String>,
+    texts: BTreeMap<String, String>,
     templates: Vec<(String, String)>,
 }
 
@@ -129,10 +130,13 @@ impl Checker<'_> {
             if plugins.iter().any(|p: &PluginRegistration| *p.name == *plugin.name) {
                 return Err(self.error(format!("plugin.{}", plugin.name), "duplicate plugin name"));
             }
-            plugins.push(self.plugin(plugin)?);
+            let registration = self.plugin(plugin, &plugins)?;
+            plugins.push(registration);
         }
-        let mut names =
-            Known { distros: world.distros.iter().map(|d| d.to_string()).collect(), wslc: BTreeSet::new() };
+        let mut names = Known {
+            distros: world.distros.iter().chain(&world.wsl1_distros).map(|d| d.to_string()).collect(),
+            wslc: BTreeSet::new(),
+        };
         let steps = self.steps(&raw.steps, "step", &mut names)?;
         if steps.is_empty() {
             return Err(self.error("step", "a scenario needs at least one [[step]]"));
@@ -185,10 +189,33 @@ impl Checker<'_> {
             list.as_ref()
                 .map_or_else(|| default.clone(), |l| l.iter().map(|s| Name::from(s.as_str())).collect())
         };
+        let distros = names(&raw.distros, &defaults.distros);
+        let wsl1_distros = names(&raw.wsl1_distros, &defaults.wsl1_distros);
+        if let Some(both) = wsl1_distros.iter().find(|d| distros.contains(d)) {
+            return Err(self.error(
+                "world.wsl1_distros",
+                format!("`{both}` is also in distros: a distribution is WSL2 or WSL1, not both"),
+            ));
+        }
+        let kernel = KernelConfig {
+            custom_kernel: raw.custom_kernel,
+            custom_command_line: raw.custom_kernel_command_line,
+            allow_custom_kernel: raw.allow_custom_kernel.unwrap_or(true),
+            allow_custom_command_line: raw.allow_custom_kernel_command_line.unwrap_or(true),
+        };
         Ok(World {
-            distros: names(&raw.distros, &defaults.distros),
+            distros,
+            wsl1_distros,
             windows_folders: names(&raw.windows_folders, &defaults.windows_folders),
             binaries: names(&raw.binaries, &defaults.binaries),
+            prints: raw
+                .prints
+                .iter()
+                .flatten()
+                .map(|(binary, text)| (binary.as_str().into(), text.clone()))
+                .collect(),
+            users: names(&raw.users, &defaults.users),
+            kernel,
             vm_boot: Duration::from_millis(raw.vm_boot_ms),
             process_start: Duration::from_millis(raw.process_start_ms),
             import_time: Duration::from_millis(raw.import_ms),
@@ -197,11 +224,43 @@ impl Checker<'_> {
         })
     }
 
-    fn plugin(&self, raw: &PluginFile) -> Checked<PluginRegistration> {
+    /// A registration; one whose DLL an earlier one already names runs that DLL's code, so it
+    /// declares none of its own.
+    fn plugin(&self, raw: &PluginFile, earlier: &[PluginRegistration]) -> Checked<PluginRegistration> {
         if raw.name.is_empty() {
             return Err(self.error("plugin.name", "a plugin name cannot be empty"));
         }
         let base = format!("plugin.{}", raw.name);
+        let dll: Name = match &raw.dll {
+            Some(path) => path.as_str().into(),
+            None => format!("C:\\plugins\\{}.dll", raw.name).into(),
+        };
+        let same_dll = earlier.iter().find(|p| p.dll.to_lowercase() == dll.to_lowercase());
+        if let Some(first) = same_dll {
+            let declares_code = !raw.on_load.is_empty()
+                || raw.signed.is_some()
+                || [
+                    &raw.on_vm_started,
+                    &raw.on_vm_stopping,
+                    &raw.on_distribution_started,
+                    &raw.on_distribution_stopping,
+                    &raw.on_distribution_registered,
+                    &raw.on_distribution_unregistered,
+                ]
+                .iter()
+                .any(|hook| hook.is_some());
+            if declares_code {
+                return Err(self.error(
+                    base,
+                    format!("registers the DLL of plugin `{}` again: it runs that DLL's code, so it declares no on_load, hooks or signed of its own", first.name),
+                ));
+            }
+            return Ok(PluginRegistration {
+                name: raw.name.as_str().into(),
+                dll,
+                script: first.script.clone(),
+            });
+        }
         let mut declared = Declared::default();
         let on_load = self.block(&raw.on_load, &format!("{base}.on_load"), &mut declared)?;
         let mut hooks = BTreeMap::new();
@@ -231,7 +290,8 @@ impl Checker<'_> {
         self.cross_references(&declared)?;
         Ok(PluginRegistration {
             name: raw.name.as_str().into(),
-            script: Arc::new(PluginScript { on_load, hooks }),
+            dll,
+            script: Arc::new(PluginScript { unsigned: raw.signed == Some(false), on_load, hooks }),
         })
     }
 
@@ -249,15 +309,36 @@ impl Checker<'_> {
                 );
             }
         }
+        if let Some((both, path)) = declared.texts.iter().find(|(name, _)| declared.counters.contains(*name))
+        {
+            return Err(self.error(
+                path,
+                format!("`{both}` is both a counter and a remembered text: give them different names"),
+            ));
+        }
+        let named: BTreeSet<String> =
+            declared.counters.iter().chain(declared.texts.keys()).cloned().collect();
         for (template, path) in &declared.templates {
-            self.template(template, path, &declared.counters)?;
+            self.template(template, path, &named)?;
         }
         Ok(())
     }
 
     fn template(&self, text: &str, path: &str, counters: &BTreeSet<String>) -> Checked<()> {
-        const BUILT_IN: [&str; 9] =
-            ["hr", "output", "errno", "distro", "init_pid", "session", "wslc_session", "object", "worker"];
+        const BUILT_IN: [&str; 12] = [
+            "hr",
+            "output",
+            "errno",
+            "distro",
+            "distro_id",
+            "init_pid",
+            "session",
+            "user",
+            "vm_flags",
+            "wslc_session",
+            "object",
+            "worker",
+        ];
         let mut unknown = None;
         plughost_model::scripted_plugin::render_template(text, |key| {
             let counter = key.strip_suffix(".max").unwrap_or(key);
@@ -270,7 +351,7 @@ impl Checker<'_> {
             Some(key) => Err(self.error(
                 path,
                 format!(
-                    "unknown placeholder `{{{key}}}` (built-ins: {}; or a counter this plugin counts)",
+                    "unknown placeholder `{{{key}}}` (built-ins: {}; or a counter this plugin counts or a text it remembers)",
                     BUILT_IN.join(", ")
                 ),
             )),
@@ -343,6 +424,7 @@ impl Checker<'_> {
                 Action::Call(self.api_action(api, process.session, on_error, ok, err, declared))
             }
             ActionFile::PluginError(message) => Action::PluginError(message.clone()),
+            ActionFile::LookupUser(lookup) => Action::LookupUser(on_error(&lookup.on_error)),
             ActionFile::Spawn(spawn) => {
                 if spawn.worker.is_empty() || spawn.count == 0 {
                     return Err(self.error(
@@ -393,6 +475,24 @@ impl Checker<'_> {
                 then: self.block(&spec.then, &format!("{path}.if_flag.then"), declared)?,
                 otherwise: self.block(&spec.otherwise, &format!("{path}.if_flag.else"), declared)?,
             },
+            ActionFile::IfMatches(spec) => {
+                declared.templates.push((spec.text.clone(), format!("{path}.if_matches.text")));
+                declared.templates.push((spec.pattern.clone(), format!("{path}.if_matches.pattern")));
+                Action::IfMatches {
+                    text: Template(spec.text.clone()),
+                    pattern: Template(spec.pattern.clone()),
+                    then: self.block(&spec.then, &format!("{path}.if_matches.then"), declared)?,
+                    otherwise: self.block(&spec.otherwise, &format!("{path}.if_matches.else"), declared)?,
+                }
+            }
+            ActionFile::Remember(spec) => {
+                if spec.name.is_empty() {
+                    return Err(self.error(format!("{path}.remember.name"), "a remembered text needs a name"));
+                }
+                declared.texts.entry(spec.name.clone()).or_insert_with(|| format!("{path}.remember.name"));
+                declared.templates.push((spec.value.clone(), format!("{path}.remember.value")));
+                Action::Remember { name: spec.name.as_str().into(), value: Template(spec.value.clone()) }
+            }
             ActionFile::SleepMs(ms) => Action::Sleep(Duration::from_millis(*ms)),
             ActionFile::SetFlag(flag) => {
                 declared.flags_set.insert(flag.clone());
@@ -440,10 +540,7 @@ impl Checker<'_> {
         ApiAction {
             api,
             session,
-            on_error: match on_error {
-                OnErrorFile::Continue => OnError::Continue,
-                OnErrorFile::Return => OnError::Return,
-            },
+            on_error: crate::parse::on_error(on_error),
             count_ok: count_ok.as_deref().map(Name::from),
             count_err: count_err.as_deref().map(Name::from),
         }
@@ -738,6 +835,13 @@ impl Checker<'_> {
                 preemption: raw.preemption_bound_ms.map_or(defaults.budget.preemption, Duration::from_millis),
             },
         }
+    }
+}
+
+fn on_error(raw: &OnErrorFile) -> OnError {
+    match raw {
+        OnErrorFile::Continue => OnError::Continue,
+        OnErrorFile::Return => OnError::Return,
     }
 }
 

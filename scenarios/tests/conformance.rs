@@ -60,6 +60,36 @@ fn success() {
 }
 
 #[test]
+fn custom_kernel_overridden_by_policy() {
+    conformance("custom_kernel_overridden_by_policy");
+}
+
+#[test]
+fn duplicated_plugin() {
+    conformance("duplicated_plugin");
+}
+
+#[test]
+fn custom_kernel() {
+    conformance("custom_kernel");
+}
+
+#[test]
+fn custom_kernel_command_line() {
+    conformance("custom_kernel_command_line");
+}
+
+#[test]
+fn distro_id_stays_the_same() {
+    conformance("distro_id_stays_the_same");
+}
+
+#[test]
+fn init_pid_is_different() {
+    conformance("init_pid_is_different");
+}
+
+#[test]
 fn plugin_update_required() {
     conformance("plugin_update_required");
 }
@@ -70,8 +100,18 @@ fn api_errors() {
 }
 
 #[test]
+fn success_wsl1() {
+    conformance("success_wsl1");
+}
+
+#[test]
 fn load_failure_fatal_wsl2() {
     conformance("load_failure_fatal_wsl2");
+}
+
+#[test]
+fn load_failure_non_fatal_wsl1() {
+    conformance("load_failure_non_fatal_wsl1");
 }
 
 #[test]
@@ -110,8 +150,28 @@ fn error_message_start_distro() {
 }
 
 #[test]
+fn register_success() {
+    conformance("register_success");
+}
+
+#[test]
+fn import_inplace_success() {
+    conformance("import_inplace_success");
+}
+
+#[test]
 fn register_unregister_fail() {
     conformance("register_unregister_fail");
+}
+
+#[test]
+fn execute_distro_command() {
+    conformance("execute_distro_command");
+}
+
+#[test]
+fn plugin_token() {
+    conformance("plugin_token");
 }
 
 #[test]
@@ -132,6 +192,11 @@ fn async_api_call_from_worker() {
 #[test]
 fn callbacks_during_termination_do_not_crash() {
     conformance("callbacks_during_termination_do_not_crash");
+}
+
+#[test]
+fn invalid_plugin_signature() {
+    conformance("invalid_plugin_signature");
 }
 
 #[test]

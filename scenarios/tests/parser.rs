@@ -165,3 +165,30 @@ fn a_fault_plan_names_known_kinds_and_phases() {
     check(&text.replace("reply-sent", "after-lunch"), &["faults.phases[1]", "unknown phase `after-lunch`"]);
     check(&format!("{VALID}\n[faults]\nexplode = 1\n"), &["explode"]);
 }
+
+#[test]
+fn a_dll_registered_again_declares_no_code_of_its_own() {
+    let twice = format!(
+        "{VALID}\n[[plugin]]\nname = \"Q\"\ndll = 'c:\\plugins\\p.dll'\non_load = [{{ log = \"y\" }}]\n"
+    );
+    check(&twice, &["plugin.Q", "DLL of plugin `P`"]);
+    let bare = format!("{VALID}\n[[plugin]]\nname = \"Q\"\ndll = 'C:\\PLUGINS\\P.DLL'\n");
+    let scenario = parse("ok", "ok.toml", &bare).expect("a bare second registration is valid");
+    assert!(std::sync::Arc::ptr_eq(&scenario.plugins[0].script, &scenario.plugins[1].script));
+}
+
+#[test]
+fn the_world_and_remembered_texts_are_checked() {
+    check(
+        &format!("{VALID}\n[world]\nwsl1_distros = [\"Ubuntu\"]\n"),
+        &["world.wsl1_distros", "`Ubuntu` is also in distros"],
+    );
+    check(
+        &VALID.replace(
+            "{ log = \"x\" }",
+            "{ add = { counter = \"n\" } }, { remember = { name = \"n\", value = \"v\" } }, { log = \"{n}\" }",
+        ),
+        &["both a counter and a remembered text"],
+    );
+    check(&VALID.replace("{ log = \"x\" }", "{ log = \"{nope}\" }"), &["unknown placeholder `{nope}`"]);
+}

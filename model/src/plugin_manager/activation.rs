@@ -1,26 +1,63 @@
-//! Lazy plugin activation and shutdown (spec §5.1, §5.5 step 6).
+//! Plugin discovery, lazy activation and shutdown (spec §5.1, §5.5 step 6).
 //!
-//! Owns `EnsureInitialized` (`m_initOnce`: the first caller loads every plugin, others block
+//! Owns `LoadPlugins` (a DLL path already seen under an earlier value name, compared without
+//! regard to case, is skipped: the first name wins), what the service's start does with
+//! plugins (nothing more: activation is lazy, so WSL1-only use never starts a host),
+//! `EnsureInitialized` (`m_initOnce`: the first caller loads every plugin, others block
 //! until it is done) and `Shutdown` (killing every host, as closing the job does). A load
 //! failure is recorded as the fatal error and, like `emplace`, the last failure wins (§9.9).
 //!
-//! Simplifications: registry discovery (`LoadPlugins`: skipping non-`REG_SZ` values,
-//! de-duplicating by path) is absent: the scenario's plugins are the registered list, so the
-//! same plugin under two names loads twice. The job object is not modelled (hosts die with
-//! the service by construction). `Shutdown` neither revokes GIT cookies nor clears
-//! `m_plugins`; nothing fires a hook after it.
+//! Simplifications: non-`REG_SZ` values do not exist (every registration has a path). The
+//! job object is not modelled (hosts die with the service by construction). `Shutdown`
+//! neither revokes GIT cookies nor clears `m_plugins`; nothing fires a hook after it.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use parking_lot::Mutex;
 
 use super::callbacks::CallbackHandler;
-use super::{PluginManager, PluginSlot};
-use crate::design::Mutant;
+use super::{PluginManager, PluginRegistration, PluginSlot};
+use crate::design::{Mutant, Variant};
 use crate::event::ModelEvent;
 use crate::hresult::HResult;
+use crate::ids::PluginIndex;
 use crate::platform::{HostLink, LockGuard, PlainMutex, Platform};
 use crate::wire::HostRequest;
 
+/// `LoadPlugins`: one slot per registration whose DLL path was not seen before.
+pub(super) fn discover<P: Platform>(
+    registrations: &[PluginRegistration],
+    variant: Variant,
+) -> Vec<PluginSlot<P>> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut slots = Vec::new();
+    for registration in registrations {
+        let path = registration.dll.to_lowercase();
+        if seen.contains(&path) && !variant.has(Mutant::NoPathDedup) {
+            continue;
+        }
+        seen.push(path);
+        slots.push(PluginSlot {
+            index: PluginIndex(u32::try_from(slots.len()).unwrap_or(u32::MAX)),
+            name: registration.name.clone(),
+            script: registration.script.clone(),
+            host: Mutex::new(None),
+            crash_telemetry_fired: AtomicBool::new(false),
+        });
+    }
+    slots
+}
+
 impl<P: Platform> PluginManager<P> {
+    /// What the service's start does with plugins: nothing beyond discovery, which `new` did;
+    /// hosts are activated by the first hook or VM creation (§5.1).
+    pub async fn service_started(&self) {
+        if self.variant.has(Mutant::EagerActivation) {
+            self.ensure_initialized().await;
+        }
+    }
+
     /// `EnsureInitialized`.
     pub(crate) async fn ensure_initialized(&self) {
         if *self.initialized.lock() {

@@ -19,9 +19,10 @@ use crate::platform::{HostLink, LockGuard, Platform, SrwLock};
 use crate::wire::{DistroInfo, HookCall, HookKind, HostReply, HostRequest};
 
 impl<P: Platform> PluginManager<P> {
-    /// `OnVmStarted` (fatal).
-    pub async fn on_vm_started(&self, site: HookSite) -> Result<(), UserError> {
-        self.fan_out(site, HookKind::VmStarted, None).await
+    /// `OnVmStarted` (fatal), with the VM creation settings' `CustomConfigurationFlags`.
+    pub async fn on_vm_started(&self, site: HookSite, vm_flags: u32) -> Result<(), UserError> {
+        let call = self.hook_call(&site, HookKind::VmStarted, None);
+        self.notify_all(HookCall { vm_flags: Some(vm_flags), ..call }).await
     }
 
     /// `OnDistributionStarted` (fatal).
@@ -30,7 +31,8 @@ impl<P: Platform> PluginManager<P> {
         site: HookSite,
         distro: &DistroInfo,
     ) -> Result<(), UserError> {
-        self.fan_out(site, HookKind::DistributionStarted, Some(distro)).await
+        let call = self.hook_call(&site, HookKind::DistributionStarted, Some(distro));
+        self.notify_all(call).await
     }
 
     /// `OnVmStopping`.
@@ -55,38 +57,35 @@ impl<P: Platform> PluginManager<P> {
 
     /// A teardown hook: it never fails (a crash is latched, anything else ignored).
     async fn teardown(&self, site: HookSite, kind: HookKind, distro: Option<&DistroInfo>) {
-        let result = self.fan_out(site, kind, distro).await;
+        let call = self.hook_call(&site, kind, distro);
+        let result = self.notify_all(call).await;
         debug_assert!(result.is_ok(), "{kind} is not a start hook, so it cannot fail");
     }
 
-    /// Calls WSL hook `kind` on every loaded plugin.
-    async fn fan_out(
-        &self,
-        site: HookSite,
-        kind: HookKind,
-        distro: Option<&DistroInfo>,
-    ) -> Result<(), UserError> {
-        let call = HookCall { kind, session: site.session, distro: distro.cloned(), wslc: None };
-        self.notify_all(site, call).await
+    /// The call's arguments: the session, its user token (a handle COM duplicates into the
+    /// host, `system_handle(sh_token)`), the distribution.
+    fn hook_call(&self, site: &HookSite, kind: HookKind, distro: Option<&DistroInfo>) -> HookCall {
+        let user = site.user.clone().filter(|_| !self.variant.has(Mutant::RawTokenHandle));
+        HookCall { kind, session: site.session, user, vm_flags: None, distro: distro.cloned(), wslc: None }
     }
 
     /// Calls `call` on every loaded plugin, between the fan-out events.
-    pub(super) async fn notify_all(&self, site: HookSite, call: HookCall) -> Result<(), UserError> {
+    pub(super) async fn notify_all(&self, call: HookCall) -> Result<(), UserError> {
         self.ensure_initialized().await;
-        let kind = call.kind;
-        self.platform.emit(ModelEvent::FanOutBegin { hook: kind, session: site.session });
-        let result = self.notify_each(site, &call).await;
+        let (kind, session) = (call.kind, call.session);
+        self.platform.emit(ModelEvent::FanOutBegin { hook: kind, session });
+        let result = self.notify_each(&call).await;
         let failed = result.as_ref().err().map(|error| error.hr);
-        self.platform.emit(ModelEvent::FanOutEnd { hook: kind, session: site.session, failed });
+        self.platform.emit(ModelEvent::FanOutEnd { hook: kind, session, failed });
         result
     }
 
     /// Start hooks stop at the first failing plugin with a plugin-named error; teardown hooks
     /// latch a crash and log and ignore anything else ("Error thrown from plugin").
-    async fn notify_each(&self, site: HookSite, call: &HookCall) -> Result<(), UserError> {
+    async fn notify_each(&self, call: &HookCall) -> Result<(), UserError> {
         let mut first_failure = None;
         for (slot, host) in self.loaded() {
-            let reply = self.notify(slot, host, site, call.clone()).await;
+            let reply = self.notify(slot, host, call.clone()).await;
             let crashed = is_host_crash(reply.hr);
             if !call.kind.is_fatal() || (crashed && self.variant.has(Mutant::CrashNotFatalOnStart)) {
                 if crashed {
@@ -121,24 +120,18 @@ impl<P: Platform> PluginManager<P> {
         Some(failure)
     }
 
-    async fn notify(
-        &self,
-        slot: &PluginSlot<P>,
-        host: Arc<P::HostLink>,
-        site: HookSite,
-        call: HookCall,
-    ) -> HostReply {
+    async fn notify(&self, slot: &PluginSlot<P>, host: Arc<P::HostLink>, call: HookCall) -> HostReply {
         let kind = call.kind;
         self.platform.emit(ModelEvent::HookCall {
             hook: kind,
             plugin: slot.name.clone(),
-            session: site.session,
+            session: call.session,
         });
         let reply = if kind.is_wslc() {
             // WSLC hooks call the host on the notifying thread itself, with no pump (§2).
             host.call(HostRequest::Hook(call)).await.unwrap_or_else(HostReply::hr)
         } else {
-            self.run_host_notification(host, site, call).await
+            self.run_host_notification(host, call).await
         };
         self.platform.emit(ModelEvent::HookReturned {
             hook: kind,
@@ -151,12 +144,8 @@ impl<P: Platform> PluginManager<P> {
 
     /// `RunHostNotification`: a fresh pump, registered for the cookie while the worker calls
     /// the host; unregistered (by key) when `Run` returns.
-    async fn run_host_notification(
-        &self,
-        host: Arc<P::HostLink>,
-        site: HookSite,
-        call: HookCall,
-    ) -> HostReply {
+    async fn run_host_notification(&self, host: Arc<P::HostLink>, call: HookCall) -> HostReply {
+        let session = call.session;
         let pump: Arc<WslPump<P>> = Arc::new(CallPump::new(
             &self.platform,
             PumpId(self.next_pump.fetch_add(1, Ordering::Relaxed)),
@@ -164,13 +153,13 @@ impl<P: Platform> PluginManager<P> {
         ));
         // Announced before it is registered: no callback can reach it before this event.
         self.platform.emit(ModelEvent::PumpRunBegin { pump: pump.id() });
-        self.register_wsl_pump(site.session, &pump).await;
+        self.register_wsl_pump(session, &pump).await;
         let reply = pump
             .run(format!("W-{}", pump.id().0), move || async move {
                 host.call(HostRequest::Hook(call)).await.unwrap_or_else(HostReply::hr)
             })
             .await;
-        self.unregister_wsl_pump(site.session, pump.id()).await;
+        self.unregister_wsl_pump(session, pump.id()).await;
         reply
     }
 

@@ -25,6 +25,7 @@ mod wslc;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64};
+
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
@@ -45,11 +46,14 @@ pub use wslc::WslcSubject;
 /// The pump type WSL hooks use.
 pub type WslPump<P> = CallPump<P, WslWork<P>>;
 
-/// Where a hook is fired from: the session it is about.
-#[derive(Clone, Copy, Debug)]
+/// Where a hook is fired from: the session it is about (`m_session`).
+#[derive(Clone, Debug)]
 pub struct HookSite {
     /// The session the hook is about.
     pub session: SessionCookie,
+    /// Whose token `m_session.UserToken` holds: set while the session has a VM, null
+    /// otherwise (§2.1 "Other gates", §9.15).
+    pub user: Option<Name>,
 }
 
 /// A plugin as registered (`HKLM\…\Lxss\Plugins`), in enumeration order.
@@ -57,7 +61,9 @@ pub struct HookSite {
 pub struct PluginRegistration {
     /// The registry value name.
     pub name: Name,
-    /// What the plugin does (stands in for its DLL).
+    /// The value's data: the DLL's path (compared without regard to case).
+    pub dll: Name,
+    /// What the DLL does.
     pub script: Arc<PluginScript>,
 }
 
@@ -107,26 +113,15 @@ impl<P: Platform> PluginManager<P> {
         plugins: &[PluginRegistration],
         registry: Weak<SessionRegistry<P>>,
     ) -> Arc<Self> {
-        let slots = plugins
-            .iter()
-            .zip(0..)
-            .map(|(plugin, index)| PluginSlot {
-                index: PluginIndex(index),
-                name: plugin.name.clone(),
-                script: plugin.script.clone(),
-                host: Mutex::new(None),
-                crash_telemetry_fired: AtomicBool::new(false),
-            })
-            .collect();
         Arc::new_cyclic(|this| PluginManager {
             init_lock: platform.mutex("m_initOnce".to_string()),
             error_lock: platform.srw_lock("m_pluginErrorLock".to_string()),
             pump_lock: platform.srw_lock("m_wslPumpLock".to_string()),
             wslc_ref_lock: platform.mutex("m_wslcSessionRefLock".to_string()),
             wslc_refs: Mutex::new(BTreeMap::new()),
+            plugins: activation::discover(plugins, variant),
             platform,
             variant,
-            plugins: slots,
             registry,
             initialized: Mutex::new(false),
             plugin_error: Mutex::new(None),

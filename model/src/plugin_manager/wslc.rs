@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use super::{HookSite, PluginManager};
+use super::PluginManager;
 use crate::event::{ModelEvent, UserError};
 use crate::hresult::ERROR_NOT_FOUND;
 use crate::ids::{Name, SessionCookie};
@@ -36,8 +36,8 @@ impl<P: Platform> PluginManager<P> {
     async fn wslc_fan_out(&self, kind: HookKind, subject: &WslcSubject) -> Result<(), UserError> {
         let session = SessionCookie(subject.id);
         let wslc = WslcInfo { name: subject.name.clone(), object: subject.object.clone() };
-        let call = HookCall { kind, session, distro: None, wslc: Some(wslc) };
-        self.notify_all(HookSite { session }, call).await
+        let call = HookCall { kind, session, user: None, vm_flags: None, distro: None, wslc: Some(wslc) };
+        self.notify_all(call).await
     }
 
     /// `OnWslcSessionCreated` (a veto).

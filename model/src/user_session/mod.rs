@@ -13,7 +13,10 @@
 //! exit callbacks), `registration` (`RegisterDistribution`, `ImportDistributionInplace`,
 //! `UnregisterDistribution`), `work` (what plugin callbacks do, `TryInvokeUnderInstanceLock`).
 //!
-//! Simplifications (absent): WSL1 instances; `RequestStop` failures (a stop always
+//! WSL1 instances (`LxssInstance`) start and stop under the lock like WSL2 ones, without a
+//! VM (so without the fatal-error gate that activates plugins) and without hooks.
+//!
+//! Simplifications (absent): `RequestStop` failures (a stop always
 //! succeeds, so `OnDistributionStopping` fires once per stop); `wsl --shutdown --force` and
 //! the forced VM termination of `ForceAfter30Seconds` (the lock is still tried for 30 s,
 //! then taken blocking); `PreventNewInstances`; every instance has a client, so a running
@@ -58,6 +61,13 @@ struct SessionState<P: Platform> {
     /// Keyed by distribution id, the GUID's stand-in, as `m_runningInstances` is by GUID.
     running: BTreeMap<u32, DistroInfo>,
     registered: BTreeMap<Name, u32>,
+    /// Registered distributions that are WSL1 (`LXSS_DISTRO_FLAGS_VM_MODE` clear).
+    wsl1: BTreeSet<u32>,
+    /// Whose token `m_session.UserToken` holds: set by `_CreateVm`, reset by `_VmTerminate`.
+    token: Option<Name>,
+    /// The GUID `CoCreateGuid` gives the next instance (only the `distro-id-per-instance`
+    /// mutant shows it to plugins).
+    next_instance_id: u32,
     /// `m_lockedDistributions`: distributions being imported (the VM is not idle meanwhile).
     converting: BTreeSet<u32>,
     next_distro_id: u32,
@@ -89,8 +99,14 @@ impl<P: Platform> UserSession<P> {
         plugins: Arc<PluginManager<P>>,
         world: Arc<World>,
     ) -> Arc<Self> {
-        let registered: BTreeMap<Name, u32> =
-            world.distros.iter().zip(1..).map(|(name, id)| (name.clone(), id)).collect();
+        let registered: BTreeMap<Name, u32> = world
+            .distros
+            .iter()
+            .chain(&world.wsl1_distros)
+            .zip(1..)
+            .map(|(name, id)| (name.clone(), id))
+            .collect();
+        let wsl1 = world.wsl1_distros.iter().filter_map(|name| registered.get(name).copied()).collect();
         Arc::new_cyclic(|this| UserSession {
             instance_lock: platform.recursive_mutex(format!("{cookie}.instance_lock")),
             vm_terminating: platform.event(format!("{cookie}.vm_terminating"), Reset::Manual),
@@ -98,6 +114,9 @@ impl<P: Platform> UserSession<P> {
                 vm: false,
                 next_distro_id: registered.len() as u32 + 1,
                 registered,
+                wsl1,
+                token: None,
+                next_instance_id: 1000,
                 running: BTreeMap::new(),
                 converting: BTreeSet::new(),
                 next_init_pid: 100,
@@ -123,7 +142,7 @@ impl<P: Platform> UserSession<P> {
     }
 
     fn site(&self) -> HookSite {
-        HookSite { session: self.cookie }
+        HookSite { session: self.cookie, user: self.state.lock().token.clone() }
     }
 
     /// The session itself, for the threads it starts.
@@ -155,16 +174,28 @@ impl<P: Platform> UserSession<P> {
         if self.state.lock().converting.contains(&id) {
             return Err(UserError::hr(E_ILLEGAL_STATE_CHANGE));
         }
-        self.create_vm().await?;
+        let wsl2 = !self.state.lock().wsl1.contains(&id);
+        if wsl2 {
+            self.create_vm().await?;
+        }
         let info = {
             let mut state = self.state.lock();
             state.next_init_pid += 1;
-            let info = DistroInfo { name: distro.clone(), id, init_pid: state.next_init_pid };
+            state.next_instance_id += 1;
+            let guid = if self.plugins.variant().has(Mutant::DistroIdPerInstance) {
+                state.next_instance_id
+            } else {
+                id
+            };
+            let info = DistroInfo { name: distro.clone(), id: guid, init_pid: state.next_init_pid };
             // Inserted before plugins are notified: they may run a command inside it.
             state.running.insert(id, info.clone());
             info
         };
         self.platform.emit(ModelEvent::DistroStarted { session: self.cookie, distro: distro.clone() });
+        if !wsl2 {
+            return Ok(());
+        }
         if let Err(error) = self.plugins.on_distribution_started(self.site(), &info).await {
             // `cleanupOnFailure`: the instance is erased without `OnDistributionStopping` (§2.1).
             if !self.plugins.variant().has(Mutant::StoppingAfterFailedStart) {
@@ -189,7 +220,11 @@ impl<P: Platform> UserSession<P> {
             // A running instance is keyed by its registration's id.
             let id = self.state.lock().registered.get(distro).copied();
             if let Some(id) = id {
-                self.terminate_instance(id).await;
+                if self.plugins.variant().has(Mutant::TerminateKeepsInstance) {
+                    self.notify_instance_stopping(id).await;
+                } else {
+                    self.terminate_instance(id).await;
+                }
             }
         })
         .await;
@@ -199,11 +234,20 @@ impl<P: Platform> UserSession<P> {
     /// `_TerminateInstanceInternal` with a forced stop, if the instance runs; an instance
     /// with a client leaves the VM to `_VmCheckIdle`.
     async fn terminate_instance(&self, id: u32) {
-        let Some(info) = self.state.lock().running.get(&id).cloned() else { return };
-        self.plugins.on_distribution_stopping(self.site(), &info).await;
+        let Some(info) = self.notify_instance_stopping(id).await else { return };
         self.state.lock().running.remove(&id);
         self.platform.emit(ModelEvent::DistroStopped { session: self.cookie, distro: info.name.clone() });
         self.vm_check_idle().await;
+    }
+
+    /// `OnDistributionStopping` for a running WSL2 instance (WSL1 ones have no hook); the
+    /// instance, if it runs.
+    async fn notify_instance_stopping(&self, id: u32) -> Option<DistroInfo> {
+        let info = self.state.lock().running.get(&id).cloned()?;
+        if !self.state.lock().wsl1.contains(&id) {
+            self.plugins.on_distribution_stopping(self.site(), &info).await;
+        }
+        Some(info)
     }
 
     /// `Shutdown`: every instance (in id order), then the VM, under the lock.

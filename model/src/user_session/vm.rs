@@ -32,9 +32,12 @@ impl<P: Platform> UserSession<P> {
             if !self.world.vm_boot.is_zero() {
                 self.platform.sleep(self.world.vm_boot).await;
             }
+            // `m_session.UserToken`: the user's token, duplicated for plugins.
+            self.state.lock().token = Some(self.world.user_of(self.cookie.0));
             self.state.lock().vm = true;
             self.platform.emit(ModelEvent::VmCreated { session: self.cookie });
-            if let Err(error) = self.plugins.on_vm_started(self.site()).await {
+            let flags = self.world.kernel.custom_configuration_flags();
+            if let Err(error) = self.plugins.on_vm_started(self.site(), flags).await {
                 if !self.plugins.variant().has(Mutant::NoVmTerminateOnStartFailure) {
                     self.vm_terminate().await;
                 }
@@ -63,6 +66,8 @@ impl<P: Platform> UserSession<P> {
             self.state.lock().vm = false;
             self.platform.emit(ModelEvent::VmTerminated { session: self.cookie });
         }
+        // The token's lifetime is tied to the VM.
+        self.state.lock().token = None;
         self.vm_terminating.reset().await;
     }
 

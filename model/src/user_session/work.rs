@@ -13,6 +13,7 @@ use crate::call_pump::PumpWork;
 use crate::event::WorkSite;
 use crate::hresult::{
     E_FAIL, E_NOT_VALID_STATE, ERROR_FILE_NOT_FOUND, HResult, S_OK, WSL_E_VM_MODE_INVALID_STATE,
+    WSL_E_WSL2_NEEDED,
 };
 use crate::ids::Name;
 use crate::platform::{LockGuard, Platform, RecursiveMutex};
@@ -68,10 +69,13 @@ impl<P: Platform> UserSession<P> {
         if !state.vm {
             return Err(E_NOT_VALID_STATE);
         }
-        if let Some(id) = distro
-            && !state.running.contains_key(&id)
-        {
-            return Err(WSL_E_VM_MODE_INVALID_STATE);
+        if let Some(id) = distro {
+            if !state.running.contains_key(&id) {
+                return Err(WSL_E_VM_MODE_INVALID_STATE);
+            }
+            if state.wsl1.contains(&id) {
+                return Err(WSL_E_WSL2_NEEDED);
+            }
         }
         if !self.world.binaries.contains(path) {
             return Err(E_FAIL);
