@@ -5,15 +5,22 @@
 //! A run ends when every service thread finished and every live host has no running
 //! thread (asked with `Quiesce`, so every log line it sent has arrived); then the hosts are
 //! killed. If that does not happen before the watchdog's deadline, the run is `Hung`.
+//!
+//! The caller's sink hears the run only until its outcome is decided: killing a wedged run's
+//! hosts lets its hung calls fail and its threads go on, and nothing they do then is part of
+//! what the run is judged by (nor are the protocol errors the kill provokes).
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use plughost_model::event::EventSink;
+use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::fact::Fact;
+use plughost_model::platform::ThreadId;
 
 use crate::host_link::HostConnection;
 use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
@@ -102,7 +109,8 @@ where
         hosts: Mutex::new(Vec::new()),
         errors: Mutex::new(Vec::new()),
     };
-    let core = ProcessCore::new("svc".to_string(), sink, trace, role);
+    let until_the_end = Arc::new(UntilTheEnd { sink, open: AtomicBool::new(true) });
+    let core = ProcessCore::new("svc".to_string(), until_the_end.clone(), trace, role);
     let Role::Service { hosts, errors, .. } = &core.role else {
         unreachable!("the core was built as the service")
     };
@@ -110,10 +118,36 @@ where
     let deadline = started + config.watchdog;
     let _root = core.spawn("main", root(RealPlatform { core: core.clone() }));
     let outcome = wait_for_the_end(&core, hosts, deadline);
+    until_the_end.open.store(false, Ordering::SeqCst);
+    let errors = errors.lock().clone();
     for host in hosts.lock().iter() {
         host.kill();
     }
-    RealReport { outcome, errors: errors.lock().clone(), elapsed: started.elapsed() }
+    RealReport { outcome, errors, elapsed: started.elapsed() }
+}
+
+/// The caller's sink while the run lasts: closed once the outcome is decided.
+struct UntilTheEnd {
+    sink: Arc<dyn EventSink>,
+    open: AtomicBool,
+}
+
+impl EventSink for UntilTheEnd {
+    fn record(&self, at: Duration, thread: ThreadId, event: &ModelEvent) {
+        if self.open.load(Ordering::SeqCst) {
+            self.sink.record(at, thread, event);
+        }
+    }
+
+    fn fact(&self, at: Duration, fact: &Fact) {
+        if self.open.load(Ordering::SeqCst) {
+            self.sink.fact(at, fact);
+        }
+    }
+
+    fn violated(&self) -> bool {
+        self.sink.violated()
+    }
 }
 
 type Hosts = Mutex<Vec<Arc<HostConnection>>>;

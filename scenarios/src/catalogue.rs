@@ -9,8 +9,8 @@ use crate::parse::{ScenarioError, parse};
 use crate::scenario::Scenario;
 
 /// Every catalogue scenario: its name and its file's text. First the tests of spec §8 outside
-/// WSLC (in the spec's order), then the races and defects the model exposes beyond them,
-/// then the WSLC path's scenarios.
+/// WSLC (in the spec's order), then a host crash and a host hang inside each WSL hook, then
+/// the races and defects the model exposes beyond them, then the WSLC path's scenarios.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("success", include_str!("../catalogue/success.toml")),
     (
@@ -50,6 +50,41 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         include_str!("../catalogue/callbacks_during_termination_do_not_crash.toml"),
     ),
     ("invalid_plugin_signature", include_str!("../catalogue/invalid_plugin_signature.toml")),
+    (
+        "host_crash_in_distribution_started",
+        include_str!("../catalogue/host_crash_in_distribution_started.toml"),
+    ),
+    ("host_crash_in_vm_stopping", include_str!("../catalogue/host_crash_in_vm_stopping.toml")),
+    (
+        "host_crash_in_distribution_stopping",
+        include_str!("../catalogue/host_crash_in_distribution_stopping.toml"),
+    ),
+    (
+        "host_crash_in_distribution_registered",
+        include_str!("../catalogue/host_crash_in_distribution_registered.toml"),
+    ),
+    (
+        "host_crash_in_distribution_unregistered",
+        include_str!("../catalogue/host_crash_in_distribution_unregistered.toml"),
+    ),
+    ("host_hang_in_vm_started", include_str!("../catalogue/host_hang_in_vm_started.toml")),
+    ("host_hang_in_vm_stopping", include_str!("../catalogue/host_hang_in_vm_stopping.toml")),
+    (
+        "host_hang_in_distribution_started",
+        include_str!("../catalogue/host_hang_in_distribution_started.toml"),
+    ),
+    (
+        "host_hang_in_distribution_stopping",
+        include_str!("../catalogue/host_hang_in_distribution_stopping.toml"),
+    ),
+    (
+        "host_hang_in_distribution_registered",
+        include_str!("../catalogue/host_hang_in_distribution_registered.toml"),
+    ),
+    (
+        "host_hang_in_distribution_unregistered",
+        include_str!("../catalogue/host_hang_in_distribution_unregistered.toml"),
+    ),
     ("pre_registration_race", include_str!("../catalogue/pre_registration_race.toml")),
     ("pump_kernel", include_str!("../catalogue/pump_kernel.toml")),
     ("register_during_start", include_str!("../catalogue/register_during_start.toml")),

@@ -28,6 +28,7 @@ pub fn mismatches(
         let Some(expected) = &step.expect else { continue };
         let what = step.action.describe();
         match results.get(&index) {
+            None if *expected == ExpectedResult::Hangs => {}
             None => problems.push(format!("step {index} ({what}) never finished")),
             Some(actual) if !result_matches(expected, actual) => problems.push(format!(
                 "step {index} ({what}): expected {}, got {}",
@@ -69,6 +70,7 @@ fn hr_matches(expected: ExpectedHr, actual: HResult) -> bool {
 fn show_expected(expected: &ExpectedResult) -> String {
     match expected {
         ExpectedResult::Ok => "ok".to_string(),
+        ExpectedResult::Hangs => "it to hang".to_string(),
         ExpectedResult::Err { hr, message } => {
             let hr = match hr {
                 ExpectedHr::Exact(hr) => hr.to_string(),

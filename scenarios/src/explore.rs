@@ -111,10 +111,13 @@ pub enum Expectation {
     /// The design's own defects: some seed ends with each of these verdicts, every other one
     /// passes.
     Finds(VerdictSet),
-    /// Some seed ends with this verdict (a mutant the scenario catches).
-    Catches(Verdict),
-    /// Nothing is expected (a mutant the scenario does not claim to catch).
-    Nothing,
+    /// Some seed ends with the first verdict (a mutant the scenario catches); the second is
+    /// what the unmodified design ends with (`pass`, or `deadlock` for a scenario whose
+    /// design wedges by design), which no mutant run counts as a failure.
+    Catches(Verdict, Verdict),
+    /// Nothing is expected (a mutant the scenario does not claim to catch); the verdict is the
+    /// unmodified design's, as for `Catches`.
+    Nothing(Verdict),
 }
 
 impl Expectation {
@@ -127,7 +130,9 @@ impl Expectation {
                 .catches
                 .iter()
                 .find(|(m, _)| *m == mutant)
-                .map_or(Expectation::Nothing, |(_, verdict)| Expectation::Catches(*verdict)),
+                .map_or(Expectation::Nothing(scenario.expect.verdict), |(_, verdict)| {
+                    Expectation::Catches(*verdict, scenario.expect.verdict)
+                }),
         }
     }
 
@@ -135,9 +140,8 @@ impl Expectation {
     pub fn is_failure(self, verdict: Verdict) -> bool {
         match self {
             Expectation::Every(expected) => verdict != expected,
-            Expectation::Finds(_) | Expectation::Catches(_) | Expectation::Nothing => {
-                verdict != Verdict::Pass
-            }
+            Expectation::Finds(_) => verdict != Verdict::Pass,
+            Expectation::Catches(_, baseline) | Expectation::Nothing(baseline) => verdict != baseline,
         }
     }
 
@@ -146,7 +150,7 @@ impl Expectation {
         match self {
             Expectation::Every(expected) => verdict == expected,
             Expectation::Finds(defects) => verdict == Verdict::Pass || defects.contains(verdict),
-            Expectation::Catches(_) | Expectation::Nothing => true,
+            Expectation::Catches(..) | Expectation::Nothing(_) => true,
         }
     }
 
@@ -157,8 +161,8 @@ impl Expectation {
             Expectation::Finds(defects) => {
                 format!("finds {}", defects.iter().map(Verdict::name).collect::<Vec<_>>().join(" + "))
             }
-            Expectation::Catches(verdict) => format!("caught as {verdict}"),
-            Expectation::Nothing => "nothing".to_string(),
+            Expectation::Catches(verdict, _) => format!("caught as {verdict}"),
+            Expectation::Nothing(_) => "nothing".to_string(),
         }
     }
 }
@@ -212,8 +216,8 @@ impl Summary {
                 self.verdicts.seen().all(|v| self.expected.allows(v))
                     && defects.iter().all(|defect| self.verdicts.count(defect) > 0)
             }
-            Expectation::Catches(verdict) => self.verdicts.count(verdict) > 0,
-            Expectation::Nothing => true,
+            Expectation::Catches(verdict, _) => self.verdicts.count(verdict) > 0,
+            Expectation::Nothing(_) => true,
         }
     }
 

@@ -375,6 +375,7 @@ pub struct WslcObjectFile {
 #[derive(Debug)]
 pub enum ResultFile {
     Ok,
+    Hangs,
     Err { hr: String, message: Option<String> },
 }
 
@@ -390,12 +391,13 @@ impl<'de> Visitor<'de> for ResultVisitor {
     type Value = ResultFile;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("\"ok\" or a table { hr = \"NAME\", message = \"...\" }")
+        f.write_str("\"ok\", \"hangs\" or a table { hr = \"NAME\", message = \"...\" }")
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<ResultFile, E> {
         match value {
             "ok" => Ok(ResultFile::Ok),
+            "hangs" => Ok(ResultFile::Hangs),
             other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
         }
     }

@@ -163,7 +163,18 @@ impl Observer {
                 let verdict = if problems.is_empty() { Verdict::Pass } else { Verdict::Invariant };
                 (verdict, Vec::new())
             }
-            Outcome::Deadlock(report) => (Verdict::Deadlock, report.detail_lines()),
+            Outcome::Deadlock(report) => {
+                // A scenario that expects the design to wedge (a hung hook, spec §9.3) is held
+                // to what happened up to the wedge: every oracle, the steps that returned, the
+                // steps that must hang, the logs. Anything amiss there is an invariant failure.
+                let wedge = self.scenario.expect.verdict == Verdict::Deadlock;
+                if wedge && expectations {
+                    problems.extend(expect::mismatches(&self.scenario, &seen.results, &seen.logs));
+                }
+                let verdict =
+                    if wedge && !problems.is_empty() { Verdict::Invariant } else { Verdict::Deadlock };
+                (verdict, report.detail_lines())
+            }
             Outcome::Livelock(report) => (Verdict::Livelock, report.detail_lines()),
             Outcome::Panic(_) => (Verdict::Panic, vec![outcome.to_string()]),
             Outcome::ServiceDied(_) => (Verdict::ServiceDied, vec![outcome.to_string()]),

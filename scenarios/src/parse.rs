@@ -142,8 +142,10 @@ impl Checker<'_> {
             return Err(self.error("step", "a scenario needs at least one [[step]]"));
         }
         world.sessions = self.sessions(raw.world.sessions, &steps)?;
-        let catches = self.catches(&raw.catches)?;
+        let expect = self.expectations(&raw.expect, &raw.plugins)?;
+        let catches = self.catches(&raw.catches, expect.verdict)?;
         let real = self.real(&raw.real, &catches)?;
+        self.hangs_only_in_a_wedge(&steps, &expect)?;
         Ok(Scenario {
             name: name.to_string(),
             source: name.to_string(),
@@ -153,13 +155,37 @@ impl Checker<'_> {
             world: Arc::new(world),
             plugins,
             steps,
-            expect: self.expectations(&raw.expect, &raw.plugins)?,
+            expect,
             catches,
             explore: self.explore(&raw.explore),
             stop_service: raw.stop_service,
             faults: self.faults(raw.faults.as_ref())?,
             real,
         })
+    }
+
+    /// A step may be expected to hang only in a scenario that expects the design to wedge.
+    fn hangs_only_in_a_wedge(&self, steps: &[Step], expect: &Expectations) -> Checked<()> {
+        if expect.verdict == Verdict::Deadlock {
+            return Ok(());
+        }
+        let leaves = steps.iter().enumerate().flat_map(|(index, step)| match &step.action {
+            StepAction::Parallel(members) => members
+                .iter()
+                .enumerate()
+                .map(|(member, s)| (format!("step[{index}].parallel[{member}]"), s))
+                .collect::<Vec<_>>(),
+            _ => vec![(format!("step[{index}]"), step)],
+        });
+        for (path, step) in leaves {
+            if step.expect == Some(ExpectedResult::Hangs) {
+                return Err(self.error(
+                    format!("{path}.expect"),
+                    "a step can hang only in a scenario whose [expect] verdict is \"deadlock\"",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The number of user sessions: as declared, or the highest one a step names.
@@ -597,6 +623,7 @@ impl Checker<'_> {
             (_, true) => None,
             (None, false) => Some(ExpectedResult::Ok),
             (Some(ResultFile::Ok), false) => Some(ExpectedResult::Ok),
+            (Some(ResultFile::Hangs), false) => Some(ExpectedResult::Hangs),
             (Some(ResultFile::Err { hr, message }), false) => Some(ExpectedResult::Err {
                 hr: self.expected_hr(hr, &format!("{path}.expect.hr"))?,
                 message: message.clone(),
@@ -751,7 +778,9 @@ impl Checker<'_> {
         })
     }
 
-    fn catches(&self, raw: &BTreeMap<String, String>) -> Checked<Vec<(Mutant, Verdict)>> {
+    /// The mutants caught and how: by a verdict other than `design`'s (what the unmodified
+    /// design ends with).
+    fn catches(&self, raw: &BTreeMap<String, String>, design: Verdict) -> Checked<Vec<(Mutant, Verdict)>> {
         let mut catches = Vec::new();
         for (mutant, verdict) in raw {
             let path = format!("catches.{mutant}");
@@ -762,6 +791,12 @@ impl Checker<'_> {
             let verdict = self.verdict(verdict, &path)?;
             if verdict == Verdict::Pass {
                 return Err(self.error(path, "a mutant is caught by a failing verdict, not `pass`"));
+            }
+            if verdict == design {
+                return Err(self.error(
+                    path,
+                    format!("the design itself ends `{design}`: a mutant is caught by another verdict"),
+                ));
             }
             catches.push((parsed, verdict));
         }

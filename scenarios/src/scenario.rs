@@ -103,6 +103,9 @@ pub struct Step {
 pub enum ExpectedResult {
     /// Success.
     Ok,
+    /// The step never returns: the design wedges in it (a hung hook, spec §9.3). Only a
+    /// scenario that expects a deadlock may say so.
+    Hangs,
     /// A failure with this HRESULT and, when given, exactly this message.
     Err {
         /// The HRESULT.

@@ -46,6 +46,7 @@ fn a_hung_hook_wedges_the_session_and_is_reported_as_a_deadlock() {
         on_vm_started = ["hang"]
         [[step]]
         start_vm = true
+        expect = "hangs"
         [expect]
         verdict = "deadlock"
         "#,

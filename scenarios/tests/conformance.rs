@@ -1,8 +1,9 @@
 //! Conformance: one body per scenario with a simulator arm and a real arm (OS threads and
 //! real plugin-host processes). Both arms run the same scenario file, the same driver and
 //! the same oracles. The real arm checks what real runs can promise: the pump design passes
-//! (or, for a scenario documenting a defect of the design, hits that defect), and the mutants
-//! the scenario lists under `[real] catches` are caught on every run.
+//! (or, for a scenario documenting a defect of the design, hits that defect; or, for a
+//! scenario whose design wedges by design, wedges as expected), and the mutants the scenario
+//! lists under `[real] catches` are caught on every run (end otherwise than the design).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,7 +11,6 @@ use std::time::Duration;
 use plughost_real::RealConfig;
 use plughost_scenarios::explore::Expectation;
 use plughost_scenarios::real_runner::run_real;
-use plughost_scenarios::verdict::Verdict;
 
 use crate::util::{failure_text, scenario, sweep, variant};
 
@@ -47,10 +47,11 @@ fn conformance(name: &str) {
         assert!(run.errors.is_empty(), "real arm, {name}: {:?}", run.errors);
     }
 
-    let short = real_config(Duration::from_secs(3));
+    let short =
+        real_config(scenario.real.watchdog.map_or(Duration::from_secs(3), |w| w.min(Duration::from_secs(3))));
     for &mutant in &scenario.real.catches {
         let run = run_real(&scenario, variant(Some(mutant)), &short, false);
-        assert_ne!(run.verdict, Verdict::Pass, "real arm, {name}: {mutant} was not caught");
+        assert_ne!(run.verdict, scenario.expect.verdict, "real arm, {name}: {mutant} was not caught");
     }
 }
 
@@ -197,6 +198,61 @@ fn callbacks_during_termination_do_not_crash() {
 #[test]
 fn invalid_plugin_signature() {
     conformance("invalid_plugin_signature");
+}
+
+#[test]
+fn host_crash_in_distribution_started() {
+    conformance("host_crash_in_distribution_started");
+}
+
+#[test]
+fn host_crash_in_vm_stopping() {
+    conformance("host_crash_in_vm_stopping");
+}
+
+#[test]
+fn host_crash_in_distribution_stopping() {
+    conformance("host_crash_in_distribution_stopping");
+}
+
+#[test]
+fn host_crash_in_distribution_registered() {
+    conformance("host_crash_in_distribution_registered");
+}
+
+#[test]
+fn host_crash_in_distribution_unregistered() {
+    conformance("host_crash_in_distribution_unregistered");
+}
+
+#[test]
+fn host_hang_in_vm_started() {
+    conformance("host_hang_in_vm_started");
+}
+
+#[test]
+fn host_hang_in_vm_stopping() {
+    conformance("host_hang_in_vm_stopping");
+}
+
+#[test]
+fn host_hang_in_distribution_started() {
+    conformance("host_hang_in_distribution_started");
+}
+
+#[test]
+fn host_hang_in_distribution_stopping() {
+    conformance("host_hang_in_distribution_stopping");
+}
+
+#[test]
+fn host_hang_in_distribution_registered() {
+    conformance("host_hang_in_distribution_registered");
+}
+
+#[test]
+fn host_hang_in_distribution_unregistered() {
+    conformance("host_hang_in_distribution_unregistered");
 }
 
 #[test]

@@ -96,6 +96,15 @@ fn expectations_and_catches_are_checked() {
         &["catches.no-such-mutant", "unknown mutant"],
     );
     check(&format!("{VALID}\n[catches]\nno-recheck = \"pass\""), &["catches.no-recheck", "not `pass`"]);
+    // A wedge: only there may a step hang, and a mutant is caught by something else.
+    check(
+        &VALID.replace("start_distro = \"Ubuntu\"", "start_distro = \"Ubuntu\"\nexpect = \"hangs\""),
+        &["step[0].expect", "whose [expect] verdict is \"deadlock\""],
+    );
+    check(
+        &format!("{VALID}\n[expect]\nverdict = \"deadlock\"\n[catches]\nno-recheck = \"deadlock\""),
+        &["catches.no-recheck", "the design itself ends `deadlock`"],
+    );
 }
 
 #[test]

@@ -74,9 +74,9 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
                 let expected = crate::explore::Expectation::of(scenario, variant);
                 tally.verdicts.seen().all(|v| expected.allows(v))
             }
-            // A mutant real runs catch whatever the schedule must never pass.
+            // A mutant real runs catch whatever the schedule must never end as the design does.
             Some(mutant) if scenario.real.catches.contains(&mutant) => {
-                tally.verdicts.count(Verdict::Pass) == 0
+                tally.verdicts.count(scenario.expect.verdict) == 0
             }
             // Others need an interleaving real runs cannot force: reported, not judged.
             Some(_) => true,
@@ -122,7 +122,8 @@ fn iterate(
         }
         tally.verdicts.add(run.verdict);
         tally.millis.push(run.elapsed.as_secs_f64() * 1000.0);
-        if (run.verdict != Verdict::Pass || !run.errors.is_empty()) && tally.first_failure.is_none() {
+        let unusual = run.verdict != scenario.expect.verdict || !run.errors.is_empty();
+        if unusual && tally.first_failure.is_none() {
             tally.first_failure = Some((iteration, run));
         }
     }
@@ -161,7 +162,7 @@ fn failure_report(
     let expected = crate::explore::Expectation::of(scenario, variant);
     let what = match expected {
         crate::explore::Expectation::Finds(_) if expected.allows(run.verdict) => "hit the design's defect",
-        crate::explore::Expectation::Catches(_) | crate::explore::Expectation::Nothing => "caught",
+        crate::explore::Expectation::Catches(..) | crate::explore::Expectation::Nothing(_) => "caught",
         _ => "FAILED",
     };
     let mut text = format!("{what}: {} run {iteration} ended {}\n", scenario.name, run.verdict);

@@ -113,7 +113,7 @@ pub(super) fn replay_command_line(args: ReplayArgs) -> Result<ExitCode, UsageErr
 /// the bug). Nothing is expected of a mutant the scenario does not claim.
 fn replay_meets(expected: Expectation, verdict: Verdict) -> bool {
     match expected {
-        Expectation::Catches(claimed) => verdict == claimed,
+        Expectation::Catches(claimed, _) => verdict == claimed,
         other => other.allows(verdict),
     }
 }

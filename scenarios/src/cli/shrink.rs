@@ -12,7 +12,6 @@ use super::progress::Progress;
 use super::schedule::{Resolved, Schedule, replay_decisions_command, write_decisions};
 use crate::runner::{RunSpec, try_run};
 use crate::shrink::shrink_with_progress;
-use crate::verdict::Verdict;
 
 #[derive(Args)]
 pub(super) struct ShrinkArgs {
@@ -31,8 +30,11 @@ pub(super) fn shrink_command(args: ShrinkArgs) -> Result<ExitCode, UsageError> {
     let spec = RunSpec { ends, ..RunSpec::new(variant, strategy).with_faults(faults).traced() };
     let original = try_run(&scenario, &spec)
         .map_err(|stop| UsageError(format!("the schedule does not fit this run: {stop}")))?;
-    if original.verdict == Verdict::Pass {
-        return Err(UsageError(format!("{} passes on that schedule: nothing to shrink", scenario.name)));
+    if !crate::explore::Expectation::of(&scenario, variant).is_failure(original.verdict) {
+        return Err(UsageError(format!(
+            "{} ends {} on that schedule, as expected: nothing to shrink",
+            scenario.name, original.verdict
+        )));
     }
     let progress = Progress::new(u64::from(args.budget), &format!("shrinking {}", scenario.name));
     let shrunk = shrink_with_progress(&scenario, variant, faults, &original, args.budget, &|runs| {
