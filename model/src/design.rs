@@ -126,11 +126,15 @@ pub enum Mutant {
     /// instance (§2.1: the hook comes before `Stop()` and the erase), so the next start
     /// finds the old instance running.
     TerminateKeepsInstance,
+    /// The WSLC veto hooks consult the fatal-error latch first (`ThrowIfFatalPluginError`, as
+    /// `_CreateVm` does), so a latched crash fails every WSLC session and container start
+    /// without asking a plugin (§9.8: nothing on the WSLC path consults the latch).
+    WslcGatedByLatch,
 }
 
 impl Mutant {
     /// Every mutant.
-    pub const ALL: [Mutant; 29] = [
+    pub const ALL: [Mutant; 30] = [
         Mutant::NoTimedAcquire,
         Mutant::NoRecheck,
         Mutant::NoWorkerDonePoll,
@@ -160,6 +164,7 @@ impl Mutant {
         Mutant::RawTokenHandle,
         Mutant::DistroIdPerInstance,
         Mutant::TerminateKeepsInstance,
+        Mutant::WslcGatedByLatch,
     ];
 
     /// The command-line name.
@@ -194,6 +199,7 @@ impl Mutant {
             Mutant::RawTokenHandle => "raw-token-handle",
             Mutant::DistroIdPerInstance => "distro-id-per-instance",
             Mutant::TerminateKeepsInstance => "terminate-keeps-instance",
+            Mutant::WslcGatedByLatch => "wslc-gated-by-latch",
         }
     }
 
@@ -245,6 +251,7 @@ impl Mutant {
             Mutant::TerminateKeepsInstance => {
                 "wsl --terminate notifies plugins but leaves the instance running"
             }
+            Mutant::WslcGatedByLatch => "a latched crash fails WSLC veto hooks before any plugin is asked",
         }
     }
 

@@ -10,7 +10,8 @@ use crate::scenario::Scenario;
 
 /// Every catalogue scenario: its name and its file's text. First the tests of spec §8 outside
 /// WSLC (in the spec's order), then a host crash and a host hang inside each WSL hook, then
-/// the races and defects the model exposes beyond them, then the WSLC path's scenarios.
+/// the races and defects the model exposes beyond them, then the WSLC path's scenarios, with a
+/// host crash and a host hang inside each WSLC hook.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("success", include_str!("../catalogue/success.toml")),
     (
@@ -104,6 +105,43 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("wslc_container_rejected", include_str!("../catalogue/wslc_container_rejected.toml")),
     ("parallel_wslc_with_callbacks", include_str!("../catalogue/parallel_wslc_with_callbacks.toml")),
     ("wslc_async_callback_post_return", include_str!("../catalogue/wslc_async_callback_post_return.toml")),
+    (
+        "host_crash_in_wslc_session_created",
+        include_str!("../catalogue/host_crash_in_wslc_session_created.toml"),
+    ),
+    (
+        "host_crash_in_wslc_session_stopping",
+        include_str!("../catalogue/host_crash_in_wslc_session_stopping.toml"),
+    ),
+    (
+        "host_crash_in_wslc_container_started",
+        include_str!("../catalogue/host_crash_in_wslc_container_started.toml"),
+    ),
+    (
+        "host_crash_in_wslc_container_stopping",
+        include_str!("../catalogue/host_crash_in_wslc_container_stopping.toml"),
+    ),
+    ("host_crash_in_wslc_image_created", include_str!("../catalogue/host_crash_in_wslc_image_created.toml")),
+    ("host_crash_in_wslc_image_deleted", include_str!("../catalogue/host_crash_in_wslc_image_deleted.toml")),
+    (
+        "host_hang_in_wslc_session_created",
+        include_str!("../catalogue/host_hang_in_wslc_session_created.toml"),
+    ),
+    (
+        "host_hang_in_wslc_session_stopping",
+        include_str!("../catalogue/host_hang_in_wslc_session_stopping.toml"),
+    ),
+    (
+        "host_hang_in_wslc_container_started",
+        include_str!("../catalogue/host_hang_in_wslc_container_started.toml"),
+    ),
+    (
+        "host_hang_in_wslc_container_stopping",
+        include_str!("../catalogue/host_hang_in_wslc_container_stopping.toml"),
+    ),
+    ("host_hang_in_wslc_image_created", include_str!("../catalogue/host_hang_in_wslc_image_created.toml")),
+    ("host_hang_in_wslc_image_deleted", include_str!("../catalogue/host_hang_in_wslc_image_deleted.toml")),
+    ("wslc_crash_at_any_phase", include_str!("../catalogue/wslc_crash_at_any_phase.toml")),
     ("crash_at_any_phase", include_str!("../catalogue/crash_at_any_phase.toml")),
 ];
 

@@ -321,6 +321,71 @@ fn wslc_async_callback_post_return() {
 }
 
 #[test]
+fn host_crash_in_wslc_session_created() {
+    conformance("host_crash_in_wslc_session_created");
+}
+
+#[test]
+fn host_crash_in_wslc_session_stopping() {
+    conformance("host_crash_in_wslc_session_stopping");
+}
+
+#[test]
+fn host_crash_in_wslc_container_started() {
+    conformance("host_crash_in_wslc_container_started");
+}
+
+#[test]
+fn host_crash_in_wslc_container_stopping() {
+    conformance("host_crash_in_wslc_container_stopping");
+}
+
+#[test]
+fn host_crash_in_wslc_image_created() {
+    conformance("host_crash_in_wslc_image_created");
+}
+
+#[test]
+fn host_crash_in_wslc_image_deleted() {
+    conformance("host_crash_in_wslc_image_deleted");
+}
+
+#[test]
+fn host_hang_in_wslc_session_created() {
+    conformance("host_hang_in_wslc_session_created");
+}
+
+#[test]
+fn host_hang_in_wslc_session_stopping() {
+    conformance("host_hang_in_wslc_session_stopping");
+}
+
+#[test]
+fn host_hang_in_wslc_container_started() {
+    conformance("host_hang_in_wslc_container_started");
+}
+
+#[test]
+fn host_hang_in_wslc_container_stopping() {
+    conformance("host_hang_in_wslc_container_stopping");
+}
+
+#[test]
+fn host_hang_in_wslc_image_created() {
+    conformance("host_hang_in_wslc_image_created");
+}
+
+#[test]
+fn host_hang_in_wslc_image_deleted() {
+    conformance("host_hang_in_wslc_image_deleted");
+}
+
+#[test]
+fn wslc_crash_at_any_phase() {
+    conformance("wslc_crash_at_any_phase");
+}
+
+#[test]
 fn live_plugin_returns_crash_code() {
     conformance("live_plugin_returns_crash_code");
 }

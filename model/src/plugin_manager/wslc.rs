@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use super::PluginManager;
+use crate::design::Mutant;
 use crate::event::{ModelEvent, UserError};
 use crate::hresult::ERROR_NOT_FOUND;
 use crate::ids::{Name, SessionCookie};
@@ -34,6 +35,9 @@ pub struct WslcSubject {
 
 impl<P: Platform> PluginManager<P> {
     async fn wslc_fan_out(&self, kind: HookKind, subject: &WslcSubject) -> Result<(), UserError> {
+        if kind.is_fatal() && self.variant.has(Mutant::WslcGatedByLatch) {
+            self.throw_if_fatal_plugin_error().await?;
+        }
         let session = SessionCookie(subject.id);
         let wslc = WslcInfo { name: subject.name.clone(), object: subject.object.clone() };
         let call = HookCall { kind, session, user: None, vm_flags: None, distro: None, wslc: Some(wslc) };
