@@ -12,16 +12,24 @@ use std::fmt;
 pub enum Design {
     /// PR 40769: hooks on a pump worker, callbacks pumped onto the notifying thread.
     Pump,
+    /// PR 40120: hooks called directly on the notifying thread; callbacks on RPC threads under
+    /// a second, shared lock, `m_callbackLock` (spec §7).
+    CallbackLock,
+    /// The in-process baseline (spec Appendix A): plugins inside the service, hooks on the
+    /// notifying thread, callbacks on the plugin's own thread under the recursive lock.
+    InProcess,
 }
 
 impl Design {
     /// Every modelled design.
-    pub const ALL: [Design; 1] = [Design::Pump];
+    pub const ALL: [Design; 3] = [Design::Pump, Design::CallbackLock, Design::InProcess];
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
         match self {
             Design::Pump => "pump",
+            Design::CallbackLock => "callback-lock",
+            Design::InProcess => "in-process",
         }
     }
 
@@ -29,7 +37,16 @@ impl Design {
     pub fn summary(self) -> &'static str {
         match self {
             Design::Pump => "PR 40769: threaded callback pump, single recursive instance lock",
+            Design::CallbackLock => {
+                "PR 40120: direct hooks, callbacks on RPC threads under a shared m_callbackLock"
+            }
+            Design::InProcess => "before both: plugins in the service; a plugin crash is a service crash",
         }
+    }
+
+    /// Whether plugins run in host processes of their own.
+    pub fn out_of_process(self) -> bool {
+        self != Design::InProcess
     }
 
     /// Parses a command-line name.
@@ -130,11 +147,24 @@ pub enum Mutant {
     /// `_CreateVm` does), so a latched crash fails every WSLC session and container start
     /// without asking a plugin (§9.8: nothing on the WSLC path consults the latch).
     WslcGatedByLatch,
+    /// Callback-lock design: a callback takes `m_instanceLock` (before `m_callbackLock`), which
+    /// the notifying thread holds across every hook (§7: callbacks must never take it).
+    CallbackTakesInstanceLock,
+    /// Callback-lock design: a callback takes `m_instanceLock` inside its shared
+    /// `m_callbackLock` section, the reverse of the order `m_instanceLock → m_callbackLock`
+    /// (§7), as a `_RunningInstance` lookup would.
+    CallbackLockOrderReversed,
+    /// Callback-lock design: `_VmTerminate`'s exclusive section (the VM reset) runs before
+    /// `OnVMStopping` instead of after it, so plugins are told of a VM that is already gone (§7).
+    VmResetBeforeStopping,
+    /// Callback-lock design: the host's API stubs no longer hold `g_hostLock` shared, so a
+    /// stub can use the host object its destructor is freeing (§7, the use-after-free of §9.10).
+    NoHostStubLock,
 }
 
 impl Mutant {
     /// Every mutant.
-    pub const ALL: [Mutant; 30] = [
+    pub const ALL: [Mutant; 34] = [
         Mutant::NoTimedAcquire,
         Mutant::NoRecheck,
         Mutant::NoWorkerDonePoll,
@@ -165,6 +195,10 @@ impl Mutant {
         Mutant::DistroIdPerInstance,
         Mutant::TerminateKeepsInstance,
         Mutant::WslcGatedByLatch,
+        Mutant::CallbackTakesInstanceLock,
+        Mutant::CallbackLockOrderReversed,
+        Mutant::VmResetBeforeStopping,
+        Mutant::NoHostStubLock,
     ];
 
     /// The command-line name.
@@ -200,6 +234,10 @@ impl Mutant {
             Mutant::DistroIdPerInstance => "distro-id-per-instance",
             Mutant::TerminateKeepsInstance => "terminate-keeps-instance",
             Mutant::WslcGatedByLatch => "wslc-gated-by-latch",
+            Mutant::CallbackTakesInstanceLock => "callback-takes-instance-lock",
+            Mutant::CallbackLockOrderReversed => "callback-lock-order-reversed",
+            Mutant::VmResetBeforeStopping => "vm-reset-before-stopping",
+            Mutant::NoHostStubLock => "no-host-stub-lock",
         }
     }
 
@@ -252,6 +290,52 @@ impl Mutant {
                 "wsl --terminate notifies plugins but leaves the instance running"
             }
             Mutant::WslcGatedByLatch => "a latched crash fails WSLC veto hooks before any plugin is asked",
+            Mutant::CallbackTakesInstanceLock => "callback-lock design: a callback takes m_instanceLock",
+            Mutant::CallbackLockOrderReversed => {
+                "callback-lock design: a callback takes m_instanceLock inside m_callbackLock"
+            }
+            Mutant::VmResetBeforeStopping => "callback-lock design: the VM is reset before OnVMStopping",
+            Mutant::NoHostStubLock => "callback-lock design: API stubs run without g_hostLock",
+        }
+    }
+
+    /// Whether `design` has the mechanism this mutant removes: the pump's own mechanisms only
+    /// the pump design has; crash latching, the host's hook lock and the WSLC path only the
+    /// designs with host processes; the session's and the fan-out's mechanisms every design.
+    pub fn applies_to(self, design: Design) -> bool {
+        use Mutant::*;
+        match self {
+            NoTimedAcquire | NoRecheck | NoWorkerDonePoll | StoppedReportedAsRan | NoPumpRegistration
+            | NoDirectPath => design == Design::Pump,
+            NoCrashLatch
+            | CrashNotFatalOnStart
+            | NoHookLock
+            | WslcRegisterAfterNotify
+            | WslcVetoWithoutStopping
+            | WslcUnregisterBeforeStopping
+            | WslcStoppingUnderSessionsLock
+            | WslcContainerVetoIgnored => design.out_of_process(),
+            IdleTerminateWithoutRecheck
+            | ExitCallbackBlocks
+            | TeardownStopsAtFirstFailure
+            | StartHookContinuesAfterFailure
+            | PluginErrorLatched
+            | PluginErrorTextDropped
+            | NoVmTerminateOnStartFailure
+            | StoppingAfterFailedStart
+            | LoadFailureNotFatal
+            | NoPathDedup
+            | NoSignatureCheck
+            | DistroIdPerInstance
+            | TerminateKeepsInstance => true,
+            // The WSLC path has no latch consultation in any design with hosts.
+            WslcGatedByLatch => design.out_of_process(),
+            // The in-process design loads every DLL when the service starts, and its plugins
+            // use the service's own token handle: neither mechanism exists there.
+            EagerActivation | RawTokenHandle => design.out_of_process(),
+            CallbackTakesInstanceLock | CallbackLockOrderReversed | VmResetBeforeStopping | NoHostStubLock => {
+                design == Design::CallbackLock
+            }
         }
     }
 

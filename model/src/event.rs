@@ -40,7 +40,8 @@ impl fmt::Display for UserError {
     }
 }
 
-/// Where a callback's service-side work ran (spec §4.6).
+/// Where a callback's service-side work ran (spec §4.6; §7 and Appendix A for the other
+/// designs).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum WorkSite {
     /// On the notifying thread, pumped by this pump (step 2).
@@ -49,6 +50,10 @@ pub enum WorkSite {
     Direct,
     /// On the RPC thread without any lock: the session is unknown (step 3).
     NoSession,
+    /// On the RPC thread under `m_callbackLock` taken shared (the callback-lock design).
+    Shared,
+    /// On the plugin's own thread, under `m_instanceLock` (the in-process design).
+    Caller,
 }
 
 impl fmt::Display for WorkSite {
@@ -57,6 +62,8 @@ impl fmt::Display for WorkSite {
             WorkSite::Pumped(pump) => write!(f, "pumped on {pump}"),
             WorkSite::Direct => f.write_str("direct"),
             WorkSite::NoSession => f.write_str("no session"),
+            WorkSite::Shared => f.write_str("under the callback lock"),
+            WorkSite::Caller => f.write_str("on the plugin's thread"),
         }
     }
 }

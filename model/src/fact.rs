@@ -71,6 +71,8 @@ pub enum CallRequest {
         /// The session it is about.
         session: SessionCookie,
     },
+    /// The service's release of a host's last reference (the host object is destroyed).
+    Release,
     /// A plugin callback into the service.
     Callback {
         /// The plugin API.
@@ -208,6 +210,7 @@ impl From<&HostRequest> for CallRequest {
         match request {
             HostRequest::Initialize { name, .. } => CallRequest::Initialize { plugin: name.clone() },
             HostRequest::Hook(call) => CallRequest::Hook { hook: call.kind, session: call.session },
+            HostRequest::Release => CallRequest::Release,
         }
     }
 }

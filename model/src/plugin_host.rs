@@ -14,16 +14,17 @@
 //! entry point cleared `g_pluginHost`, returns `E_UNEXPECTED` as in P769, with no
 //! use-after-free model (§9.10).
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
-use crate::design::{Mutant, Variant};
+use crate::design::{Design, Mutant, Variant};
 use crate::hresult::{
     E_ILLEGAL_METHOD_CALL, E_ILLEGAL_STATE_CHANGE, E_UNEXPECTED, HResult, S_OK, TRUST_E_NOSIGNATURE,
 };
 use crate::ids::{Name, SessionCookie};
-use crate::platform::{LockGuard, PlainMutex, Platform, ServiceLink, ThreadId};
+use crate::platform::{CallbackServer, LockGuard, PlainMutex, Platform, ServiceLink, SrwLock, ThreadId};
 use crate::plugin::{Plugin, PluginApi};
 use crate::script::PluginScript;
 use crate::scripted_plugin::ScriptedPlugin;
@@ -34,17 +35,34 @@ type HostedPlugin<P> = ScriptedPlugin<P, HostApi<P>>;
 
 struct HostState<P: Platform> {
     initialized: bool,
+    /// `~PluginHost` ran: `g_pluginHost` is null and `m_callback` is gone.
+    destroyed: bool,
     variant: Variant,
     plugin: Option<Arc<HostedPlugin<P>>>,
-    hook_thread: Option<ThreadId>,
-    error_message: Option<String>,
+    /// Threads running a hook, with the message `PluginError` set there. A host runs one
+    /// hook at a time (`g_hookThreadId`); in-process, hooks of several sessions can run at
+    /// once and the check is per thread (`thread_local`), with the same results (§3.2).
+    hooks: BTreeMap<ThreadId, Option<String>>,
 }
 
-/// One host process's `PluginHost` object.
+/// How a host reaches its service.
+pub enum ServiceEnd<P: Platform> {
+    /// Through the transport: the host is a process of its own.
+    Remote(P::ServiceLink),
+    /// Directly, on the calling thread: the plugin runs inside the service (the in-process
+    /// design, spec Appendix A).
+    InProcess(Arc<dyn CallbackServer>),
+}
+
+/// One host process's `PluginHost` object (or, in the in-process design, the service's
+/// loaded plugin DLL).
 pub struct PluginHost<P: Platform> {
     platform: P,
-    link: P::ServiceLink,
+    link: ServiceEnd<P>,
     hook_lock: P::Mutex,
+    /// `g_hostLock` (the callback-lock design, §7): every API stub holds it shared for the
+    /// whole call, the destructor takes it exclusive.
+    stub_lock: P::SrwLock,
     state: Mutex<HostState<P>>,
     this: Weak<Self>,
 }
@@ -52,16 +70,26 @@ pub struct PluginHost<P: Platform> {
 impl<P: Platform> PluginHost<P> {
     /// A freshly activated, uninitialised host whose callbacks go through `link`.
     pub fn new(platform: P, link: P::ServiceLink) -> Arc<Self> {
+        Self::with_link(platform, ServiceEnd::Remote(link))
+    }
+
+    /// A plugin loaded into the service itself, whose callbacks are plain calls.
+    pub fn in_process(platform: P, callbacks: Arc<dyn CallbackServer>) -> Arc<Self> {
+        Self::with_link(platform, ServiceEnd::InProcess(callbacks))
+    }
+
+    fn with_link(platform: P, link: ServiceEnd<P>) -> Arc<Self> {
         Arc::new_cyclic(|this| PluginHost {
             hook_lock: platform.mutex("hook_lock".to_string()),
+            stub_lock: platform.srw_lock("g_hostLock".to_string()),
             platform,
             link,
             state: Mutex::new(HostState {
                 initialized: false,
+                destroyed: false,
                 variant: Variant::PUMP,
                 plugin: None,
-                hook_thread: None,
-                error_message: None,
+                hooks: BTreeMap::new(),
             }),
             this: this.clone(),
         })
@@ -74,6 +102,30 @@ impl<P: Platform> PluginHost<P> {
                 HostReply::hr(self.initialize(name, script, variant).await)
             }
             HostRequest::Hook(call) => self.dispatch(call).await,
+            HostRequest::Release => {
+                self.destroy().await;
+                HostReply::hr(S_OK)
+            }
+        }
+    }
+
+    /// Whether API stubs hold `g_hostLock` (PR 40120's `ScopedHostRef`; PR 40769 dropped it).
+    fn stubs_locked(&self) -> bool {
+        let variant = self.state.lock().variant;
+        variant.design == Design::CallbackLock && !variant.has(Mutant::NoHostStubLock)
+    }
+
+    /// `~PluginHost`: clears `g_pluginHost` — under `g_hostLock` exclusive where stubs hold it
+    /// shared, so the destructor waits for every stub in flight.
+    async fn destroy(&self) {
+        let guard = if self.stubs_locked() { Some(self.stub_lock.lock_exclusive().await) } else { None };
+        {
+            let mut state = self.state.lock();
+            state.destroyed = true;
+            state.plugin = None;
+        }
+        if let Some(guard) = guard {
+            guard.unlock().await;
         }
     }
 
@@ -112,19 +164,13 @@ impl<P: Platform> PluginHost<P> {
             return HostReply::hr(S_OK);
         }
         let variant = self.state.lock().variant;
-        let serialised = !variant.has(Mutant::NoHookLock);
+        // `m_hookLock` is the host's (§1.3): in-process, nothing serialises a plugin's hooks.
+        let serialised = variant.design.out_of_process() && !variant.has(Mutant::NoHookLock);
         let guard = if serialised { Some(self.hook_lock.lock().await) } else { None };
-        {
-            let mut state = self.state.lock();
-            state.hook_thread = Some(self.platform.current_thread());
-            state.error_message = None;
-        }
+        let me = self.platform.current_thread();
+        self.state.lock().hooks.insert(me, None);
         let hr = plugin.hook(&call).await;
-        let message = {
-            let mut state = self.state.lock();
-            state.hook_thread = None;
-            state.error_message.take()
-        };
+        let message = self.state.lock().hooks.remove(&me).flatten();
         if let Some(guard) = guard {
             guard.unlock().await;
         }
@@ -134,15 +180,19 @@ impl<P: Platform> PluginHost<P> {
 
     /// `PluginError` (spec §3.2), in the order of the real checks.
     fn plugin_error(&self, message: String) -> HResult {
+        let me = self.platform.current_thread();
         let mut state = self.state.lock();
-        if state.plugin.is_none() || state.hook_thread != Some(self.platform.current_thread()) {
+        if state.plugin.is_none() {
             return E_ILLEGAL_METHOD_CALL;
         }
-        if state.error_message.is_some() {
-            return E_ILLEGAL_STATE_CHANGE;
+        match state.hooks.get_mut(&me) {
+            None => E_ILLEGAL_METHOD_CALL,
+            Some(Some(_)) => E_ILLEGAL_STATE_CHANGE,
+            Some(stored) => {
+                *stored = Some(message);
+                S_OK
+            }
         }
-        state.error_message = Some(message);
-        S_OK
     }
 }
 
@@ -153,14 +203,28 @@ pub struct HostApi<P: Platform> {
 
 impl<P: Platform> PluginApi for HostApi<P> {
     async fn call(&self, session: SessionCookie, api: ApiCall) -> CallbackReply {
-        // `g_pluginHost`: gone with the host object, and cleared by a failed entry point.
-        let Some(host) = self.host.upgrade().filter(|host| host.state.lock().plugin.is_some()) else {
-            return CallbackReply::hr(E_UNEXPECTED);
+        let Some(host) = self.host.upgrade() else { return CallbackReply::hr(E_UNEXPECTED) };
+        let locked = host.stubs_locked();
+        let guard = if locked { Some(host.stub_lock.lock_shared().await) } else { None };
+        // `g_pluginHost`: cleared by the destructor and by a failed entry point.
+        let reply = if host.state.lock().plugin.is_none() {
+            CallbackReply::hr(E_UNEXPECTED)
+        } else {
+            let request = CallbackRequest { session, api };
+            match &host.link {
+                ServiceEnd::Remote(link) => link.call(request).await.unwrap_or_else(CallbackReply::hr),
+                ServiceEnd::InProcess(callbacks) => callbacks.serve(request).await,
+            }
         };
-        match host.link.call(CallbackRequest { session, api }).await {
-            Ok(reply) => reply,
-            Err(transport) => CallbackReply::hr(transport),
+        if let Some(guard) = guard {
+            guard.unlock().await;
         }
+        // Without the lock, the destructor may have run during the call: the stub still holds
+        // the object's `m_callback` it loaded before — a use after free (§9.10).
+        if !locked && host.state.lock().destroyed {
+            host.platform.terminate_current_process().await;
+        }
+        reply
     }
 
     fn plugin_error(&self, message: String) -> HResult {

@@ -167,6 +167,9 @@ pub enum HostRequest {
     },
     /// One `On…` hook.
     Hook(HookCall),
+    /// The service's last reference goes (`PluginManager::Shutdown` revokes the GIT cookie):
+    /// the host object's destructor runs.
+    Release,
 }
 
 impl HostRequest {
@@ -175,6 +178,7 @@ impl HostRequest {
         match self {
             HostRequest::Initialize { .. } => "Initialize",
             HostRequest::Hook(call) => call.kind.method(),
+            HostRequest::Release => "Release",
         }
     }
 }

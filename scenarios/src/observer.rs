@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use plughost_model::design::Design;
 use plughost_model::event::{EventSink, ModelEvent, UserError};
 use plughost_model::fact::Fact;
 use plughost_model::ids::Name;
@@ -20,7 +21,6 @@ use crate::oracles::Oracles;
 use crate::scenario::Scenario;
 use crate::verdict::Verdict;
 
-#[derive(Default)]
 struct Seen {
     oracles: Oracles,
     results: BTreeMap<u32, Result<(), UserError>>,
@@ -29,6 +29,18 @@ struct Seen {
     violating: BTreeMap<u64, String>,
     /// Every model event's text, in order, when asked for (traced runs).
     texts: Option<Vec<String>>,
+}
+
+impl Seen {
+    fn new(design: Design, texts: Option<Vec<String>>) -> Seen {
+        Seen {
+            oracles: Oracles::new(design),
+            results: BTreeMap::new(),
+            logs: BTreeMap::new(),
+            violating: BTreeMap::new(),
+            texts,
+        }
+    }
 }
 
 /// Watches one run of one scenario.
@@ -93,16 +105,15 @@ impl EventSink for Observer {
 }
 
 impl Observer {
-    /// An observer for a run of `scenario`.
-    pub fn new(scenario: Arc<Scenario>) -> Observer {
-        Observer { scenario, seen: Mutex::new(Seen::default()) }
+    /// An observer for a run of `scenario` on `design`, whose invariants it judges.
+    pub fn new(scenario: Arc<Scenario>, design: Design) -> Observer {
+        Observer { scenario, seen: Mutex::new(Seen::new(design, None)) }
     }
 
     /// An observer that also keeps every model event's text, so [`Observer::marks`] can
     /// place violations in the trace.
-    pub fn keeping_event_texts(scenario: Arc<Scenario>) -> Observer {
-        let seen = Seen { texts: Some(Vec::new()), ..Seen::default() };
-        Observer { scenario, seen: Mutex::new(seen) }
+    pub fn keeping_event_texts(scenario: Arc<Scenario>, design: Design) -> Observer {
+        Observer { scenario, seen: Mutex::new(Seen::new(design, Some(Vec::new()))) }
     }
 
     /// Where each violation happened in `trace` (an observer made with

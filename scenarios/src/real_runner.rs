@@ -63,7 +63,7 @@ pub fn run_real(
     config: &RealConfig,
     record_trace: bool,
 ) -> RealRun {
-    let observer = Arc::new(Observer::new(scenario.clone()));
+    let observer = Arc::new(Observer::new(scenario.clone(), variant.design));
     let root_scenario = scenario.clone();
     let go = || {
         plughost_real::run(config, observer.clone(), move |platform| drive(platform, root_scenario, variant))

@@ -77,9 +77,9 @@ pub struct SimRun {
 /// prunes.
 pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop> {
     let observer = Arc::new(if spec.record_trace {
-        Observer::keeping_event_texts(scenario.clone())
+        Observer::keeping_event_texts(scenario.clone(), spec.variant.design)
     } else {
-        Observer::new(scenario.clone())
+        Observer::new(scenario.clone(), spec.variant.design)
     });
     let config = RunConfig {
         strategy: spec.strategy.clone(),

@@ -21,8 +21,10 @@ use super::{PluginManager, PluginRegistration, PluginSlot};
 use crate::design::{Mutant, Variant};
 use crate::event::ModelEvent;
 use crate::hresult::HResult;
+use super::host_end::HostEnd;
 use crate::ids::PluginIndex;
-use crate::platform::{HostLink, LockGuard, PlainMutex, Platform};
+use crate::platform::{LockGuard, PlainMutex, Platform};
+use crate::plugin_host::PluginHost;
 use crate::wire::HostRequest;
 
 /// `LoadPlugins`: one slot per registration whose DLL path was not seen before.
@@ -51,9 +53,10 @@ pub(super) fn discover<P: Platform>(
 
 impl<P: Platform> PluginManager<P> {
     /// What the service's start does with plugins: nothing beyond discovery, which `new` did;
-    /// hosts are activated by the first hook or VM creation (§5.1).
+    /// hosts are activated by the first hook or VM creation (§5.1). The in-process design
+    /// loads every DLL here (Appendix A).
     pub async fn service_started(&self) {
-        if self.variant.has(Mutant::EagerActivation) {
+        if self.variant.has(Mutant::EagerActivation) || !self.variant.design.out_of_process() {
             self.ensure_initialized().await;
         }
     }
@@ -88,10 +91,15 @@ impl<P: Platform> PluginManager<P> {
         }
     }
 
-    /// `LoadPlugin`: activate a host, then `Initialize` it; on failure the host is released.
-    async fn load_plugin(&self, slot: &PluginSlot<P>) -> Result<P::HostLink, HResult> {
+    /// `LoadPlugin`: activate a host (in-process: load the DLL into the service), then
+    /// `Initialize` it; on failure the host is released.
+    async fn load_plugin(&self, slot: &PluginSlot<P>) -> Result<HostEnd<P>, HResult> {
         let callbacks = Arc::new(CallbackHandler::new(self.this.clone(), &self.registry, slot.name.clone()));
-        let host = self.platform.activate_host(slot.index, slot.name.clone(), callbacks).await?;
+        let host = if self.variant.design.out_of_process() {
+            HostEnd::Remote(self.platform.activate_host(slot.index, slot.name.clone(), callbacks).await?)
+        } else {
+            HostEnd::InProcess(PluginHost::in_process(self.platform.clone(), callbacks))
+        };
         let request = HostRequest::Initialize {
             name: slot.name.clone(),
             script: slot.script.clone(),
@@ -119,6 +127,10 @@ impl<P: Platform> PluginManager<P> {
         drop(refs);
         for slot in &self.plugins {
             if let Some(host) = slot.host() {
+                // Revoking the GIT cookie releases the host's last reference: its destructor runs.
+                if let HostEnd::Remote(_) = host.as_ref() {
+                    let _ = host.call(HostRequest::Release).await;
+                }
                 host.kill();
             }
         }

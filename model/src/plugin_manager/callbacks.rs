@@ -11,7 +11,8 @@ use std::sync::{Arc, Weak};
 use super::PluginManager;
 use crate::call_pump::PumpWork;
 use crate::event::{ModelEvent, WorkSite};
-use crate::hresult::ERROR_NOT_FOUND;
+use crate::design::Design;
+use crate::hresult::{ERROR_NOT_FOUND, RPC_E_DISCONNECTED};
 use crate::ids::{CallbackId, Name, SessionCookie};
 use crate::platform::{BoxFuture, CallbackServer, Platform};
 use crate::session_registry::SessionRegistry;
@@ -70,9 +71,32 @@ impl<P: Platform> PluginManager<P> {
             registry: self.registry.clone(),
             platform: self.platform.clone(),
         };
-        let reply = self.invoke_on_wsl_pump(work).await;
+        let reply = match self.variant.design {
+            Design::Pump => self.invoke_on_wsl_pump(work).await,
+            Design::CallbackLock => invoke_under_callback_lock(work).await,
+            Design::InProcess => invoke_in_process(work).await,
+        };
         self.platform.emit(ModelEvent::CallbackReplied { callback, hr: reply.hr });
         reply
+    }
+}
+
+/// PR 40120 (§7), on this RPC thread, never under `m_instanceLock`: an unknown session is
+/// `ERROR_NOT_FOUND`, as in PR 40769.
+async fn invoke_under_callback_lock<P: Platform>(work: WslWork<P>) -> CallbackReply {
+    match work.find_session().await {
+        None => work.run(WorkSite::NoSession).await,
+        Some(session) => session.invoke_under_callback_lock(&work).await,
+    }
+}
+
+/// In-process (Appendix A), on the plugin's own thread: an unknown session is
+/// `RPC_E_DISCONNECTED`; otherwise the work runs under `m_instanceLock`, re-entered by the
+/// hook thread and waited for by any other thread, however long it is held.
+async fn invoke_in_process<P: Platform>(work: WslWork<P>) -> CallbackReply {
+    match work.find_session().await {
+        None => CallbackReply::hr(RPC_E_DISCONNECTED),
+        Some(session) => session.invoke_under_instance_lock(&work, WorkSite::Caller).await,
     }
 }
 

@@ -12,10 +12,11 @@ use std::sync::atomic::Ordering;
 use super::crash::{is_host_crash, throw_if_plugin_error};
 use super::{HookSite, PluginManager, PluginSlot, WslPump};
 use crate::call_pump::CallPump;
-use crate::design::Mutant;
+use super::host_end::HostEnd;
+use crate::design::{Design, Mutant};
 use crate::event::{ModelEvent, UserError};
 use crate::ids::{PumpId, SessionCookie};
-use crate::platform::{HostLink, LockGuard, Platform, SrwLock};
+use crate::platform::{LockGuard, Platform, SrwLock};
 use crate::wire::{DistroInfo, HookCall, HookKind, HostReply, HostRequest};
 
 impl<P: Platform> PluginManager<P> {
@@ -120,15 +121,16 @@ impl<P: Platform> PluginManager<P> {
         Some(failure)
     }
 
-    async fn notify(&self, slot: &PluginSlot<P>, host: Arc<P::HostLink>, call: HookCall) -> HostReply {
+    async fn notify(&self, slot: &PluginSlot<P>, host: Arc<HostEnd<P>>, call: HookCall) -> HostReply {
         let kind = call.kind;
         self.platform.emit(ModelEvent::HookCall {
             hook: kind,
             plugin: slot.name.clone(),
             session: call.session,
         });
-        let reply = if kind.is_wslc() {
-            // WSLC hooks call the host on the notifying thread itself, with no pump (§2).
+        let reply = if kind.is_wslc() || self.variant.design != Design::Pump {
+            // WSLC hooks, and every hook of the other designs, call the plugin on the
+            // notifying thread itself, with no pump (§2, §7, Appendix A).
             host.call(HostRequest::Hook(call)).await.unwrap_or_else(HostReply::hr)
         } else {
             self.run_host_notification(host, call).await
@@ -144,7 +146,7 @@ impl<P: Platform> PluginManager<P> {
 
     /// `RunHostNotification`: a fresh pump, registered for the cookie while the worker calls
     /// the host; unregistered (by key) when `Run` returns.
-    async fn run_host_notification(&self, host: Arc<P::HostLink>, call: HookCall) -> HostReply {
+    async fn run_host_notification(&self, host: Arc<HostEnd<P>>, call: HookCall) -> HostReply {
         let session = call.session;
         let pump: Arc<WslPump<P>> = Arc::new(CallPump::new(
             &self.platform,

@@ -20,6 +20,7 @@ mod activation;
 mod callbacks;
 mod crash;
 mod hooks;
+mod host_end;
 mod routing;
 mod wslc;
 
@@ -38,6 +39,7 @@ use crate::platform::Platform;
 use crate::script::PluginScript;
 use crate::session_registry::SessionRegistry;
 use crate::wslc::WslcSession;
+use host_end::HostEnd;
 
 pub use callbacks::WslWork;
 pub use crash::is_host_crash;
@@ -73,12 +75,12 @@ struct PluginSlot<P: Platform> {
     name: Name,
     script: Arc<PluginScript>,
     /// `hostCookie`: set once by activation, never cleared (a crashed host stays dialled, §5.3).
-    host: Mutex<Option<Arc<P::HostLink>>>,
+    host: Mutex<Option<Arc<HostEnd<P>>>>,
     crash_telemetry_fired: AtomicBool,
 }
 
 impl<P: Platform> PluginSlot<P> {
-    fn host(&self) -> Option<Arc<P::HostLink>> {
+    fn host(&self) -> Option<Arc<HostEnd<P>>> {
         self.host.lock().clone()
     }
 }
@@ -139,7 +141,7 @@ impl<P: Platform> PluginManager<P> {
 
     /// Plugins whose host was activated (`hostCookie != 0`), with the host, in enumeration
     /// order.
-    fn loaded(&self) -> impl Iterator<Item = (&PluginSlot<P>, Arc<P::HostLink>)> {
+    fn loaded(&self) -> impl Iterator<Item = (&PluginSlot<P>, Arc<HostEnd<P>>)> {
         self.plugins.iter().filter_map(|slot| Some((slot, slot.host()?)))
     }
 }

@@ -45,7 +45,7 @@ impl<P: Platform> PluginManager<P> {
 
             // 4. The direct path.
             if self.variant.has(Mutant::NoTimedAcquire) {
-                return session.invoke_under_instance_lock(&work).await;
+                return session.invoke_under_instance_lock(&work, WorkSite::Direct).await;
             }
             if let Some(reply) =
                 session.try_invoke_under_instance_lock(DIRECT_LOCK_POLL_INTERVAL, &work).await

@@ -35,10 +35,11 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::design::Mutant;
+use crate::design::Design;
 use crate::event::{ModelEvent, UserError};
 use crate::hresult::{E_ILLEGAL_STATE_CHANGE, WSL_E_DISTRO_NOT_FOUND};
 use crate::ids::{Name, SessionCookie};
-use crate::platform::{LockGuard, Platform, RecursiveMutex, Reset};
+use crate::platform::{LockGuard, Platform, RecursiveMutex, Reset, SrwLock};
 use crate::plugin_manager::{HookSite, PluginManager};
 use crate::wire::DistroInfo;
 use crate::world::World;
@@ -83,6 +84,9 @@ pub struct UserSession<P: Platform> {
     platform: P,
     cookie: SessionCookie,
     instance_lock: P::RecursiveMutex,
+    /// `m_callbackLock` (the callback-lock design only, §7): callbacks take it shared, and
+    /// the VM's and the instances' mutations take it exclusive under `m_instanceLock`.
+    callback_lock: P::SrwLock,
     /// `m_vmTerminating`: set while the VM is torn down, so exit callbacks give up.
     vm_terminating: P::Event,
     state: Mutex<SessionState<P>>,
@@ -109,6 +113,7 @@ impl<P: Platform> UserSession<P> {
         let wsl1 = world.wsl1_distros.iter().filter_map(|name| registered.get(name).copied()).collect();
         Arc::new_cyclic(|this| UserSession {
             instance_lock: platform.recursive_mutex(format!("{cookie}.instance_lock")),
+            callback_lock: platform.srw_lock(format!("{cookie}.callback_lock")),
             vm_terminating: platform.event(format!("{cookie}.vm_terminating"), Reset::Manual),
             state: Mutex::new(SessionState {
                 vm: false,
@@ -158,6 +163,18 @@ impl<P: Platform> UserSession<P> {
         result
     }
 
+    /// Changes the VM or the running instances: in the callback-lock design, with
+    /// `m_callbackLock` held exclusive, so no callback sees the change half made (§7).
+    async fn mutate<T>(&self, change: impl FnOnce(&mut SessionState<P>) -> T) -> T {
+        if self.plugins.variant().design != Design::CallbackLock {
+            return change(&mut self.state.lock());
+        }
+        let guard = self.callback_lock.lock_exclusive().await;
+        let result = change(&mut self.state.lock());
+        guard.unlock().await;
+        result
+    }
+
     /// `CreateInstance` for a WSL2 distribution: creates the VM if needed, then the instance.
     pub async fn create_instance(&self, distro: &Name) -> Result<(), UserError> {
         self.locked(self.create_instance_locked(distro)).await
@@ -178,20 +195,18 @@ impl<P: Platform> UserSession<P> {
         if wsl2 {
             self.create_vm().await?;
         }
-        let info = {
-            let mut state = self.state.lock();
-            state.next_init_pid += 1;
-            state.next_instance_id += 1;
-            let guid = if self.plugins.variant().has(Mutant::DistroIdPerInstance) {
-                state.next_instance_id
-            } else {
-                id
-            };
-            let info = DistroInfo { name: distro.clone(), id: guid, init_pid: state.next_init_pid };
-            // Inserted before plugins are notified: they may run a command inside it.
-            state.running.insert(id, info.clone());
-            info
-        };
+        let per_instance_guid = self.plugins.variant().has(Mutant::DistroIdPerInstance);
+        let info = self
+            .mutate(|state| {
+                state.next_init_pid += 1;
+                state.next_instance_id += 1;
+                let guid = if per_instance_guid { state.next_instance_id } else { id };
+                let info = DistroInfo { name: distro.clone(), id: guid, init_pid: state.next_init_pid };
+                // Inserted before plugins are notified: they may run a command inside it.
+                state.running.insert(id, info.clone());
+                info
+            })
+            .await;
         self.platform.emit(ModelEvent::DistroStarted { session: self.cookie, distro: distro.clone() });
         if !wsl2 {
             return Ok(());
@@ -199,7 +214,7 @@ impl<P: Platform> UserSession<P> {
         if let Err(error) = self.plugins.on_distribution_started(self.site(), &info).await {
             // `cleanupOnFailure`: the instance is erased without `OnDistributionStopping` (§2.1).
             if !self.plugins.variant().has(Mutant::StoppingAfterFailedStart) {
-                self.state.lock().running.remove(&id);
+                self.mutate(|state| state.running.remove(&id)).await;
                 self.platform
                     .emit(ModelEvent::DistroStopped { session: self.cookie, distro: distro.clone() });
             }
@@ -235,7 +250,7 @@ impl<P: Platform> UserSession<P> {
     /// with a client leaves the VM to `_VmCheckIdle`.
     async fn terminate_instance(&self, id: u32) {
         let Some(info) = self.notify_instance_stopping(id).await else { return };
-        self.state.lock().running.remove(&id);
+        self.mutate(|state| state.running.remove(&id)).await;
         self.platform.emit(ModelEvent::DistroStopped { session: self.cookie, distro: info.name.clone() });
         self.vm_check_idle().await;
     }

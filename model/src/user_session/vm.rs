@@ -34,7 +34,8 @@ impl<P: Platform> UserSession<P> {
             }
             // `m_session.UserToken`: the user's token, duplicated for plugins.
             self.state.lock().token = Some(self.world.user_of(self.cookie.0));
-            self.state.lock().vm = true;
+            // The callback-lock design publishes the VM under `m_callbackLock` exclusive.
+            self.mutate(|state| state.vm = true).await;
             self.platform.emit(ModelEvent::VmCreated { session: self.cookie });
             let flags = self.world.kernel.custom_configuration_flags();
             if let Err(error) = self.plugins.on_vm_started(self.site(), flags).await {
@@ -50,10 +51,15 @@ impl<P: Platform> UserSession<P> {
 
     /// `_VmTerminate`: cancels the idle timer, `OnVMStopping` only if a VM exists, then the
     /// VM's destructor waits for its exit callbacks (which give up once `m_vmTerminating` is
-    /// set) and the VM is gone.
+    /// set) and the VM is gone — in the callback-lock design, reset under `m_callbackLock`
+    /// exclusive, which waits for callbacks in flight (§7).
     pub(super) async fn vm_terminate(&self) {
         self.cancel_idle_timer().await;
         let vm = self.state.lock().vm;
+        let reset_first = self.plugins.variant().has(Mutant::VmResetBeforeStopping);
+        if vm && reset_first {
+            self.reset_vm().await;
+        }
         if vm {
             self.plugins.on_vm_stopping(self.site()).await;
         }
@@ -62,13 +68,18 @@ impl<P: Platform> UserSession<P> {
         for callback in &callbacks {
             self.platform.join(callback).await;
         }
-        if vm {
-            self.state.lock().vm = false;
-            self.platform.emit(ModelEvent::VmTerminated { session: self.cookie });
+        if vm && !reset_first {
+            self.reset_vm().await;
         }
         // The token's lifetime is tied to the VM.
         self.state.lock().token = None;
         self.vm_terminating.reset().await;
+    }
+
+    /// `m_utilityVm.reset()`.
+    async fn reset_vm(&self) {
+        self.mutate(|state| state.vm = false).await;
+        self.platform.emit(ModelEvent::VmTerminated { session: self.cookie });
     }
 
     /// `_VmIsIdle`: a VM, nothing being imported, no running instance (every instance has a

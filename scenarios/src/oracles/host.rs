@@ -27,12 +27,22 @@ struct ActiveHook {
 }
 
 /// I-14 and I-15.
-#[derive(Default)]
 pub struct HostJudge {
-    active: BTreeMap<Name, ActiveHook>,
+    /// Whether plugins run in hosts of their own (I-14 then applies).
+    hosts: bool,
+    /// Hooks running, by plugin and thread.
+    active: BTreeMap<(Name, ThreadId), ActiveHook>,
     /// Texts set by `PluginError` in hooks that returned, not yet seen in a reply.
     set: BTreeMap<(Name, HookKind), Vec<String>>,
     calls: BTreeMap<CallId, (Name, HookKind)>,
+}
+
+impl HostJudge {
+    /// I-15, and I-14 when `hosts` (in-process there is no host and no hook lock: hooks of
+    /// several sessions may run at once in the service, Appendix A).
+    pub fn new(hosts: bool) -> HostJudge {
+        HostJudge { hosts, active: BTreeMap::new(), set: BTreeMap::new(), calls: BTreeMap::new() }
+    }
 }
 
 impl Judge for HostJudge {
@@ -40,7 +50,7 @@ impl Judge for HostJudge {
         match event {
             ModelEvent::PluginHookEntered { plugin, hook } => self.entered(seen, thread, plugin, *hook, out),
             ModelEvent::PluginHookLeft { plugin, hook, .. } => {
-                if let Some(active) = self.active.remove(plugin)
+                if let Some(active) = self.active.remove(&(plugin.clone(), thread))
                     && let Some(text) = active.message
                 {
                     self.set.entry((plugin.clone(), *hook)).or_default().push(text);
@@ -57,7 +67,7 @@ impl Judge for HostJudge {
         match fact {
             Fact::ProcessDied { process } => {
                 if let Some(plugin) = seen.plugin_of(*process) {
-                    self.active.remove(plugin);
+                    self.active.retain(|(p, _), _| p != plugin);
                 }
             }
             Fact::CallStarted { call, target, request: CallRequest::Hook { hook, .. }, .. } => {
@@ -84,14 +94,19 @@ impl HostJudge {
         hook: HookKind,
         out: &mut Findings,
     ) {
-        if let Some(process) = seen.process_of(thread)
+        if self.hosts
+            && let Some(process) = seen.process_of(thread)
             && seen.plugin_of(process) != Some(plugin)
         {
             let host = seen.plugin_of(process).map_or("the service".to_string(), |p| format!("{p}'s host"));
             out.violate("I-14", format!("{plugin}'s {hook} ran in {host} (one plugin per host process)"));
         }
-        let entering = ActiveHook { hook, thread, message: None };
-        if let Some(other) = self.active.insert(plugin.clone(), entering) {
+        let running = self.active.iter().find(|((p, _), _)| p == plugin).map(|(_, a)| (a.hook, a.thread));
+        self.active.insert((plugin.clone(), thread), ActiveHook { hook, thread, message: None });
+        if self.hosts
+            && let Some(other) = running
+        {
+            let other = ActiveHook { hook: other.0, thread: other.1, message: None };
             out.violate(
                 "I-14",
                 format!(
@@ -114,7 +129,7 @@ impl HostJudge {
         out: &mut Findings,
     ) {
         let who = seen.thread_name(thread);
-        let Some(active) = self.active.get_mut(plugin).filter(|a| a.thread == thread) else {
+        let Some(active) = self.active.get_mut(&(plugin.clone(), thread)) else {
             if hr != E_ILLEGAL_METHOD_CALL {
                 out.violate(
                     "I-15",

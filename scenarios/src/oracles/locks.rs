@@ -17,10 +17,19 @@ use super::spec::{WSLC_SESSIONS_LOCK, is_instance_lock, is_leaf_lock};
 use super::{Findings, Judge};
 
 /// I-5 and I-6.
-#[derive(Default)]
 pub struct LockJudge {
     /// RPC threads whose callback work has begun (routing was decided).
     routed: BTreeSet<ThreadId>,
+    /// Whether I-6 applies (the pump design: routing with a 25 ms try).
+    routing: bool,
+}
+
+impl LockJudge {
+    /// I-5, and I-6 when `routing` (the pump design routes callbacks; PR 40120's never take
+    /// the instance lock at all, which its own rule checks).
+    pub fn new(routing: bool) -> LockJudge {
+        LockJudge { routed: BTreeSet::new(), routing }
+    }
 }
 
 fn describe(seen: &Observed, on: &Blocker) -> String {
@@ -78,7 +87,7 @@ impl Judge for LockJudge {
 impl LockJudge {
     /// I-6: an untimed first acquisition of an instance lock by an RPC thread not yet routed.
     fn untimed_attempt(&self, seen: &Observed, thread: ThreadId, lock: &str, out: &mut Findings) {
-        if is_instance_lock(lock) && seen.is_service_rpc_thread(thread) && !self.routed.contains(&thread) {
+        if self.routing && is_instance_lock(lock) && seen.is_service_rpc_thread(thread) && !self.routed.contains(&thread) {
             out.violate(
                 "I-6",
                 format!(

@@ -21,6 +21,7 @@
 //! rest of I-17 the `deadlock` and `livelock` verdicts, both judged from the run's end by
 //! the observer.
 
+mod designs;
 mod fatal;
 mod host;
 mod lifetime;
@@ -36,6 +37,7 @@ mod planted;
 
 use std::time::Duration;
 
+use plughost_model::design::Design;
 use plughost_model::event::ModelEvent;
 use plughost_model::fact::Fact;
 use plughost_model::platform::ThreadId;
@@ -88,26 +90,39 @@ pub struct Oracles {
     judges: Vec<Box<dyn Judge>>,
 }
 
-impl Default for Oracles {
-    fn default() -> Oracles {
-        Oracles {
-            events: 0,
-            seen: Observed::default(),
-            findings: Findings::default(),
-            judges: vec![
+impl Oracles {
+    /// The judges of `design`'s invariants: spec §8.1's for the pump design; for PR 40120's
+    /// callback-lock design the same but its own callback rule (§7) in place of the pump's
+    /// I-1 to I-4 and I-6; for the in-process baseline (Appendix A) only what it promises —
+    /// callbacks under the instance lock, `PluginError` on the hook thread — since it has no
+    /// hosts, no calls between processes and no pump to judge.
+    pub fn new(design: Design) -> Oracles {
+        let judges: Vec<Box<dyn Judge>> = match design {
+            Design::Pump => vec![
                 Box::new(pump::PumpJudge::default()),
-                Box::new(locks::LockJudge::default()),
+                Box::new(locks::LockJudge::new(true)),
                 Box::new(fatal::FatalJudge::default()),
                 Box::new(teardown::TeardownJudge::default()),
-                Box::new(host::HostJudge::default()),
+                Box::new(host::HostJudge::new(true)),
                 Box::new(lifetime::LifetimeJudge::default()),
                 Box::new(wslc::WslcJudge::default()),
             ],
-        }
+            Design::CallbackLock => vec![
+                Box::new(designs::CallbackRule::new(design)),
+                Box::new(locks::LockJudge::new(false)),
+                Box::new(fatal::FatalJudge::default()),
+                Box::new(teardown::TeardownJudge::default()),
+                Box::new(host::HostJudge::new(true)),
+                Box::new(lifetime::LifetimeJudge::default()),
+                Box::new(wslc::WslcJudge::default()),
+            ],
+            Design::InProcess => {
+                vec![Box::new(designs::CallbackRule::new(design)), Box::new(host::HostJudge::new(false))]
+            }
+        };
+        Oracles { events: 0, seen: Observed::default(), findings: Findings::default(), judges }
     }
-}
 
-impl Oracles {
     /// The violations found so far.
     pub fn violations(&self) -> &[Violation] {
         &self.findings.list

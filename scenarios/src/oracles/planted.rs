@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use plughost_model::design::Design;
 use plughost_model::event::{ModelEvent, UserError, WorkSite};
 use plughost_model::fact::{Blocker, CallId, CallOutcome, CallRequest, Fact, LockId, LockMode, ProcessId};
 use plughost_model::hresult::{E_FAIL, ERROR_NOT_FOUND, HResult, RPC_S_CALL_FAILED, S_OK};
@@ -34,7 +35,7 @@ impl Stream {
     /// The service with `svc/main`, the step thread `T` and one loaded plugin `P` whose host
     /// has a hook thread `H`.
     fn new() -> Stream {
-        let mut stream = Stream { oracles: Oracles::default(), at: 0, calls: 0, locks: Vec::new() };
+        let mut stream = Stream { oracles: Oracles::new(Design::Pump), at: 0, calls: 0, locks: Vec::new() };
         stream.fact(Fact::ProcessStarted { process: ProcessId::SERVICE, plugin: None });
         stream.thread(MAIN, ProcessId::SERVICE, None);
         stream.thread(T, ProcessId::SERVICE, Some(MAIN));
