@@ -299,6 +299,15 @@ impl Mutant {
         }
     }
 
+    /// The design a scenario's claim to catch this mutant is judged on: the first design
+    /// (in [`Design::ALL`] order) that has the mechanism.
+    pub fn home_design(self) -> Design {
+        Design::ALL
+            .into_iter()
+            .find(|&design| self.applies_to(design))
+            .expect("every mutant applies to some design")
+    }
+
     /// Whether `design` has the mechanism this mutant removes: the pump's own mechanisms only
     /// the pump design has; crash latching, the host's hook lock and the WSLC path only the
     /// designs with host processes; the session's and the fan-out's mechanisms every design.
@@ -333,9 +342,10 @@ impl Mutant {
             // The in-process design loads every DLL when the service starts, and its plugins
             // use the service's own token handle: neither mechanism exists there.
             EagerActivation | RawTokenHandle => design.out_of_process(),
-            CallbackTakesInstanceLock | CallbackLockOrderReversed | VmResetBeforeStopping | NoHostStubLock => {
-                design == Design::CallbackLock
-            }
+            CallbackTakesInstanceLock
+            | CallbackLockOrderReversed
+            | VmResetBeforeStopping
+            | NoHostStubLock => design == Design::CallbackLock,
         }
     }
 

@@ -11,8 +11,10 @@
 //! (scripts never pass nulls) and job assignment are absent (a host is always in the job);
 //! the user token arrives as the user it resolves to (or none). The signature check stands
 //! for an official build's. A stub called after the host object is gone, or after a failed
-//! entry point cleared `g_pluginHost`, returns `E_UNEXPECTED` as in P769, with no
-//! use-after-free model (§9.10).
+//! entry point cleared `g_pluginHost`, returns `E_UNEXPECTED` as in P769. A stub already past
+//! that load when the destructor runs uses the freed object: without PR 40120's `g_hostLock`
+//! (the pump design, or the `no-host-stub-lock` mutant) the host process dies when that stub
+//! returns — the use-after-free of §9.10, modelled as its likeliest outcome.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
@@ -52,6 +54,13 @@ pub enum ServiceEnd<P: Platform> {
     /// Directly, on the calling thread: the plugin runs inside the service (the in-process
     /// design, spec Appendix A).
     InProcess(Arc<dyn CallbackServer>),
+}
+
+impl<P: Platform> ServiceEnd<P> {
+    /// Whether the plugin runs in a host process of its own.
+    fn is_remote(&self) -> bool {
+        matches!(self, ServiceEnd::Remote(_))
+    }
 }
 
 /// One host process's `PluginHost` object (or, in the in-process design, the service's
@@ -221,7 +230,7 @@ impl<P: Platform> PluginApi for HostApi<P> {
         }
         // Without the lock, the destructor may have run during the call: the stub still holds
         // the object's `m_callback` it loaded before — a use after free (§9.10).
-        if !locked && host.state.lock().destroyed {
+        if !locked && host.link.is_remote() && host.state.lock().destroyed {
             host.platform.terminate_current_process().await;
         }
         reply

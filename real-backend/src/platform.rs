@@ -248,7 +248,12 @@ impl Platform for RealPlatform {
     async fn terminate_current_process(&self) {
         match self.core.role {
             Role::Host => crate::lifetime::terminate_self(),
-            Role::Service { .. } => panic!("the service terminated itself"),
+            // The service is this process, which must outlive the run: the terminating thread
+            // records the death and unwinds; the run ends at once with the service dead.
+            Role::Service { .. } => {
+                self.core.threads.service_terminated(threads::current());
+                std::panic::resume_unwind(Box::new(crate::threads::ServiceTerminated));
+            }
         }
     }
 

@@ -79,6 +79,9 @@ pub enum RealOutcome {
     Hung { waited: Duration, threads: Vec<String>, retrying: bool },
     /// A service thread panicked (a broken model invariant).
     Panicked(String),
+    /// A service thread terminated the service process (named): a plugin crash in the
+    /// in-process design.
+    ServiceDied(String),
 }
 
 /// What a real run produced.
@@ -157,6 +160,9 @@ fn wait_for_the_end(core: &Arc<ProcessCore>, hosts: &Hosts, deadline: Instant) -
     loop {
         round += 1;
         let done = core.threads.wait_all_done(deadline);
+        if let Some(thread) = core.threads.service_death() {
+            return RealOutcome::ServiceDied(thread);
+        }
         if let Some(panic) = core.threads.panic() {
             return RealOutcome::Panicked(panic);
         }

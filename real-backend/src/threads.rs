@@ -74,6 +74,8 @@ pub struct ThreadTable {
 struct Entries {
     by_id: Vec<Entry>,
     names: UniqueNames,
+    /// The thread that terminated the service, once one did.
+    service_died: Option<String>,
 }
 
 thread_local! {
@@ -145,6 +147,21 @@ impl ThreadTable {
         self.entries.lock().by_id.iter().any(|e| matches!(e.activity, Activity::Retrying(_)))
     }
 
+    /// Records that `thread` terminated the service process (the in-process design's plugin
+    /// crash): the run is over.
+    pub fn service_terminated(&self, thread: ThreadId) {
+        let mut entries = self.entries.lock();
+        let name = entries.by_id[thread.0 as usize].name.clone();
+        entries.service_died.get_or_insert(name);
+        drop(entries);
+        self.done.notify_all();
+    }
+
+    /// The thread that terminated the service, if one did.
+    pub fn service_death(&self) -> Option<String> {
+        self.entries.lock().service_died.clone()
+    }
+
     /// The first panic, if a thread panicked.
     pub fn panic(&self) -> Option<String> {
         self.entries.lock().by_id.iter().find_map(|e| match &e.activity {
@@ -158,7 +175,7 @@ impl ThreadTable {
     pub fn wait_all_done(&self, deadline: std::time::Instant) -> bool {
         let mut entries = self.entries.lock();
         loop {
-            if entries.by_id.iter().all(|e| e.activity.is_done()) {
+            if entries.service_died.is_some() || entries.by_id.iter().all(|e| e.activity.is_done()) {
                 return true;
             }
             if self.done.wait_until(&mut entries, deadline).timed_out() {
@@ -167,6 +184,10 @@ impl ThreadTable {
         }
     }
 }
+
+/// The unwinding payload of a service thread that terminated the service process: not a
+/// panic (no model invariant broke), the end of the run.
+pub struct ServiceTerminated;
 
 /// A started logical thread.
 pub struct RealThread {
@@ -231,6 +252,7 @@ where
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(body)));
             let activity = match outcome {
                 Ok(()) => Activity::Finished,
+                Err(payload) if payload.is::<ServiceTerminated>() => Activity::Finished,
                 Err(payload) => Activity::Panicked(plughost_model::platform::panic_message(payload.as_ref())),
             };
             facts.emit(Fact::ThreadEnded { thread: id });

@@ -90,6 +90,8 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("pump_kernel", include_str!("../catalogue/pump_kernel.toml")),
     ("register_during_start", include_str!("../catalogue/register_during_start.toml")),
     ("register_erases_pump", include_str!("../catalogue/register_erases_pump.toml")),
+    ("callback_from_vm_stopping", include_str!("../catalogue/callback_from_vm_stopping.toml")),
+    ("host_teardown_races_a_callback", include_str!("../catalogue/host_teardown_races_a_callback.toml")),
     ("two_sessions_share_a_host", include_str!("../catalogue/two_sessions_share_a_host.toml")),
     ("vm_idle_timeout", include_str!("../catalogue/vm_idle_timeout.toml")),
     ("distro_exit_during_shutdown", include_str!("../catalogue/distro_exit_during_shutdown.toml")),

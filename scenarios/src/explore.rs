@@ -124,15 +124,20 @@ impl Expectation {
     /// What `scenario` expects of `variant`.
     pub fn of(scenario: &Scenario, variant: Variant) -> Expectation {
         match variant.mutant {
-            None if !scenario.expect.defects.is_empty() => Expectation::Finds(scenario.expect.defects),
-            None => Expectation::Every(scenario.expect.verdict),
-            Some(mutant) => scenario
-                .catches
-                .iter()
-                .find(|(m, _)| *m == mutant)
-                .map_or(Expectation::Nothing(scenario.expect.verdict), |(_, verdict)| {
-                    Expectation::Catches(*verdict, scenario.expect.verdict)
-                }),
+            None => match scenario.outcome_on(variant.design) {
+                (_, defects) if !defects.is_empty() => Expectation::Finds(defects),
+                (verdict, _) => Expectation::Every(verdict),
+            },
+            // A claim is judged on the mutant's home design only.
+            Some(mutant) => {
+                let baseline = scenario.outcome_on(variant.design).0;
+                match scenario.catches.iter().find(|(m, _)| *m == mutant) {
+                    Some((_, verdict)) if mutant.home_design() == variant.design => {
+                        Expectation::Catches(*verdict, baseline)
+                    }
+                    _ => Expectation::Nothing(baseline),
+                }
+            }
         }
     }
 

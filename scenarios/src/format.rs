@@ -34,6 +34,19 @@ pub struct ScenarioFile {
     pub real: RealFile,
     /// The fault plan exploration may draw from (absent: none).
     pub faults: Option<FaultsFile>,
+    /// `[design.<name>]`: what a design other than the pump does with this scenario.
+    #[serde(default)]
+    pub design: BTreeMap<String, DesignFile>,
+}
+
+/// `[design.<name>]`: a design's verdict or defects where they differ from passing, and why.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct DesignFile {
+    pub verdict: Option<String>,
+    #[serde(default)]
+    pub defects: Vec<String>,
+    pub why: String,
 }
 
 /// `[faults]`: how many faults of each kind one run may inject, and where a crash may hit.

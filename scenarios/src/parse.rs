@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plughost_model::design::Mutant;
+use plughost_model::design::{Design, Mutant};
 use plughost_model::hresult::HResult;
 use plughost_model::ids::Name;
 use plughost_model::plugin_manager::PluginRegistration;
@@ -23,12 +23,12 @@ use plughost_sim::Budget;
 use plughost_sim::faults::{FaultBudget, Phase};
 
 use crate::format::{
-    ActionFile, ExecFile, ExpectFile, MountFile, OnErrorFile, PluginFile, ResultFile, ScenarioFile, StepFile,
-    WorldFile,
+    ActionFile, DesignFile, ExecFile, ExpectFile, MountFile, OnErrorFile, PluginFile, ResultFile,
+    ScenarioFile, StepFile, WorldFile,
 };
 use crate::scenario::{
-    Expectations, ExpectedHr, ExpectedResult, ExploreDefaults, LogExpectation, RealExpectations, Scenario,
-    Step, StepAction, WslcEvent,
+    DesignExpectation, Expectations, ExpectedHr, ExpectedResult, ExploreDefaults, LogExpectation,
+    RealExpectations, Scenario, Step, StepAction, WslcEvent,
 };
 use crate::verdict::{Verdict, VerdictSet};
 
@@ -160,6 +160,7 @@ impl Checker<'_> {
             explore: self.explore(&raw.explore),
             stop_service: raw.stop_service,
             faults: self.faults(raw.faults.as_ref())?,
+            designs: self.designs(&raw.design)?,
             real,
         })
     }
@@ -729,24 +730,7 @@ impl Checker<'_> {
     }
 
     fn expectations(&self, raw: &ExpectFile, plugins: &[PluginFile]) -> Checked<Expectations> {
-        let verdict = match &raw.verdict {
-            None => Verdict::Pass,
-            Some(name) => self.verdict(name, "expect.verdict")?,
-        };
-        let mut defects = VerdictSet::default();
-        for (index, name) in raw.defects.iter().enumerate() {
-            let path = format!("expect.defects[{index}]");
-            if verdict != Verdict::Pass {
-                return Err(self.error(
-                    path,
-                    "a scenario with defects expects every other seed to pass: drop `verdict`",
-                ));
-            }
-            match self.verdict(name, &path)? {
-                Verdict::Pass => return Err(self.error(path, "a defect is a failing verdict, not `pass`")),
-                found => defects.insert(found),
-            }
-        }
+        let (verdict, defects) = self.outcome(raw.verdict.as_deref(), &raw.defects, "expect")?;
         let mut logs = Vec::new();
         for (table, ordered) in [(&raw.log, true), (&raw.log_unordered, false)] {
             for (plugin, patterns) in table {
@@ -769,6 +753,63 @@ impl Checker<'_> {
             }
         }
         Ok(Expectations { verdict, defects, logs })
+    }
+
+    /// A verdict every seed must end with, or the defects some seeds must find (every other
+    /// seed passing), from the table at `table`.
+    fn outcome(
+        &self,
+        verdict: Option<&str>,
+        defects: &[String],
+        table: &str,
+    ) -> Checked<(Verdict, VerdictSet)> {
+        let verdict = match verdict {
+            None => Verdict::Pass,
+            Some(name) => self.verdict(name, &format!("{table}.verdict"))?,
+        };
+        let mut found = VerdictSet::default();
+        for (index, name) in defects.iter().enumerate() {
+            let path = format!("{table}.defects[{index}]");
+            if verdict != Verdict::Pass {
+                return Err(self.error(
+                    path,
+                    "a scenario with defects expects every other seed to pass: drop `verdict`",
+                ));
+            }
+            match self.verdict(name, &path)? {
+                Verdict::Pass => return Err(self.error(path, "a defect is a failing verdict, not `pass`")),
+                defect => found.insert(defect),
+            }
+        }
+        Ok((verdict, found))
+    }
+
+    /// `[design.<name>]` sections: designs other than the pump (whose expectation is
+    /// `[expect]`), each saying how it differs from passing and why.
+    fn designs(&self, raw: &BTreeMap<String, DesignFile>) -> Checked<Vec<(Design, DesignExpectation)>> {
+        let mut designs = Vec::new();
+        for (name, section) in raw {
+            let table = format!("design.{name}");
+            let Some(design) = Design::parse(name) else {
+                let names: Vec<&str> = Design::ALL.iter().map(|d| d.name()).collect();
+                return Err(self.error(table, format!("unknown design (one of {})", names.join(", "))));
+            };
+            if design == Design::Pump {
+                return Err(self.error(table, "the pump design's expectation is [expect]"));
+            }
+            let (verdict, defects) = self.outcome(section.verdict.as_deref(), &section.defects, &table)?;
+            if verdict == Verdict::Pass && defects.is_empty() {
+                return Err(self.error(
+                    table,
+                    "a design not listed passes every seed: give a failing `verdict` or `defects`, or drop the section",
+                ));
+            }
+            if section.why.trim().is_empty() {
+                return Err(self.error(format!("{table}.why"), "say in one line why this design differs"));
+            }
+            designs.push((design, DesignExpectation { verdict, defects, why: section.why.clone() }));
+        }
+        Ok(designs)
     }
 
     fn verdict(&self, name: &str, path: &str) -> Checked<Verdict> {

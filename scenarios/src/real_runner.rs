@@ -86,6 +86,7 @@ pub fn run_real(
             lines: threads.clone(),
         }),
         RealOutcome::Panicked(message) => Outcome::Panic(message.clone()),
+        RealOutcome::ServiceDied(thread) => Outcome::ServiceDied(format!("svc terminated by {thread}")),
     };
     let judgement = observer.judge(&outcome);
     RealRun {

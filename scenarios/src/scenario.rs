@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use plughost_model::design::Mutant;
+use plughost_model::design::{Design, Mutant};
 use plughost_model::hresult::HResult;
 use plughost_model::ids::Name;
 use plughost_model::plugin_manager::PluginRegistration;
@@ -50,6 +50,20 @@ pub struct Scenario {
     /// The faults exploration may inject by default (`[faults]`; none when absent). A run
     /// in which one was injected is judged by the always-on oracles alone.
     pub faults: FaultBudget,
+    /// What each design other than the pump does where it does not simply pass
+    /// (`[design.<name>]`); a design not listed expects every seed to pass.
+    pub designs: Vec<(Design, DesignExpectation)>,
+}
+
+/// What one design other than the pump does with a scenario, and why it differs.
+#[derive(Clone, Debug)]
+pub struct DesignExpectation {
+    /// The verdict of every seed.
+    pub verdict: Verdict,
+    /// The design's own defects: some seed ends with each, every other one passes.
+    pub defects: VerdictSet,
+    /// One line on why this design's outcome differs from passing.
+    pub why: String,
 }
 
 /// What a run on real threads and processes can be held to. Real runs cannot force an
@@ -76,6 +90,24 @@ pub fn content_hash(text: &str) -> u64 {
 }
 
 impl Scenario {
+    /// The verdict every seed must end with on `design`, and the defects exploration must
+    /// find there: the pump's from `[expect]`, another design's from its `[design.<name>]`
+    /// section, or every seed passing when it has none.
+    pub fn outcome_on(&self, design: Design) -> (Verdict, VerdictSet) {
+        if design == Design::Pump {
+            return (self.expect.verdict, self.expect.defects);
+        }
+        self.designs
+            .iter()
+            .find(|(d, _)| *d == design)
+            .map_or((Verdict::Pass, VerdictSet::default()), |(_, e)| (e.verdict, e.defects))
+    }
+
+    /// Why `design`'s outcome differs from passing, when its section says.
+    pub fn why_on(&self, design: Design) -> Option<&str> {
+        self.designs.iter().find(|(d, _)| *d == design).map(|(_, e)| e.why.as_str())
+    }
+
     /// Every step that runs on a thread of its own, numbered from 1 in the order the driver
     /// starts them (a parallel group contributes its members, not itself).
     pub fn numbered_steps(&self) -> Vec<(u32, &Step)> {

@@ -3,6 +3,8 @@
 
 use std::process::{Command, Output};
 
+use plughost_model::design::{Design, Mutant};
+
 fn plughost(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plughost")).args(args).output().expect("the binary runs")
 }
@@ -129,14 +131,91 @@ fn a_pct_failure_replays_from_the_command_it_prints() {
 
 #[test]
 fn matrix_gives_one_cell_per_scenario_and_variant_and_checks_the_claims() {
-    let output = plughost(&["matrix", "--scenario", "host_crash_is_fatal", "--seeds", "20", "--json"]);
+    let output =
+        plughost(&["matrix", "--scenario", "host_crash_is_fatal", "--seeds", "20", "--mutants", "--json"]);
     assert!(output.status.success(), "{output:?}");
     let cells: Vec<serde_json::Value> =
         stdout(&output).lines().map(|line| serde_json::from_str(line).expect("a JSON cell")).collect();
-    assert_eq!(cells.len(), 1 + plughost_model::design::Mutant::ALL.len());
+    let pump_mutants = Mutant::ALL.iter().filter(|m| m.home_design() == Design::Pump).count();
+    assert_eq!(cells.len(), 1 + pump_mutants);
     let latch = cells.iter().find(|c| c["mutant"] == "no-crash-latch").expect("a no-crash-latch cell");
     assert_eq!(latch["claimed"], true);
     assert_eq!(latch["first_failure"]["verdict"], "invariant");
+}
+
+#[test]
+fn the_design_matrix_checks_each_design_against_its_expectation_and_writes_markdown() {
+    let dir = awkward_dir("matrix");
+    let file = dir.join("designs.md");
+    let path = file.to_str().expect("UTF-8");
+    let args = [
+        "matrix",
+        "--design",
+        "all",
+        "--scenario",
+        "concurrent_callbacks",
+        "--seeds",
+        "10",
+        "--markdown",
+        path,
+    ];
+    let output = plughost(&args);
+    assert!(output.status.success(), "{output:?}");
+    let text = std::fs::read_to_string(&file).expect("the Markdown table");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(text.contains("| `concurrent_callbacks` | pass | pass | deadlock 10/10 |"), "{text}");
+    assert!(
+        text.contains("plughost replay --scenario concurrent_callbacks --seed 0 --design in-process"),
+        "{text}"
+    );
+
+    // A scenario whose expectation of a design is wrong fails its cell, and the command.
+    let wrong = awkward_dir("matrix-wrong");
+    let scenario = wrong.join("wrong.toml");
+    let source = plughost_scenarios::catalogue::CATALOGUE
+        .iter()
+        .find(|(name, _)| *name == "concurrent_callbacks")
+        .expect("in the catalogue")
+        .1
+        .replace("verdict = \"deadlock\"", "verdict = \"livelock\"");
+    std::fs::write(&scenario, source).expect("written");
+    let output = plughost(&[
+        "matrix",
+        "--design",
+        "in-process",
+        "--scenario",
+        scenario.to_str().expect("UTF-8"),
+        "--seeds",
+        "5",
+    ]);
+    let _ = std::fs::remove_dir_all(&wrong);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(stdout(&output).contains("1 unexpected"), "{}", stdout(&output));
+}
+
+#[test]
+fn a_mutant_runs_on_its_home_design_and_nowhere_it_has_nothing_to_remove() {
+    let output = plughost(&[
+        "explore",
+        "--scenario",
+        "callback_from_vm_stopping",
+        "--mutant",
+        "vm-reset-before-stopping",
+        "--seeds",
+        "5",
+    ]);
+    assert!(output.status.success(), "caught on callback-lock: {output:?}");
+    assert!(
+        stdout(&output).contains("--design callback-lock --mutant vm-reset-before-stopping"),
+        "{}",
+        stdout(&output)
+    );
+    let refused = plughost(&["explore", "--mutant", "no-host-stub-lock", "--design", "pump"]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("the pump design does not have"),
+        "{refused:?}"
+    );
 }
 
 /// Runs `line` in a POSIX shell, in `dir`, with the `plughost` under test first on `PATH`:
@@ -225,6 +304,8 @@ fn meaningless_counts_and_ignored_options_exit_2() {
         (&["explore", "--shard", "3/2"], "not a shard"),
         (&["real", "--strategy", "pct"], "unexpected argument '--strategy'"),
         (&["matrix", "--mutant", "no-recheck"], "unexpected argument '--mutant'"),
+        (&["matrix", "--design", "both"], "unknown design `both`"),
+        (&["matrix", "--markdown", "x.md", "--shard", "1/2"], "cannot take --shard"),
     ] {
         let output = plughost(args);
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -4,6 +4,8 @@
 //! (or, for a scenario documenting a defect of the design, hits that defect; or, for a
 //! scenario whose design wedges by design, wedges as expected), and the mutants the scenario
 //! lists under `[real] catches` are caught on every run (end otherwise than the design).
+//! Each body also runs the rival designs: in the simulator against their `[design.<name>]`
+//! expectations, and for real where they are expected to pass.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,7 +14,9 @@ use plughost_real::RealConfig;
 use plughost_scenarios::explore::Expectation;
 use plughost_scenarios::real_runner::run_real;
 
-use crate::util::{failure_text, scenario, sweep, variant};
+use plughost_model::design::{Design, Variant};
+
+use crate::util::{failure_text, scenario, sweep, sweep_variant, variant};
 
 /// Simulated seeds per scenario (a scenario that documents a defect of the design gets more,
 /// so the sweep finds it).
@@ -52,6 +56,29 @@ fn conformance(name: &str) {
     for &mutant in &scenario.real.catches {
         let run = run_real(&scenario, variant(Some(mutant)), &short, false);
         assert_ne!(run.verdict, scenario.expect.verdict, "real arm, {name}: {mutant} was not caught");
+    }
+    other_designs(name);
+}
+
+/// The rival designs: the simulator meets each one's expectation; one real run of each
+/// design expected to pass passes (a design expected to hang would cost a watchdog period
+/// per run: `plughost real --design` covers those).
+fn other_designs(name: &str) {
+    let scenario = scenario(name);
+    for design in [Design::CallbackLock, Design::InProcess] {
+        let variant = Variant { design, mutant: None };
+        let summary = sweep_variant(&scenario, variant, SIM_SEEDS);
+        assert!(summary.meets_expectation(), "sim arm, {name} on {design}: {}", failure_text(&summary));
+        if Expectation::of(&scenario, variant) == Expectation::Every(Verdict::Pass) {
+            let run = run_real(&scenario, variant, &real_config(Duration::from_secs(30)), false);
+            assert_eq!(
+                run.verdict,
+                Verdict::Pass,
+                "real arm, {name} on {design}: {:?} {:?}",
+                run.details,
+                run.errors
+            );
+        }
     }
 }
 
@@ -273,6 +300,16 @@ fn register_during_start() {
 #[test]
 fn register_erases_pump() {
     conformance("register_erases_pump");
+}
+
+#[test]
+fn callback_from_vm_stopping() {
+    conformance("callback_from_vm_stopping");
+}
+
+#[test]
+fn host_teardown_races_a_callback() {
+    conformance("host_teardown_races_a_callback");
 }
 
 #[test]

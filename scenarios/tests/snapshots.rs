@@ -1,12 +1,15 @@
-//! Reviewed snapshots (under `snapshots/`): the canonical trace of every scenario at seed 0,
-//! the deadlock report of `pre_registration_race` without the timed acquire, and the
+//! Reviewed snapshots (under `snapshots/`): the canonical trace of every scenario at seed 0
+//! (or, for a scenario whose design has a defect, at its first passing seed), the report of
+//! the first failure of every design whose outcome differs from another's, the deadlock report of `pre_registration_race` without the timed acquire, and the
 //! deadlock and the livelock the pump design itself has when a registration overlaps a start
 //! (spec §9.1). A change
 //! that moves any of them shows up as a `.snap.new` to read and accept (`cargo insta review`).
 
-use plughost_model::design::Mutant;
+use plughost_model::design::{Design, Mutant, Variant};
 use plughost_scenarios::verdict::Verdict;
 use plughost_sim::StrategySpec;
+
+use plughost_scenarios::runner::run_sim;
 
 use crate::util::{all_scenarios, scenario, sweep, traced_run};
 
@@ -19,14 +22,53 @@ fn assert_reviewed(name: &str, text: &str) {
 #[test]
 fn the_trace_of_every_scenario_at_seed_0() {
     for scenario in all_scenarios() {
-        let run = traced_run(&scenario, None, StrategySpec::Random { seed: 0 });
-        assert_eq!(run.verdict, scenario.expect.verdict, "{}: {:?}", scenario.name, run.details);
+        let (seed, run) = if scenario.expect.defects.is_empty() {
+            let run = traced_run(&scenario, None, StrategySpec::Random { seed: 0 });
+            assert_eq!(run.verdict, scenario.expect.verdict, "{}: {:?}", scenario.name, run.details);
+            (0, run)
+        } else {
+            (0..100)
+                .map(|seed| (seed, traced_run(&scenario, None, StrategySpec::Random { seed })))
+                .find(|(_, run)| run.verdict == Verdict::Pass)
+                .unwrap_or_else(|| panic!("{}: no passing seed", scenario.name))
+        };
         let text = format!(
-            "plughost replay --scenario {} --seed 0\n{}",
+            "plughost replay --scenario {} --seed {seed}\n{}",
             scenario.name,
             run.trace.unwrap_or_default()
         );
         assert_reviewed(&format!("trace_{}", scenario.name), &text);
+    }
+}
+
+#[test]
+fn the_first_failure_of_every_design_whose_outcome_differs_from_another_designs() {
+    for scenario in all_scenarios() {
+        let outcomes: Vec<_> = Design::ALL.iter().map(|&d| scenario.outcome_on(d)).collect();
+        if outcomes.iter().all(|o| *o == outcomes[0]) {
+            continue;
+        }
+        for design in Design::ALL {
+            let (verdict, defects) = scenario.outcome_on(design);
+            if verdict == Verdict::Pass && defects.is_empty() {
+                continue;
+            }
+            let variant = Variant { design, mutant: None };
+            let (seed, run) = (0..2_000)
+                .map(|seed| (seed, run_sim(&scenario, variant, StrategySpec::Random { seed }, false)))
+                .find(|(_, run)| run.verdict != Verdict::Pass)
+                .unwrap_or_else(|| panic!("{} on {design}: no seed of 2,000 failed", scenario.name));
+            let report = format!(
+                "plughost replay --scenario {} --seed {seed} --design {design}\nverdict: {}\n{}\n",
+                scenario.name,
+                run.verdict,
+                run.details.join("\n")
+            );
+            assert_reviewed(
+                &format!("design_{}_{}", scenario.name, design.name().replace('-', "_")),
+                &report,
+            );
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use plughost_model::design::{Mutant, Variant};
+use plughost_model::design::{Design, Mutant, Variant};
 use plughost_scenarios::catalogue;
 use plughost_scenarios::explore::{Exploration, Summary, explore};
 use plughost_scenarios::runner::{SimRun, run_sim};
@@ -19,9 +19,9 @@ pub fn all_scenarios() -> Vec<Arc<Scenario>> {
     catalogue::all().unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The unmodified pump design, or the pump design with one mutant.
+/// The unmodified pump design, or one mutant on its home design.
 pub fn variant(mutant: Option<Mutant>) -> Variant {
-    Variant { mutant, ..Variant::PUMP }
+    Variant { design: mutant.map_or(Design::Pump, Mutant::home_design), mutant }
 }
 
 /// One run with its trace.
@@ -55,4 +55,18 @@ pub fn failure_text(summary: &Summary) -> String {
         Some(failure) => format!("{}\n{}", summary.replay_command(failure.seed), failure.details.join("\n")),
         None => "no failure".to_string(),
     }
+}
+
+/// `seeds` seeds from 0 of `variant` (any design), on two threads, to the end.
+pub fn sweep_variant(scenario: &Arc<Scenario>, variant: Variant, seeds: u64) -> Summary {
+    explore(&Exploration {
+        faults: scenario.faults,
+        scenario: scenario.clone(),
+        variant,
+        strategy: Default::default(),
+        start_seed: 0,
+        seeds,
+        jobs: 2,
+        stop_at_first_failure: false,
+    })
 }

@@ -17,11 +17,11 @@ use std::sync::atomic::AtomicBool;
 use parking_lot::Mutex;
 
 use super::callbacks::CallbackHandler;
+use super::host_end::HostEnd;
 use super::{PluginManager, PluginRegistration, PluginSlot};
 use crate::design::{Mutant, Variant};
 use crate::event::ModelEvent;
 use crate::hresult::HResult;
-use super::host_end::HostEnd;
 use crate::ids::PluginIndex;
 use crate::platform::{LockGuard, PlainMutex, Platform};
 use crate::plugin_host::PluginHost;

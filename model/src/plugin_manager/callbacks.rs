@@ -10,8 +10,8 @@ use std::sync::{Arc, Weak};
 
 use super::PluginManager;
 use crate::call_pump::PumpWork;
-use crate::event::{ModelEvent, WorkSite};
 use crate::design::Design;
+use crate::event::{ModelEvent, WorkSite};
 use crate::hresult::{ERROR_NOT_FOUND, RPC_E_DISCONNECTED};
 use crate::ids::{CallbackId, Name, SessionCookie};
 use crate::platform::{BoxFuture, CallbackServer, Platform};

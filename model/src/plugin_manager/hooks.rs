@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::crash::{is_host_crash, throw_if_plugin_error};
+use super::host_end::HostEnd;
 use super::{HookSite, PluginManager, PluginSlot, WslPump};
 use crate::call_pump::CallPump;
-use super::host_end::HostEnd;
 use crate::design::{Design, Mutant};
 use crate::event::{ModelEvent, UserError};
 use crate::ids::{PumpId, SessionCookie};

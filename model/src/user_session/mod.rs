@@ -34,8 +34,8 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::design::Mutant;
 use crate::design::Design;
+use crate::design::Mutant;
 use crate::event::{ModelEvent, UserError};
 use crate::hresult::{E_ILLEGAL_STATE_CHANGE, WSL_E_DISTRO_NOT_FOUND};
 use crate::ids::{Name, SessionCookie};

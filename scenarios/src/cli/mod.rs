@@ -8,6 +8,7 @@
 #[macro_use]
 mod output;
 
+mod designs_doc;
 mod explore;
 mod junit;
 mod list;
@@ -69,9 +70,9 @@ enum Command {
 /// What runs: a design and, optionally, one mutant.
 #[derive(Args)]
 pub(super) struct VariantArgs {
-    /// Service design.
-    #[arg(long, default_value = "pump")]
-    design: String,
+    /// Service design (default: the mutant's home design, else `pump`).
+    #[arg(long)]
+    design: Option<String>,
     /// Remove one safety mechanism (see `plughost list`).
     #[arg(long)]
     mutant: Option<String>,
@@ -148,8 +149,6 @@ pub fn main() -> ExitCode {
 }
 
 pub(super) fn variant(selection: &VariantArgs) -> Result<Variant, UsageError> {
-    let design = Design::parse(&selection.design)
-        .ok_or_else(|| UsageError(format!("unknown design `{}` (see `plughost list`)", selection.design)))?;
     let mutant = match &selection.mutant {
         None => None,
         Some(name) => Some(
@@ -157,6 +156,22 @@ pub(super) fn variant(selection: &VariantArgs) -> Result<Variant, UsageError> {
                 .ok_or_else(|| UsageError(format!("unknown mutant `{name}` (see `plughost list`)")))?,
         ),
     };
+    let design = match &selection.design {
+        None => mutant.map_or(Design::Pump, Mutant::home_design),
+        Some(name) => Design::parse(name)
+            .ok_or_else(|| UsageError(format!("unknown design `{name}` (see `plughost list`)")))?,
+    };
+    if let Some(mutant) = mutant.filter(|m| !m.applies_to(design)) {
+        return Err(UsageError(format!(
+            "mutant `{mutant}` removes a mechanism the {design} design does not have (it applies to: {})",
+            Design::ALL
+                .iter()
+                .filter(|d| mutant.applies_to(**d))
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     Ok(Variant { design, mutant })
 }
 

@@ -162,6 +162,9 @@ fn failure_report(
     let expected = crate::explore::Expectation::of(scenario, variant);
     let what = match expected {
         crate::explore::Expectation::Finds(_) if expected.allows(run.verdict) => "hit the design's defect",
+        crate::explore::Expectation::Every(_) if expected.allows(run.verdict) => {
+            "ended as the scenario expects of this design"
+        }
         crate::explore::Expectation::Catches(..) | crate::explore::Expectation::Nothing(_) => "caught",
         _ => "FAILED",
     };

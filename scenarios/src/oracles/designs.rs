@@ -5,16 +5,27 @@
 //! - the in-process baseline (Appendix A): a callback runs under `m_instanceLock`, taken by
 //!   the plugin's own thread (re-entered by the hook's thread).
 //!
+//! A callback naming a session the service does not have (never created, or already gone)
+//! is answered before any lock, with `ERROR_NOT_FOUND` (§3.1) or, in-process,
+//! `RPC_E_DISCONNECTED` (Appendix A): a broken rule is held against a callback only once
+//! its reply shows it was not one of those.
+//!
 //! (The pump design's rules, I-1 to I-4 and I-6, are `pump`'s and `locks`'.)
+
+use std::collections::BTreeMap;
 
 use plughost_model::design::Design;
 use plughost_model::event::ModelEvent;
-use plughost_model::ids::SessionCookie;
+use plughost_model::hresult::HResult;
+use plughost_model::ids::{CallbackId, SessionCookie};
 use plughost_model::platform::ThreadId;
 
 use super::observed::Observed;
-use super::spec::instance_lock;
+use super::spec::{ERROR_NOT_FOUND, instance_lock};
 use super::{Findings, Judge};
+
+/// `RPC_E_DISCONNECTED`: the in-process service's answer to an unknown session (Appendix A).
+const RPC_E_DISCONNECTED: HResult = HResult(0x8001_0108);
 
 /// The session's `m_callbackLock`.
 fn callback_lock(session: SessionCookie) -> String {
@@ -24,19 +35,50 @@ fn callback_lock(session: SessionCookie) -> String {
 /// A design's rule for where callback work runs.
 pub struct CallbackRule {
     design: Design,
+    /// Rules a callback's work broke, held until its reply shows whether it ran at all.
+    pending: BTreeMap<CallbackId, Findings>,
 }
 
 impl CallbackRule {
     /// The rule of `design` (the pump's is elsewhere).
     pub fn new(design: Design) -> CallbackRule {
-        CallbackRule { design }
+        CallbackRule { design, pending: BTreeMap::new() }
     }
 }
 
 impl Judge for CallbackRule {
     fn event(&mut self, seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
-        let ModelEvent::WorkBegin { callback, session, .. } = event else { return };
-        let (instance, shared) = (instance_lock(*session), callback_lock(*session));
+        match event {
+            ModelEvent::WorkBegin { callback, session, .. } => {
+                let mut broken = out.held();
+                self.work_begins(seen, thread, *callback, *session, &mut broken);
+                if !broken.is_empty() {
+                    self.pending.insert(*callback, broken);
+                }
+            }
+            ModelEvent::CallbackReplied { callback, hr } => {
+                if let Some(broken) = self.pending.remove(callback)
+                    && *hr != ERROR_NOT_FOUND
+                    && *hr != RPC_E_DISCONNECTED
+                {
+                    out.adopt(broken);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl CallbackRule {
+    fn work_begins(
+        &self,
+        seen: &Observed,
+        thread: ThreadId,
+        callback: CallbackId,
+        session: SessionCookie,
+        out: &mut Findings,
+    ) {
+        let (instance, shared) = (instance_lock(session), callback_lock(session));
         let who = seen.thread_name(thread);
         match self.design {
             Design::CallbackLock => {

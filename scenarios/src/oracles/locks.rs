@@ -87,7 +87,11 @@ impl Judge for LockJudge {
 impl LockJudge {
     /// I-6: an untimed first acquisition of an instance lock by an RPC thread not yet routed.
     fn untimed_attempt(&self, seen: &Observed, thread: ThreadId, lock: &str, out: &mut Findings) {
-        if self.routing && is_instance_lock(lock) && seen.is_service_rpc_thread(thread) && !self.routed.contains(&thread) {
+        if self.routing
+            && is_instance_lock(lock)
+            && seen.is_service_rpc_thread(thread)
+            && !self.routed.contains(&thread)
+        {
             out.violate(
                 "I-6",
                 format!(

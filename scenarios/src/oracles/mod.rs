@@ -24,6 +24,7 @@
 mod designs;
 mod fatal;
 mod host;
+mod host_teardown;
 mod lifetime;
 mod locks;
 pub mod observed;
@@ -72,6 +73,22 @@ impl Findings {
     pub fn violate(&mut self, invariant: &'static str, message: String) {
         self.list.push(Violation { invariant, at: self.now, event: self.event, message });
     }
+
+    /// An empty list stamped with this one's time and event, for violations a judge holds
+    /// until a later fact decides whether they stand.
+    fn held(&self) -> Findings {
+        Findings { now: self.now, event: self.event, list: Vec::new() }
+    }
+
+    /// Whether nothing was found.
+    fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Takes in violations held earlier (with the time and event they were found at).
+    fn adopt(&mut self, held: Findings) {
+        self.list.extend(held.list);
+    }
 }
 
 /// One family of checks. A judge sees each fact after the [`Observed`] view took it in.
@@ -105,6 +122,7 @@ impl Oracles {
                 Box::new(teardown::TeardownJudge::default()),
                 Box::new(host::HostJudge::new(true)),
                 Box::new(lifetime::LifetimeJudge::default()),
+                Box::new(host_teardown::HostTeardownJudge::default()),
                 Box::new(wslc::WslcJudge::default()),
             ],
             Design::CallbackLock => vec![
@@ -114,6 +132,7 @@ impl Oracles {
                 Box::new(teardown::TeardownJudge::default()),
                 Box::new(host::HostJudge::new(true)),
                 Box::new(lifetime::LifetimeJudge::default()),
+                Box::new(host_teardown::HostTeardownJudge::default()),
                 Box::new(wslc::WslcJudge::default()),
             ],
             Design::InProcess => {
