@@ -146,6 +146,7 @@ impl Checker<'_> {
         let catches = self.catches(&raw.catches, expect.verdict)?;
         let real = self.real(&raw.real, &catches)?;
         self.hangs_only_in_a_wedge(&steps, &expect)?;
+        let designs = self.designs(&raw.design, expect.verdict)?;
         Ok(Scenario {
             name: name.to_string(),
             source: name.to_string(),
@@ -160,7 +161,7 @@ impl Checker<'_> {
             explore: self.explore(&raw.explore),
             stop_service: raw.stop_service,
             faults: self.faults(raw.faults.as_ref())?,
-            designs: self.designs(&raw.design)?,
+            designs,
             real,
         })
     }
@@ -785,8 +786,12 @@ impl Checker<'_> {
     }
 
     /// `[design.<name>]` sections: designs other than the pump (whose expectation is
-    /// `[expect]`), each saying how it differs from passing and why.
-    fn designs(&self, raw: &BTreeMap<String, DesignFile>) -> Checked<Vec<(Design, DesignExpectation)>> {
+    /// `[expect]`), each saying how it differs from the pump's `inherited` verdict and why.
+    fn designs(
+        &self,
+        raw: &BTreeMap<String, DesignFile>,
+        inherited: Verdict,
+    ) -> Checked<Vec<(Design, DesignExpectation)>> {
         let mut designs = Vec::new();
         for (name, section) in raw {
             let table = format!("design.{name}");
@@ -798,10 +803,10 @@ impl Checker<'_> {
                 return Err(self.error(table, "the pump design's expectation is [expect]"));
             }
             let (verdict, defects) = self.outcome(section.verdict.as_deref(), &section.defects, &table)?;
-            if verdict == Verdict::Pass && defects.is_empty() {
+            if verdict == inherited && defects.is_empty() {
                 return Err(self.error(
                     table,
-                    "a design not listed passes every seed: give a failing `verdict` or `defects`, or drop the section",
+                    format!("a design not listed already expects every seed to end `{inherited}` (the pump's verdict): drop the section"),
                 ));
             }
             if section.why.trim().is_empty() {

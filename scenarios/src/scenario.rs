@@ -50,8 +50,8 @@ pub struct Scenario {
     /// The faults exploration may inject by default (`[faults]`; none when absent). A run
     /// in which one was injected is judged by the always-on oracles alone.
     pub faults: FaultBudget,
-    /// What each design other than the pump does where it does not simply pass
-    /// (`[design.<name>]`); a design not listed expects every seed to pass.
+    /// What each design other than the pump does where it differs (`[design.<name>]`); a
+    /// design not listed expects the pump's verdict, without its defects.
     pub designs: Vec<(Design, DesignExpectation)>,
 }
 
@@ -92,7 +92,9 @@ pub fn content_hash(text: &str) -> u64 {
 impl Scenario {
     /// The verdict every seed must end with on `design`, and the defects exploration must
     /// find there: the pump's from `[expect]`, another design's from its `[design.<name>]`
-    /// section, or every seed passing when it has none.
+    /// section. A design with no section expects the pump's `verdict` — `pass`, or the wedge
+    /// a scripted hang causes whatever the design — but never the pump's `defects`, which
+    /// are the pump design's own.
     pub fn outcome_on(&self, design: Design) -> (Verdict, VerdictSet) {
         if design == Design::Pump {
             return (self.expect.verdict, self.expect.defects);
@@ -100,7 +102,7 @@ impl Scenario {
         self.designs
             .iter()
             .find(|(d, _)| *d == design)
-            .map_or((Verdict::Pass, VerdictSet::default()), |(_, e)| (e.verdict, e.defects))
+            .map_or((self.expect.verdict, VerdictSet::default()), |(_, e)| (e.verdict, e.defects))
     }
 
     /// Why `design`'s outcome differs from passing, when its section says.

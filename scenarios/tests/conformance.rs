@@ -13,6 +13,7 @@ use std::time::Duration;
 use plughost_real::RealConfig;
 use plughost_scenarios::explore::Expectation;
 use plughost_scenarios::real_runner::run_real;
+use plughost_scenarios::verdict::Verdict;
 
 use plughost_model::design::{Design, Variant};
 
