@@ -94,29 +94,40 @@ pub fn terminate_self() -> ! {
     {
         let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
     }
+    #[cfg(windows)]
+    plughost_win32::process::terminate_current_process(CRASH_EXIT_CODE);
+    #[cfg(not(windows))]
     std::process::abort()
 }
 
+/// The exit code a host that terminates itself reports on Windows. Nothing reads it: a crash
+/// is observed by the service as the HRESULTs of its calls (and Wine reports 0 for a killed
+/// process anyway).
+#[cfg(windows)]
+const CRASH_EXIT_CODE: u32 = 0xDEAD;
+
 /// The service's job object: every host is assigned to it; it kills them all on close.
 #[cfg(windows)]
-pub struct HostJob(win32job::Job);
+pub struct HostJob(pub(crate) plughost_win32::process::Job);
+
+#[cfg(windows)]
+impl std::fmt::Debug for HostJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HostJob({:#x})", self.0.handle_value())
+    }
+}
 
 #[cfg(windows)]
 impl HostJob {
     /// A job with kill-on-close.
     pub fn create() -> Result<HostJob, String> {
-        let mut limits = win32job::ExtendedLimitInfo::new();
-        limits.limit_kill_on_job_close();
-        win32job::Job::create_with_limit_info(&limits)
+        plughost_win32::process::Job::kill_on_close()
             .map(HostJob)
             .map_err(|e| format!("cannot create the job object: {e}"))
     }
 
     /// Puts a host in the job.
     pub fn assign(&self, child: &std::process::Child) -> Result<(), String> {
-        use std::os::windows::io::AsRawHandle;
-        self.0
-            .assign_process(child.as_raw_handle() as isize)
-            .map_err(|e| format!("cannot assign the host to the job: {e}"))
+        self.0.assign(child).map_err(|e| format!("cannot assign the host to the job: {e}"))
     }
 }

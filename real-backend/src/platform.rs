@@ -21,7 +21,7 @@ use crate::events::{EventHub, RealEvent};
 use crate::facts::FactOut;
 use crate::host::{RealServiceLink, ServiceConnection};
 use crate::host_link::{HostConnection, RealHostLink};
-use crate::locks::{LockCore, RealMutex, RealRecursiveMutex, RealSrwLock};
+use crate::locks::{LockCore, LockKind, RealMutex, RealRecursiveMutex, RealSrwLock};
 use crate::run::RealConfig;
 use crate::threads::{self, Activity, RealThread, ThreadTable};
 
@@ -200,15 +200,15 @@ impl Platform for RealPlatform {
     }
 
     fn recursive_mutex(&self, name: String) -> RealRecursiveMutex {
-        RealRecursiveMutex(LockCore::new(name, true, &self.core))
+        RealRecursiveMutex(LockCore::new(name, LockKind::RecursiveTimed, &self.core))
     }
 
     fn srw_lock(&self, name: String) -> RealSrwLock {
-        RealSrwLock(LockCore::new(name, false, &self.core))
+        RealSrwLock(LockCore::new(name, LockKind::Srw, &self.core))
     }
 
     fn mutex(&self, name: String) -> RealMutex {
-        RealMutex(LockCore::new(name, false, &self.core))
+        RealMutex(LockCore::new(name, LockKind::Plain, &self.core))
     }
 
     fn event(&self, name: String, reset: Reset) -> RealEvent {
@@ -216,9 +216,7 @@ impl Platform for RealPlatform {
     }
 
     async fn wait_any(&self, events: &[&RealEvent]) -> usize {
-        let indices: Vec<usize> = events.iter().map(|e| e.index()).collect();
-        let hub = events.first().expect("waiting on no events").hub();
-        hub.wait(&indices, None).expect("an untimed wait returns a signalled index")
+        RealEvent::wait_any(events, None).expect("an untimed wait returns a signalled index")
     }
 
     fn now(&self) -> Duration {

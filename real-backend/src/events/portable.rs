@@ -1,13 +1,12 @@
-//! Real Win32-style events: manual- and auto-reset, `wait_timeout`, and `wait_any` that
-//! returns the lowest signalled index, all on one `Mutex` + `Condvar` per process (an event
-//! set wakes every waiter of the process, who re-check their own events).
+//! Events outside Windows: every event of a process is a slot under one `parking_lot` mutex,
+//! with one condition variable notified whenever an event is set.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 use plughost_model::fact::{Blocker, Fact};
-use plughost_model::platform::{Event, Reset, ThreadId};
+use plughost_model::platform::{Reset, ThreadId};
 
 use crate::facts::FactOut;
 use crate::threads::{self, Activity, ThreadTable};
@@ -41,10 +40,11 @@ impl EventHub {
 
     /// Waits until one of `events` is signalled (lowest index wins, auto-reset consumed), or
     /// `timeout` passes (`None`).
-    pub fn wait(&self, events: &[usize], timeout: Option<Duration>) -> Option<usize> {
+    pub(super) fn wait_any(&self, events: &[&RealEvent], timeout: Option<Duration>) -> Option<usize> {
+        let indices: Vec<usize> = events.iter().map(|e| e.index).collect();
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut slots = self.slots.lock();
-        if let Some(position) = Self::take_signalled(&mut slots, events) {
+        if let Some(position) = Self::take_signalled(&mut slots, &indices) {
             return Some(position);
         }
         if timeout == Some(Duration::ZERO) {
@@ -53,7 +53,8 @@ impl EventHub {
         let me: Option<ThreadId> = threads::try_current();
         if let Some(me) = me {
             self.facts.emit(Fact::Blocked { thread: me, on: Blocker::Events, timed: timeout.is_some() });
-            self.threads.set(me, Self::waiting(&slots, events, timeout));
+            let names: Vec<&str> = indices.iter().map(|&e| slots[e].name.as_str()).collect();
+            self.threads.set(me, super::waiting(&names, timeout));
         }
         let taken = loop {
             let timed_out = match deadline {
@@ -63,7 +64,7 @@ impl EventHub {
                 }
                 Some(deadline) => self.changed.wait_until(&mut slots, deadline).timed_out(),
             };
-            let taken = Self::take_signalled(&mut slots, events);
+            let taken = Self::take_signalled(&mut slots, &indices);
             if taken.is_some() || timed_out {
                 break taken;
             }
@@ -84,16 +85,6 @@ impl EventHub {
         Some(position)
     }
 
-    /// What a thread waiting on `events` is doing, for the watchdog's report.
-    fn waiting(slots: &[Slot], events: &[usize], timeout: Option<Duration>) -> Activity {
-        let names: Vec<&str> = events.iter().map(|&e| slots[e].name.as_str()).collect();
-        let waiting = format!("waits on {}", names.join(" or "));
-        match timeout {
-            Some(timeout) => Activity::Retrying(format!("{waiting} (for {timeout:?})")),
-            None => Activity::Blocked(waiting),
-        }
-    }
-
     fn set(&self, index: usize) {
         self.slots.lock()[index].signalled = true;
         self.changed.notify_all();
@@ -107,31 +98,17 @@ pub struct RealEvent {
 }
 
 impl RealEvent {
-    pub(crate) fn index(&self) -> usize {
-        self.index
-    }
-
-    pub(crate) fn hub(&self) -> &Arc<EventHub> {
+    pub(super) fn hub(&self) -> &Arc<EventHub> {
         &self.hub
     }
-}
 
-impl Event for RealEvent {
-    async fn set(&self) {
+    /// `SetEvent`.
+    pub(super) fn signal(&self) {
         self.hub.set(self.index);
     }
 
-    async fn reset(&self) {
+    /// `ResetEvent`.
+    pub(super) fn clear(&self) {
         self.hub.slots.lock()[self.index].signalled = false;
     }
-
-    async fn wait(&self) {
-        self.hub.wait(&[self.index], None);
-    }
-
-    async fn wait_timeout(&self, timeout: Duration) -> bool {
-        self.hub.wait(&[self.index], Some(timeout)).is_some()
-    }
-
-    fn expect_signal_from(&self, _thread: ThreadId) {}
 }
