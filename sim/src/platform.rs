@@ -12,6 +12,7 @@ use plughost_model::event::ModelEvent;
 use plughost_model::hresult::HResult;
 use plughost_model::ids::{Name, PluginIndex};
 use plughost_model::platform::{
+    BoxFuture,
     CallbackServer, Event, HostLink, LockGuard, PlainMutex, Platform, RecursiveMutex, Reset, ServiceLink,
     SrwLock, ThreadId,
 };
@@ -203,13 +204,19 @@ impl Platform for SimPlatform {
     type HostLink = SimHostLink;
     type ServiceLink = SimServiceLink;
 
-    async fn spawn<F>(&self, name: String, body: F) -> SimThread
+    fn spawn<F>(&self, name: String, body: F) -> impl Future<Output = SimThread> + Send
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        self.kernel.choice_point().await;
-        let process = self.kernel.current_process();
-        SimThread { id: self.kernel.spawn_thread(process, &name, None, body) }
+        // Boxed now, before the choice point: a thread body can be kilobytes of state, and
+        // every layer it passes through on its way to its task would otherwise copy it.
+        let body: BoxFuture<()> = Box::pin(body);
+        let kernel = self.kernel.clone();
+        async move {
+            kernel.choice_point().await;
+            let process = kernel.current_process();
+            SimThread { id: kernel.spawn_thread(process, &name, None, body) }
+        }
     }
 
     async fn join(&self, thread: &SimThread) {

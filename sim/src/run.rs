@@ -163,6 +163,7 @@ impl Kernel {
     fn teardown(&self, outcome: Outcome) -> RunReport {
         let (wakers, hosts, report) = {
             let mut state = self.state();
+            state.remember_sizes();
             state.running = None;
             if state.outcome.is_none() {
                 state.outcome = Some(outcome.clone());

@@ -6,6 +6,7 @@
 //! time moves only in [`State::advance_clock`], to the earliest deadline. Nothing here
 //! awaits: async operations live in `kernel::mod` and the platform handles.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::task::Waker;
@@ -24,6 +25,22 @@ use crate::footprint::{Actor, Footprint, Object, StepRecord};
 use crate::outcome::Outcome;
 use crate::strategy::{ChoicePoint, Strategy, ValuePoint, guided_continuation};
 use crate::waitfor;
+
+/// The sizes of a run's tables.
+#[derive(Clone, Copy, Default)]
+struct Sizes {
+    threads: usize,
+    locks: usize,
+    events: usize,
+    processes: usize,
+    calls: usize,
+    decisions: usize,
+}
+
+thread_local! {
+    /// The last run's table sizes on this OS thread (capacity only: never behaviour).
+    static LAST_SIZES: Cell<Sizes> = const { Cell::new(Sizes { threads: 0, locks: 0, events: 0, processes: 0, calls: 0, decisions: 0 }) };
+}
 
 /// Index into [`State::locks`].
 pub(crate) type LockId = usize;
@@ -152,23 +169,24 @@ impl State {
             footprint: Footprint::default(),
             decided_inside: false,
         });
+        let sizes = LAST_SIZES.with(Cell::get);
         State {
             recorder,
             preemptions: 0,
-            continuations: Vec::new(),
+            continuations: Vec::with_capacity(sizes.decisions),
             faults: FaultBudget::NONE,
             injected: Vec::new(),
-            threads: Vec::new(),
+            threads: Vec::with_capacity(sizes.threads),
             running: None,
-            runnable: Vec::new(),
+            runnable: Vec::with_capacity(sizes.threads),
             clock: Duration::ZERO,
             timers: BTreeSet::new(),
-            locks: Vec::new(),
-            events: Vec::new(),
-            processes: Vec::new(),
-            calls: Vec::new(),
+            locks: Vec::with_capacity(sizes.locks),
+            events: Vec::with_capacity(sizes.events),
+            processes: Vec::with_capacity(sizes.processes),
+            calls: Vec::with_capacity(sizes.calls),
             strategy,
-            decisions: Vec::new(),
+            decisions: Vec::with_capacity(sizes.decisions),
             steps: 0,
             budget,
             outcome: None,
@@ -178,6 +196,20 @@ impl State {
             halt_on_violation: false,
             thread_names: UniqueNames::default(),
         }
+    }
+
+    /// Remembers this run's table sizes, so the next run on this OS thread allocates its
+    /// tables once (runs of one scenario come in thousands and are much alike).
+    pub fn remember_sizes(&self) {
+        let sizes = Sizes {
+            threads: self.threads.len(),
+            locks: self.locks.len(),
+            events: self.events.len(),
+            processes: self.processes.len(),
+            calls: self.calls.len(),
+            decisions: self.decisions.len(),
+        };
+        LAST_SIZES.with(|last| last.set(sizes));
     }
 
     /// The running thread. Only running code calls this.
