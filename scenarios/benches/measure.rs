@@ -3,9 +3,9 @@
 //!
 //! 1. every scenario on the pump design: seeds run, failures, schedules per second
 //!    (10,000 seeds each; 20,000 for `pump_kernel`);
-//! 2. every mutant against every scenario that claims it, under random and under PCT
-//!    (depth 3, horizon 1,000): the median, over 20 starting seeds spaced 100,000 apart, of
-//!    seeds run until the first failure (at most 2,000);
+//! 2. every mutant against every scenario that claims it, under random, PCT (depth 3, the
+//!    horizon of a pilot run) and the portfolio of both: the median, over 20 starting seeds
+//!    spaced 100,000 apart, of seeds run until the first failure (at most 2,000);
 //! 3. memory: peak RSS after 1,000 and after 100,000 seeds of `pump_kernel`.
 
 use std::sync::Arc;
@@ -68,16 +68,20 @@ fn throughput(scenarios: &[Arc<Scenario>]) {
 fn mutants(scenarios: &[Arc<Scenario>]) {
     println!("\n2. mutants: seeds to the first failure, over 20 starting seeds (limit 2,000)");
     println!(
-        "{:<30} {:<26} {:<8} {:>7} {:>5} {:>5} {:>7}",
+        "{:<30} {:<26} {:<9} {:>7} {:>5} {:>5} {:>7}",
         "scenario", "mutant", "strategy", "median", "min", "max", "missed"
     );
-    let strategies = [StrategyFamily::Random, StrategyFamily::Pct { depth: 3, horizon: 1_000 }];
+    let strategies = [
+        StrategyFamily::Random,
+        StrategyFamily::Pct { depth: 3, horizon: None },
+        StrategyFamily::Portfolio { depth: 3, horizon: None },
+    ];
     for scenario in scenarios {
         for &(mutant, _) in &scenario.catches {
             for strategy in strategies {
                 let (median, min, max, missed) = seeds_to_failure(scenario, mutant, strategy);
                 println!(
-                    "{:<30} {:<26} {:<8} {median:>7} {min:>5} {max:>5} {missed:>7}",
+                    "{:<30} {:<26} {:<9} {median:>7} {min:>5} {max:>5} {missed:>7}",
                     scenario.name,
                     mutant.name(),
                     strategy.name()

@@ -24,29 +24,62 @@ pub enum StrategyFamily {
     /// Uniform random over runnable threads (the clock runs ahead at one point in eight).
     #[default]
     Random,
-    /// PCT with this bug depth and change-point horizon.
-    Pct { depth: u32, horizon: u64 },
+    /// PCT with this bug depth and change-point horizon (`None`: the choice points of a
+    /// pilot run, see [`StrategyFamily::resolved`]).
+    Pct { depth: u32, horizon: Option<u64> },
+    /// Even seeds random, odd seeds PCT with this depth and horizon: random interleaves
+    /// finely, PCT starves threads, and each finds quickly what the other rarely does.
+    Portfolio { depth: u32, horizon: Option<u64> },
     /// Depth-first search of every schedule within a preemption bound (`crate::search`).
     Dfs(SearchConfig),
 }
 
 impl StrategyFamily {
     /// Every family's command-line name and one-line summary, for `plughost list`.
-    pub const SUMMARIES: [(&'static str, &'static str); 3] = [
+    pub const SUMMARIES: [(&'static str, &'static str); 4] = [
         ("random", "uniform over runnable threads and letting the clock run, seeded ChaCha8"),
-        ("pct", "random thread priorities with depth-1 change points (--depth, --horizon)"),
+        (
+            "pct",
+            "random thread priorities with depth-1 change points (--depth, --horizon: a pilot run's choice points)",
+        ),
+        ("portfolio", "random on even seeds, pct on odd seeds (--depth, --horizon)"),
         (
             "dfs",
             "every schedule within a preemption bound, with sleep sets (--preemption-bound, --reduction)",
         ),
     ];
 
-    /// The strategy of one seed. A search's runs are not seeded (`crate::search`).
+    /// The strategy of one seed. A search's runs are not seeded (`crate::search`); a PCT
+    /// horizon left to a pilot run must be [`resolved`](StrategyFamily::resolved) first.
     pub fn spec(self, seed: u64) -> StrategySpec {
+        let pct = |depth, horizon: Option<u64>| StrategySpec::Pct {
+            seed,
+            depth,
+            horizon: horizon.expect("a pilot horizon is resolved before any seed runs"),
+        };
         match self {
             StrategyFamily::Random => StrategySpec::Random { seed },
-            StrategyFamily::Pct { depth, horizon } => StrategySpec::Pct { seed, depth, horizon },
+            StrategyFamily::Pct { depth, horizon } => pct(depth, horizon),
+            StrategyFamily::Portfolio { .. } if seed.is_multiple_of(2) => StrategySpec::Random { seed },
+            StrategyFamily::Portfolio { depth, horizon } => pct(depth, horizon),
             StrategyFamily::Dfs(_) => unreachable!("a search's runs come from the search, not from a seed"),
+        }
+    }
+
+    /// The family with a PCT horizon left open set to the number of choice points of a
+    /// pilot run of `scenario` under `variant` (the guided run: no preemption, no fault), so
+    /// that PCT's change points fall where the run is, not past its end. Deterministic: the
+    /// same scenario and variant always give the same horizon.
+    pub fn resolved(self, scenario: &Arc<Scenario>, variant: Variant) -> StrategyFamily {
+        let pilot = || pilot_choice_points(scenario, variant);
+        match self {
+            StrategyFamily::Pct { depth, horizon: None } => {
+                StrategyFamily::Pct { depth, horizon: Some(pilot()) }
+            }
+            StrategyFamily::Portfolio { depth, horizon: None } => {
+                StrategyFamily::Portfolio { depth, horizon: Some(pilot()) }
+            }
+            other => other,
         }
     }
 
@@ -55,6 +88,7 @@ impl StrategyFamily {
         match self {
             StrategyFamily::Random => "random",
             StrategyFamily::Pct { .. } => "pct",
+            StrategyFamily::Portfolio { .. } => "portfolio",
             StrategyFamily::Dfs(_) => "dfs",
         }
     }
@@ -63,7 +97,10 @@ impl StrategyFamily {
     pub fn arguments_after_name(self) -> String {
         match self {
             StrategyFamily::Random => String::new(),
-            StrategyFamily::Pct { depth, horizon } => format!(" --depth {depth} --horizon {horizon}"),
+            StrategyFamily::Pct { depth, horizon } | StrategyFamily::Portfolio { depth, horizon } => {
+                let horizon = horizon.map(|h| format!(" --horizon {h}")).unwrap_or_default();
+                format!(" --depth {depth}{horizon}")
+            }
             StrategyFamily::Dfs(config) => {
                 let bound =
                     config.preemption_bound.map(|k| format!(" --preemption-bound {k}")).unwrap_or_default();
@@ -80,6 +117,12 @@ impl StrategyFamily {
             other => format!(" --strategy {}{}", other.name(), other.arguments_after_name()),
         }
     }
+}
+
+/// The choice points of `scenario`'s guided run under `variant` (at least 1).
+fn pilot_choice_points(scenario: &Arc<Scenario>, variant: Variant) -> u64 {
+    let spec = RunSpec::new(variant, StrategySpec::Guided { prefix: Vec::new() });
+    try_run(scenario, &spec).map_or(1, |run| run.steps.max(1))
 }
 
 /// What one exploration asks for.
@@ -298,6 +341,8 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
         return crate::search::search(&exploration.scenario, variant, faults, config, runs, on_seed);
     }
     let expected = Expectation::of(&exploration.scenario, exploration.variant);
+    let strategy = exploration.strategy.resolved(&exploration.scenario, exploration.variant);
+    let exploration = &Exploration { strategy, ..exploration.clone() };
     let tally = Mutex::new(Tally::default());
     let lowest_failure = AtomicU64::new(u64::MAX);
     let jobs = exploration.jobs.max(1) as u64;

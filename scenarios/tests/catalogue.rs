@@ -36,7 +36,7 @@ fn no_scenario_ends_unexpectedly_under_pct() {
             faults: scenario.faults,
             scenario: scenario.clone(),
             variant: crate::util::variant(None),
-            strategy: StrategyFamily::Pct { depth: 3, horizon: 1_000 },
+            strategy: StrategyFamily::Pct { depth: 3, horizon: Some(1_000) },
             start_seed: 0,
             seeds: sweep_seeds(scenario.explore.seeds),
             jobs: 2,

@@ -6,6 +6,7 @@
 //! - `determinism`: the same seed gives a byte-identical trace, and a decision list replays it;
 //! - `shrinking`: shrunk schedules keep their failure, never grow, and replay;
 //! - `search`: bounded-exhaustive search with sleep sets: exhausted bounds, mutants found;
+//! - `strategies`: PCT's horizon from a pilot run, the random + PCT portfolio;
 //! - `decision_lists`: decision-list files whose header or decisions do not fit are errors;
 //! - `faults`: fault plans as decisions: every phase of every call, mutants caught, replay;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
@@ -41,3 +42,4 @@ mod real;
 mod search;
 mod shrinking;
 mod snapshots;
+mod strategies;

@@ -12,9 +12,8 @@ use plughost_model::event::ModelEvent;
 use plughost_model::hresult::HResult;
 use plughost_model::ids::{Name, PluginIndex};
 use plughost_model::platform::{
-    BoxFuture,
-    CallbackServer, Event, HostLink, LockGuard, PlainMutex, Platform, RecursiveMutex, Reset, ServiceLink,
-    SrwLock, ThreadId,
+    BoxFuture, CallbackServer, Event, HostLink, LockGuard, PlainMutex, Platform, RecursiveMutex, Reset,
+    ServiceLink, SrwLock, ThreadId,
 };
 use plughost_model::plugin_host::PluginHost;
 use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};

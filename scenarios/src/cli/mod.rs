@@ -81,16 +81,18 @@ pub(super) struct VariantArgs {
 /// How the simulator decides choice points.
 #[derive(Args)]
 pub(super) struct StrategyArgs {
-    /// Scheduling strategy: `random`, `pct` (probabilistic concurrency testing), or `dfs`
-    /// (every schedule within a preemption bound).
+    /// Scheduling strategy: `random`, `pct` (probabilistic concurrency testing),
+    /// `portfolio` (random on even seeds, pct on odd ones), or `dfs` (every schedule within a
+    /// preemption bound).
     #[arg(long, default_value = "random")]
     strategy: String,
     /// PCT: the bug depth (`depth - 1` priority change points).
     #[arg(long, default_value_t = 3)]
     depth: u32,
-    /// PCT: change points fall within this many choice points.
-    #[arg(long, default_value_t = 1000)]
-    horizon: u64,
+    /// PCT: change points fall within this many choice points (default: as many as a pilot
+    /// run of the scenario passes).
+    #[arg(long)]
+    horizon: Option<u64>,
     /// DFS: most preemptions per schedule (default: no bound, every schedule).
     #[arg(long)]
     preemption_bound: Option<u32>,
@@ -183,17 +185,19 @@ pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, Usage
     let (depth, horizon) = (selection.depth, selection.horizon);
     match selection.strategy.as_str() {
         "random" => Ok(StrategyFamily::Random),
-        "pct" if depth == 0 || horizon == 0 => {
+        "pct" | "portfolio" if depth == 0 || horizon == Some(0) => {
             Err(UsageError("--depth and --horizon are at least 1".to_string()))
         }
-        "pct" if depth > MAX_PCT_DEPTH => Err(UsageError(format!(
+        "pct" | "portfolio" if depth > MAX_PCT_DEPTH => Err(UsageError(format!(
             "--depth {depth} is not a bug depth PCT can find (at most {MAX_PCT_DEPTH}; 2 to 5 is usual)"
         ))),
-        "pct" if u64::from(depth - 1) > horizon => Err(UsageError(format!(
-            "--depth {depth} needs {} change points, more than the --horizon of {horizon} choice points",
-            depth - 1
+        "pct" | "portfolio" if horizon.is_some_and(|h| u64::from(depth - 1) > h) => Err(UsageError(format!(
+            "--depth {depth} needs {} change points, more than the --horizon of {} choice points",
+            depth - 1,
+            horizon.unwrap_or_default()
         ))),
         "pct" => Ok(StrategyFamily::Pct { depth, horizon }),
+        "portfolio" => Ok(StrategyFamily::Portfolio { depth, horizon }),
         "dfs" => {
             let sleep_sets = match selection.reduction.as_str() {
                 "sleep-sets" => true,
@@ -202,7 +206,9 @@ pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, Usage
             };
             Ok(StrategyFamily::Dfs(SearchConfig { preemption_bound: selection.preemption_bound, sleep_sets }))
         }
-        other => Err(UsageError(format!("unknown strategy `{other}` (available: random, pct, dfs)"))),
+        other => {
+            Err(UsageError(format!("unknown strategy `{other}` (available: random, pct, portfolio, dfs)")))
+        }
     }
 }
 

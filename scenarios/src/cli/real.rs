@@ -214,13 +214,15 @@ fn simulator_schedule(
 ) -> Option<String> {
     use crate::explore::StrategyFamily;
     let scenario = std::sync::Arc::new(scenario.clone());
-    [StrategyFamily::Random, StrategyFamily::Pct { depth: 3, horizon: 1000 }].into_iter().find_map(|family| {
-        (0..SIMULATOR_SEARCH_SEEDS)
-            .find(|&seed| {
-                crate::runner::run_sim(&scenario, variant, family.spec(seed), false).verdict == verdict
-            })
-            .map(|seed| crate::explore::seed_command("replay", &scenario.source, variant, family, seed))
-    })
+    [StrategyFamily::Random, StrategyFamily::Pct { depth: 3, horizon: Some(1000) }].into_iter().find_map(
+        |family| {
+            (0..SIMULATOR_SEARCH_SEEDS)
+                .find(|&seed| {
+                    crate::runner::run_sim(&scenario, variant, family.spec(seed), false).verdict == verdict
+                })
+                .map(|seed| crate::explore::seed_command("replay", &scenario.source, variant, family, seed))
+        },
+    )
 }
 
 fn json_of(

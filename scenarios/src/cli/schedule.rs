@@ -49,8 +49,8 @@ pub(super) struct Resolved {
 impl Schedule {
     pub(super) fn resolve(&self) -> Result<Resolved, UsageError> {
         let variant = variant(&self.selection.variant)?;
-        let family = strategy(&self.selection.strategy)?;
         let scenario = catalogue::load(&self.scenario)?;
+        let family = strategy(&self.selection.strategy)?.resolved(&scenario, variant);
         let faults = faults(&self.selection.strategy, &scenario)?;
         let (strategy, ends, origin, replay) = match (self.seed, &self.decisions) {
             (Some(seed), _) => (
