@@ -14,6 +14,7 @@ use plughost_sim::StrategySpec;
 use plughost_sim::dfs::{SearchConfig, SearchStats};
 use plughost_sim::faults::FaultBudget;
 
+use crate::coverage::{Coverage, fault_labels};
 use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
 use crate::verdict::{Verdict, VerdictCounts, VerdictSet};
@@ -253,6 +254,8 @@ pub struct Summary {
     pub fault_arguments: String,
     /// Runs in which a fault was injected, by fault kind and phase (`crash@hook-running`).
     pub faulted: BTreeMap<String, u64>,
+    /// What the runs' callbacks met, when coverage was asked for.
+    pub coverage: Option<Coverage>,
 }
 
 impl Summary {
@@ -327,6 +330,7 @@ struct Tally {
     verdicts: VerdictCounts,
     first_failure: Option<Failure>,
     faulted: BTreeMap<String, u64>,
+    coverage: Option<Coverage>,
 }
 
 /// Runs the exploration.
@@ -336,6 +340,16 @@ pub fn explore(exploration: &Exploration) -> Summary {
 
 /// Runs the exploration, calling `on_seed` after every seed (from any job's thread).
 pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
+    explore_seeds(exploration, on_seed, false)
+}
+
+/// Runs a seeded exploration (not a search) collecting coverage (`crate::coverage`): the
+/// summary's `coverage` says which combinations its runs reached, and how often.
+pub fn explore_with_coverage(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
+    explore_seeds(exploration, on_seed, true)
+}
+
+fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered: bool) -> Summary {
     if let StrategyFamily::Dfs(config) = exploration.strategy {
         let (variant, faults, runs) = (exploration.variant, exploration.faults, Some(exploration.seeds));
         return crate::search::search(&exploration.scenario, variant, faults, config, runs, on_seed);
@@ -343,7 +357,9 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
     let expected = Expectation::of(&exploration.scenario, exploration.variant);
     let strategy = exploration.strategy.resolved(&exploration.scenario, exploration.variant);
     let exploration = &Exploration { strategy, ..exploration.clone() };
-    let tally = Mutex::new(Tally::default());
+    let coverage =
+        covered.then(|| Coverage { faults: fault_labels(exploration.faults), ..Coverage::default() });
+    let tally = Mutex::new(Tally { coverage, ..Tally::default() });
     let lowest_failure = AtomicU64::new(u64::MAX);
     let jobs = exploration.jobs.max(1) as u64;
     let work = |job: u64| run_stride(exploration, expected, job, jobs, &tally, &lowest_failure, on_seed);
@@ -370,6 +386,7 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
         search: None,
         fault_arguments: fault_arguments(&exploration.scenario, exploration.faults),
         faulted: tally.faulted,
+        coverage: tally.coverage,
     }
 }
 
@@ -400,13 +417,17 @@ fn run_stride(
         if exploration.stop_at_first_failure && seed > lowest_failure.load(Ordering::Relaxed) {
             return;
         }
-        let spec = RunSpec::new(exploration.variant, exploration.strategy.spec(seed))
+        let mut spec = RunSpec::new(exploration.variant, exploration.strategy.spec(seed))
             .with_faults(exploration.faults);
+        spec.coverage = tally.lock().coverage.is_some();
         let run = try_run(&exploration.scenario, &spec).expect("a seeded strategy never stops a run");
         let failed = expected.is_failure(run.verdict);
         let mut tally = tally.lock();
         tally.verdicts.add(run.verdict);
         tally_faults(&mut tally.faulted, &run.faults);
+        if let (Some(coverage), Some(served)) = (&mut tally.coverage, &run.served) {
+            coverage.add(served, &run.faults);
+        }
         if failed && tally.first_failure.as_ref().is_none_or(|f| seed < f.seed) {
             lowest_failure.fetch_min(seed, Ordering::Relaxed);
             tally.first_failure = Some(Failure { seed, verdict: run.verdict, details: run.details });

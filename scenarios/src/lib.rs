@@ -15,6 +15,7 @@
 pub mod catalogue;
 pub mod cli;
 pub mod command;
+pub mod coverage;
 pub mod decisions;
 pub mod diagram;
 pub mod driver;

@@ -1,5 +1,6 @@
 //! Running a scenario once in the simulator: the observer, the driver, the run, the verdict.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,6 +8,9 @@ use plughost_model::design::Variant;
 use plughost_sim::faults::FaultBudget;
 use plughost_sim::{Decision, Ends, Outcome, RunConfig, Stop, StrategySpec};
 
+use plughost_model::event::EventSink;
+
+use crate::coverage::{CoverageSink, Served};
 use crate::driver::drive;
 use crate::observer::{Observer, ViolationMark};
 use crate::scenario::Scenario;
@@ -25,12 +29,21 @@ pub struct RunSpec {
     pub record_trace: bool,
     /// The faults the strategy may inject.
     pub faults: FaultBudget,
+    /// Whether to collect what the run's callbacks met (`crate::coverage`).
+    pub coverage: bool,
 }
 
 impl RunSpec {
     /// A run to completion, without a trace.
     pub fn new(variant: Variant, strategy: StrategySpec) -> RunSpec {
-        RunSpec { variant, strategy, ends: Ends::Completion, record_trace: false, faults: FaultBudget::NONE }
+        RunSpec {
+            variant,
+            strategy,
+            ends: Ends::Completion,
+            record_trace: false,
+            faults: FaultBudget::NONE,
+            coverage: false,
+        }
     }
 
     /// The same run, with `faults` as its fault budget.
@@ -41,6 +54,11 @@ impl RunSpec {
     /// The same run, with its trace.
     pub fn traced(self) -> RunSpec {
         RunSpec { record_trace: true, ..self }
+    }
+
+    /// The same run, collecting what its callbacks met.
+    pub fn covered(self) -> RunSpec {
+        RunSpec { coverage: true, ..self }
     }
 }
 
@@ -70,6 +88,8 @@ pub struct SimRun {
     pub trace: Option<String>,
     /// Where each violated invariant was violated in the trace (traced runs only).
     pub marks: Vec<ViolationMark>,
+    /// What the run's callbacks met (runs that asked for coverage only).
+    pub served: Option<BTreeSet<Served>>,
 }
 
 /// Runs `scenario` once as `spec` says. `Err` when the strategy stopped the run: a decision
@@ -87,10 +107,14 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
         ends: spec.ends,
         faults: spec.faults,
     };
-    let (root_scenario, variant) = (scenario.clone(), spec.variant);
-    let go = || {
-        plughost_sim::run(&config, observer.clone(), move |platform| drive(platform, root_scenario, variant))
+    let coverage = spec.coverage.then(|| Arc::new(CoverageSink::new(observer.clone())));
+    let sink: Arc<dyn EventSink> = match &coverage {
+        Some(coverage) => coverage.clone(),
+        None => observer.clone(),
     };
+    let (root_scenario, variant) = (scenario.clone(), spec.variant);
+    let go =
+        || plughost_sim::run(&config, sink.clone(), move |platform| drive(platform, root_scenario, variant));
     let (report, trace) = plughost_sim::trace::record_if(spec.record_trace, go);
     if let Outcome::Stopped(stop) = report.outcome {
         return Err(stop);
@@ -109,6 +133,7 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
         faults: report.faults,
         trace,
         marks,
+        served: coverage.map(|coverage| coverage.served()),
     })
 }
 

@@ -68,6 +68,7 @@ pub fn search(
         search: Some(stats),
         fault_arguments: fault_arguments(scenario, faults),
         faulted,
+        coverage: None,
     }
 }
 

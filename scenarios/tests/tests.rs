@@ -7,6 +7,7 @@
 //! - `shrinking`: shrunk schedules keep their failure, never grow, and replay;
 //! - `search`: bounded-exhaustive search with sleep sets: exhausted bounds, mutants found;
 //! - `strategies`: PCT's horizon from a pilot run, the random + PCT portfolio;
+//! - `coverage`: hook × callback × routing path × pump state × fault, reached and not;
 //! - `decision_lists`: decision-list files whose header or decisions do not fit are errors;
 //! - `faults`: fault plans as decisions: every phase of every call, mutants caught, replay;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
@@ -29,6 +30,7 @@ mod behaviours;
 mod catalogue;
 mod cli;
 mod conformance;
+mod coverage;
 mod decision_lists;
 mod determinism;
 mod docs;

@@ -10,7 +10,7 @@ use super::progress::Progress;
 use super::{
     Selection, Shard, UsageError, at_least_one, faults, parse_shard, scenarios, strategy, style, variant,
 };
-use crate::explore::{Exploration, StrategyFamily, Summary, explore_with_progress};
+use crate::explore::{Exploration, StrategyFamily, Summary, explore_with_coverage, explore_with_progress};
 use crate::report::{self, Measured};
 
 #[derive(Args)]
@@ -42,6 +42,10 @@ pub(super) struct ExploreArgs {
     /// Also write a JUnit XML report (one test case per scenario) to this file.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Report which (hook × callback × routing path × pump state × fault) combinations the
+    /// seeds reached, and which of that grid none reached (not with `--strategy dfs`).
+    #[arg(long)]
+    coverage: bool,
 }
 
 #[expect(
@@ -56,6 +60,9 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
     let jobs = at_least_one("--jobs", args.jobs)?;
     let scenarios = scenarios(&args.scenarios)?;
     let searching = matches!(strategy, StrategyFamily::Dfs(_));
+    if searching && args.coverage {
+        return Err(UsageError("--coverage counts seeded runs: not with --strategy dfs".into()));
+    }
     if searching && (args.shard.is_some() || args.start_seed != 0) {
         return Err(UsageError(
             "a search (--strategy dfs) has no seed range: no --shard or --start-seed".into(),
@@ -93,13 +100,16 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
             stop_at_first_failure: args.stop_on_failure,
         };
         let started = std::time::Instant::now();
-        let summary = run_with_progress(&exploration);
+        let summary = run_with_progress(&exploration, args.coverage);
         let seconds = started.elapsed().as_secs_f64().max(1e-9);
         let measured = Measured { summary: &summary, schedules_per_sec: summary.seeds_run as f64 / seconds };
         all_ok &= summary.meets_expectation();
         if args.json {
             let mut value = report::json(&measured);
             value["shard"] = args.shard.map(Shard::describe).into();
+            if let Some(coverage) = &summary.coverage {
+                value["coverage"] = coverage.to_json();
+            }
             say!("{value}");
         } else {
             say!("{}", style::result_row(&report::table_row(&measured, width)));
@@ -108,6 +118,9 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
             }
             if let Some(line) = report::faults_line(&summary) {
                 say!("{line}");
+            }
+            if let Some(coverage) = &summary.coverage {
+                say!("{}", coverage.to_text());
             }
         }
         let report = report::failure_report(&summary);
@@ -132,12 +145,16 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
 }
 
 /// Explores, drawing a progress bar on stderr when it is a terminal.
-fn run_with_progress(exploration: &Exploration) -> Summary {
+fn run_with_progress(exploration: &Exploration, coverage: bool) -> Summary {
     let progress = match exploration.strategy {
         StrategyFamily::Dfs(_) => Progress::counter(&exploration.scenario.name),
         _ => Progress::new(exploration.seeds, &exploration.scenario.name),
     };
-    let summary = explore_with_progress(exploration, &|| progress.tick());
+    let summary = if coverage {
+        explore_with_coverage(exploration, &|| progress.tick())
+    } else {
+        explore_with_progress(exploration, &|| progress.tick())
+    };
     progress.finish();
     summary
 }
