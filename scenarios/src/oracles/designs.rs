@@ -1,7 +1,8 @@
 //! The callback rule of the designs other than the pump's, judged where a callback's work
 //! begins, from the locks the platform says its thread holds:
 //! - PR 40120 (spec §7): a callback runs on its RPC thread under `m_callbackLock` taken
-//!   shared and never takes `m_instanceLock`;
+//!   shared and never takes `m_instanceLock`; and no thread takes `m_instanceLock` while it
+//!   holds `m_callbackLock` (the order is `m_instanceLock → m_callbackLock`);
 //! - the in-process baseline (Appendix A): a callback runs under `m_instanceLock`, taken by
 //!   the plugin's own thread (re-entered by the hook's thread).
 //!
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 
 use plughost_model::design::Design;
 use plughost_model::event::ModelEvent;
+use plughost_model::fact::Fact;
 use plughost_model::hresult::HResult;
 use plughost_model::ids::{CallbackId, SessionCookie};
 use plughost_model::platform::ThreadId;
@@ -65,6 +67,24 @@ impl Judge for CallbackRule {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// PR 40120's lock order, `m_instanceLock → m_callbackLock`: no thread takes a session's
+    /// instance lock (first acquisition) while it holds that session's callback lock.
+    fn fact(&mut self, seen: &Observed, fact: &Fact, out: &mut Findings) {
+        let Fact::LockAcquired { thread, lock, .. } = fact else { return };
+        if self.design != Design::CallbackLock || seen.depth(*thread, *lock) != 1 {
+            return;
+        }
+        let name = seen.lock_name(*lock);
+        let Some(session) = name.strip_suffix(".instance_lock") else { return };
+        let shared = format!("{session}.callback_lock");
+        if seen.holds(*thread, &shared) {
+            out.violate(
+                "§7",
+                format!("{} took {name} while holding {shared}: the lock order is m_instanceLock → m_callbackLock", seen.thread_name(*thread)),
+            );
         }
     }
 }

@@ -35,7 +35,12 @@ impl Stream {
     /// The service with `svc/main`, the step thread `T` and one loaded plugin `P` whose host
     /// has a hook thread `H`.
     fn new() -> Stream {
-        let mut stream = Stream { oracles: Oracles::new(Design::Pump), at: 0, calls: 0, locks: Vec::new() };
+        Stream::of(Design::Pump)
+    }
+
+    /// [`Stream::new`] judged as `design` promises.
+    fn of(design: Design) -> Stream {
+        let mut stream = Stream { oracles: Oracles::new(design), at: 0, calls: 0, locks: Vec::new() };
         stream.fact(Fact::ProcessStarted { process: ProcessId::SERVICE, plugin: None });
         stream.thread(MAIN, ProcessId::SERVICE, None);
         stream.thread(T, ProcessId::SERVICE, Some(MAIN));
@@ -396,6 +401,60 @@ fn i15_a_message_from_a_hook_that_carries_none() {
     let outcome = CallOutcome::Replied { hr: S_OK, message: Some("leaked".to_string()) };
     stream.hook(T, HOST, HookKind::VmStopping, outcome);
     stream.fires("I-15", "carries none");
+}
+
+/// The service releases the host while a callback its stub made is still in flight.
+fn release_during_a_callback(design: Design, callback_ends_first: bool) -> Stream {
+    let mut stream = Stream::of(design);
+    let callback =
+        stream.call_started(H, ProcessId::SERVICE, CallRequest::Callback { api: "MountFolder", session: S1 });
+    if callback_ends_first {
+        stream.fact(Fact::CallEnded { call: callback, outcome: replied(S_OK) });
+    }
+    let release = stream.call_started(MAIN, HOST, CallRequest::Release);
+    stream.fact(Fact::CallEnded { call: release, outcome: replied(S_OK) });
+    stream
+}
+
+#[test]
+fn s9_10_a_host_destroyed_under_a_stub_in_flight() {
+    release_during_a_callback(Design::Pump, false).fires("§9.10", "still in flight");
+    release_during_a_callback(Design::CallbackLock, false).fires("§9.10", "still in flight");
+    release_during_a_callback(Design::Pump, true).clean();
+}
+
+#[test]
+fn s9_10_a_stub_that_calls_after_its_host_was_destroyed() {
+    let mut stream = release_during_a_callback(Design::CallbackLock, true);
+    stream.call_started(H, ProcessId::SERVICE, CallRequest::Callback { api: "ExecuteBinary", session: S1 });
+    stream.fires("§9.10", "after its host object was destroyed");
+}
+
+/// A PR 40120 callback's work on `R`, holding `locks`, answered `hr`.
+fn callback_lock_work(locks: &[&str], hr: HResult) -> Stream {
+    let mut stream = Stream::of(Design::CallbackLock);
+    stream.rpc_thread(R, "MountFolder").callback(R, 1);
+    for lock in locks {
+        stream.acquire(R, lock, false);
+    }
+    stream.work(R, 1, WorkSite::Direct, Some(hr));
+    stream.event(R, ModelEvent::CallbackReplied { callback: CallbackId(1), hr });
+    stream
+}
+
+#[test]
+fn s7_callback_lock_work_without_the_shared_callback_lock() {
+    callback_lock_work(&[], S_OK).fires("§7", "without session#1.callback_lock");
+    callback_lock_work(&["session#1.callback_lock", "session#1.instance_lock"], S_OK)
+        .fires("§7", "holds session#1.instance_lock");
+    callback_lock_work(&["session#1.callback_lock"], S_OK).clean();
+    let mut reversed = Stream::of(Design::CallbackLock);
+    reversed.acquire(T, "session#1.callback_lock", false).acquire(T, "session#1.instance_lock", false);
+    reversed.fires("§7", "the lock order is m_instanceLock → m_callbackLock");
+    let mut ordered = Stream::of(Design::CallbackLock);
+    ordered.acquire(T, "session#1.instance_lock", false).acquire(T, "session#1.callback_lock", false).clean();
+    // A cookie naming no live session is answered before any lock.
+    callback_lock_work(&[], ERROR_NOT_FOUND).clean();
 }
 
 #[test]
