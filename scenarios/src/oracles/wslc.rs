@@ -153,6 +153,11 @@ impl WslcJudge {
         }
     }
 
+    /// Whether `id`'s created or stopping fan-out is running and the session still stands.
+    fn in_hook_window(&self, id: u32) -> bool {
+        self.sessions.get(&id).is_some_and(|f| (f.creating || f.stopping) && !f.terminated && !f.unregistered)
+    }
+
     fn unregistered(&mut self, thread: ThreadId) {
         for id in self.pending_unregister.remove(&thread).unwrap_or_default() {
             self.session(id).unregistered = true;
@@ -197,6 +202,13 @@ impl WslcJudge {
             return;
         }
         let Some((id, expect)) = self.callbacks.remove(&call) else { return };
+        // A call made inside the hook window but answered after it closed (a worker's call
+        // racing the hook's end, or one a dying host left in flight, spec §9.14) may have been
+        // served after the window: only a call that began and ended inside it must resolve.
+        let expect = match expect {
+            Expect::Resolves if !self.in_hook_window(id) => Expect::Either,
+            other => other,
+        };
         let not_found = outcome.hr() == ERROR_NOT_FOUND;
         match expect {
             Expect::Resolves if not_found => out.violate(
