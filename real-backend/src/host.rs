@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
-use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::event::{EventSink, ModelEvent, PluginEvent};
 use plughost_model::fact::Fact;
 use plughost_model::hresult::{HResult, RPC_S_CALL_FAILED};
 use plughost_model::ids::Name;
@@ -31,6 +31,7 @@ use plughost_model::wire::{CallbackReply, CallbackRequest};
 use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
 use crate::protocol::{MAX_FRAME_BYTES, Message, PROTOCOL_VERSION, ReadError, read_frame, write_frame};
 use crate::threads::{self, Activity};
+use crate::transport::Uplink;
 
 /// Ways a host can misbehave on purpose.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -87,11 +88,6 @@ impl ServiceConnection {
         let _ = out.write_all(bytes).and_then(|()| out.flush());
     }
 
-    pub(crate) fn send_trace(&self, thread: &str, line: String) {
-        let thread = thread.split_once('/').map_or(thread, |(_, t)| t).to_string();
-        self.send(&Message::Trace { thread, line });
-    }
-
     fn call(&self, thread: ThreadId, request: CallbackRequest) -> CallbackReply {
         let id = {
             let mut pending = self.pending.lock();
@@ -118,10 +114,32 @@ impl ServiceConnection {
     }
 }
 
-/// A host's proxy to its service.
+impl Uplink for ServiceConnection {
+    /// The pipe has no transport failure of its own: if the service is gone, so is the host.
+    fn callback(&self, thread: ThreadId, request: CallbackRequest) -> Result<CallbackReply, HResult> {
+        Ok(self.call(thread, request))
+    }
+
+    fn plugin_event(&self, thread: ThreadId, plugin: &Name, event: PluginEvent) {
+        self.send(&Message::Plugin { thread: thread.0, plugin: plugin.clone(), event });
+    }
+
+    fn trace(&self, thread: &str, line: String) {
+        let thread = thread.split_once('/').map_or(thread, |(_, t)| t).to_string();
+        self.send(&Message::Trace { thread, line });
+    }
+}
+
+/// A host's proxy to its service, over whichever transport reaches it.
 pub struct RealServiceLink {
-    connection: Arc<ServiceConnection>,
+    uplink: Arc<dyn Uplink>,
     core: Arc<ProcessCore>,
+}
+
+impl RealServiceLink {
+    pub(crate) fn new(uplink: Arc<dyn Uplink>, core: Arc<ProcessCore>) -> RealServiceLink {
+        RealServiceLink { uplink, core }
+    }
 }
 
 impl ServiceLink for RealServiceLink {
@@ -129,21 +147,21 @@ impl ServiceLink for RealServiceLink {
         let me = threads::current();
         let label = request.label();
         self.core.threads.set(me, Activity::Blocked(format!("waits for call {label} to svc")));
-        let reply = self.connection.call(me, request);
+        let reply = self.uplink.callback(me, request);
         self.core.threads.set(me, Activity::Running);
-        Ok(reply)
+        reply
     }
 }
 
-/// Forwards the host's model events to the service.
-struct WireSink {
-    connection: Arc<ServiceConnection>,
+/// Forwards what the host's plugin observed to the service.
+pub(crate) struct WireSink {
+    pub(crate) uplink: Arc<dyn Uplink>,
 }
 
 impl EventSink for WireSink {
     fn record(&self, _at: std::time::Duration, thread: ThreadId, event: &ModelEvent) {
         if let Some((plugin, event)) = event.plugin_event() {
-            self.connection.send(&Message::Plugin { thread: thread.0, plugin: plugin.clone(), event });
+            self.uplink.plugin_event(thread, plugin, event);
         }
     }
 
@@ -196,7 +214,11 @@ pub fn main() -> ExitCode {
 
 /// The host process's `main`, given its arguments (`--plugin NAME --service-pid PID …`).
 pub fn main_with(args: impl Iterator<Item = String>) -> ExitCode {
-    let options = match options(args) {
+    let args: Vec<String> = args.collect();
+    if let Some(at) = args.iter().position(|arg| arg == "--com-server") {
+        return com_server(args.get(at + 1).map(String::as_str));
+    }
+    let options = match options(args.into_iter()) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("plughost-host: {message} (this program is started by the plughost service)");
@@ -211,14 +233,36 @@ pub fn main_with(args: impl Iterator<Item = String>) -> ExitCode {
     }
     let connection = ServiceConnection::new();
     connection.send(&Message::Hello { pid: std::process::id() });
-    let trace = if options.trace { TraceOut::Wire(connection.clone()) } else { TraceOut::Off };
-    let sink = Arc::new(WireSink { connection: connection.clone() });
-    let core = ProcessCore::new(format!("host:{}", options.plugin), sink, trace, Role::Host);
-    let platform = RealPlatform { core: core.clone() };
-    let host =
-        PluginHost::new(platform, RealServiceLink { connection: connection.clone(), core: core.clone() });
+    let (core, host) = host_process(&options.plugin, connection.clone(), options.trace);
     serve(&core, &connection, &host, &options);
     ExitCode::SUCCESS
+}
+
+/// `--com-server CLSID`: be the COM local server of that class (Windows), as COM starts it
+/// (it appends `-Embedding`, which is ignored).
+fn com_server(class: Option<&str>) -> ExitCode {
+    #[cfg(windows)]
+    return crate::com::serve_host(class);
+    #[cfg(not(windows))]
+    {
+        eprintln!("plughost-host: --com-server {} needs Windows", class.unwrap_or("CLSID"));
+        ExitCode::from(2)
+    }
+}
+
+/// The host process's platform and `PluginHost` for `plugin`, reaching its service by
+/// `uplink` (and sending it trace lines when `trace`).
+pub(crate) fn host_process(
+    plugin: &Name,
+    uplink: Arc<dyn Uplink>,
+    trace: bool,
+) -> (Arc<ProcessCore>, Arc<PluginHost<RealPlatform>>) {
+    let trace = if trace { TraceOut::Wire(uplink.clone()) } else { TraceOut::Off };
+    let sink = Arc::new(WireSink { uplink: uplink.clone() });
+    let core = ProcessCore::new(format!("host:{plugin}"), sink, trace, Role::Host);
+    let platform = RealPlatform { core: core.clone() };
+    let host = PluginHost::new(platform, RealServiceLink::new(uplink, core.clone()));
+    (core, host)
 }
 
 /// Reads the service's messages until its end of the pipe closes, then exits (or, with

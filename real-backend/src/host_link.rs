@@ -19,12 +19,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 use plughost_model::event::ModelEvent;
-use plughost_model::fact::{Blocker, CallId, CallOutcome, CallRequest, Fact, ProcessId};
+use plughost_model::fact::{Fact, ProcessId};
 use plughost_model::hresult::{
     CO_E_SERVER_EXEC_FAILURE, HResult, RPC_S_CALL_FAILED, RPC_S_SERVER_UNAVAILABLE,
 };
 use plughost_model::ids::Name;
-use plughost_model::platform::ThreadId;
 use plughost_model::platform::{CallbackServer, HostLink};
 use plughost_model::wire::{CallbackRequest, HostReply, HostRequest};
 
@@ -34,7 +33,7 @@ use crate::protocol::{
     HostView, Message, ProtocolError, ReadError, check_from_host, read_frame, write_frame,
 };
 use crate::run::RealConfig;
-use crate::threads::{self, Activity};
+use crate::transport::{self, HostTransport};
 
 /// How long a started host has to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -93,7 +92,7 @@ impl HostConnection {
             ));
             CO_E_SERVER_EXEC_FAILURE
         })?;
-        config.assign_to_job(&mut child).map_err(|e| {
+        core.assign_to_job(&child).map_err(|e| {
             core.report_error(e);
             CO_E_SERVER_EXEC_FAILURE
         })?;
@@ -152,29 +151,8 @@ impl HostConnection {
         }
     }
 
-    /// A blocking call; `Err` is the transport's HRESULT. Its start and end are facts.
-    fn call(&self, request: HostRequest) -> Result<HostReply, HResult> {
-        let Some(core) = self.core.upgrade() else { return Err(RPC_S_SERVER_UNAVAILABLE) };
-        let me = threads::current();
-        let call = core.facts.call_id();
-        let summary = CallRequest::from(&request);
-        core.facts.emit(Fact::CallStarted { call, caller: me, target: self.id, request: summary });
-        let result = self.exchange(&core, me, call, request);
-        let outcome = match &result {
-            Ok(reply) => CallOutcome::Replied { hr: reply.hr, message: reply.error_message.clone() },
-            Err(hr) => CallOutcome::Failed { hr: *hr },
-        };
-        core.facts.emit(Fact::CallEnded { call, outcome });
-        result
-    }
-
-    fn exchange(
-        &self,
-        core: &ProcessCore,
-        me: ThreadId,
-        call: CallId,
-        request: HostRequest,
-    ) -> Result<HostReply, HResult> {
+    /// Sends a call and waits for its reply; `Err` is the transport's HRESULT.
+    fn send_call(&self, request: HostRequest) -> Result<HostReply, HResult> {
         let id = {
             let mut state = self.state.lock();
             if !state.alive {
@@ -185,15 +163,10 @@ impl HostConnection {
             state.pending.insert(id, None);
             id
         };
-        let label = request.method();
-        core.facts.emit(Fact::Blocked { thread: me, on: Blocker::Call(call), timed: false });
-        core.threads.set(me, Activity::Blocked(format!("waits for call {label} to {}", self.process)));
         if !self.send(&Message::HostCall { id, request }) {
             self.fail(None);
         }
-        let result = self.wait_for_reply(id);
-        core.threads.set(me, Activity::Running);
-        result
+        self.wait_for_reply(id)
     }
 
     fn wait_for_reply(&self, id: u64) -> Result<HostReply, HResult> {
@@ -271,8 +244,7 @@ impl HostConnection {
     }
 
     /// A callback from host thread `thread` runs on a fresh service thread (a COM RPC
-    /// thread); the call's start is a fact before that thread starts, its end one when the
-    /// reply is sent.
+    /// thread's stand-in).
     fn serve_callback(
         self: &Arc<Self>,
         core: &Arc<ProcessCore>,
@@ -280,19 +252,13 @@ impl HostConnection {
         thread: u32,
         request: CallbackRequest,
     ) {
-        let call = core.facts.call_id();
-        let caller = remote_thread(self.id, thread);
-        let summary = CallRequest::from(&request);
-        core.facts.emit(Fact::CallStarted { call, caller, target: ProcessId::SERVICE, request: summary });
-        let (callbacks, connection, facts) = (self.callbacks.clone(), self.clone(), core.facts.clone());
-        core.spawn_rpc_thread(Some(call), async move {
-            let reply = callbacks.serve(request).await;
-            facts.emit(Fact::CallEnded {
-                call,
-                outcome: CallOutcome::Replied { hr: reply.hr, message: None },
+        let (connection, rpc) = (self.clone(), core.clone());
+        transport::serve_callback(core, self.id, thread, request, self.callbacks.clone(), |call, served| {
+            rpc.spawn_rpc_thread(Some(call), async move {
+                let reply = served.await;
+                // A reply to a host that died meanwhile is dropped.
+                connection.send(&Message::CallbackReturn { id, reply });
             });
-            // A reply to a host that died meanwhile is dropped.
-            connection.send(&Message::CallbackReturn { id, reply });
         });
     }
 
@@ -318,8 +284,7 @@ impl HostConnection {
         self.changed.notify_all();
     }
 
-    /// Kills the host (job close).
-    pub fn kill(&self) {
+    fn kill_now(&self) {
         if self.state.lock().alive
             && let Some(core) = self.core.upgrade()
         {
@@ -327,15 +292,30 @@ impl HostConnection {
         }
         self.fail(None);
     }
+}
 
-    /// Whether the host process is still considered alive.
-    pub fn is_alive(&self) -> bool {
+impl HostTransport for HostConnection {
+    fn process(&self) -> ProcessId {
+        self.id
+    }
+
+    fn process_name(&self) -> &str {
+        &self.process
+    }
+
+    fn exchange(&self, request: HostRequest) -> Result<HostReply, HResult> {
+        self.send_call(request)
+    }
+
+    fn kill(&self) {
+        self.kill_now();
+    }
+
+    fn is_alive(&self) -> bool {
         self.state.lock().alive
     }
 
-    /// Asks the host to reply once none of its threads runs; false when it died or the
-    /// deadline passed first.
-    pub fn quiesce(&self, id: u64, deadline: Instant) -> bool {
+    fn quiesce(&self, id: u64, deadline: Instant) -> bool {
         if !self.send(&Message::Quiesce { id }) {
             return !self.is_alive();
         }
@@ -348,8 +328,7 @@ impl HostConnection {
         true
     }
 
-    /// The host's unfinished threads, as it reports them (empty if it does not answer).
-    pub fn dump_threads(&self, id: u64, deadline: Instant) -> Vec<(String, String)> {
+    fn dump_threads(&self, id: u64, deadline: Instant) -> Vec<(String, String)> {
         if !self.send(&Message::DumpThreads { id }) {
             return Vec::new();
         }
@@ -361,30 +340,26 @@ impl HostConnection {
         }
         state.dumps.remove(&id).unwrap_or_default()
     }
-
-    /// `host:NAME`.
-    pub fn process_name(&self) -> &str {
-        &self.process
-    }
 }
 
-/// The service's proxy to one host.
+/// The service's proxy to one host, over whichever transport reaches it.
 pub struct RealHostLink {
-    connection: Arc<HostConnection>,
+    core: Arc<ProcessCore>,
+    transport: Arc<dyn HostTransport>,
 }
 
 impl RealHostLink {
-    pub(crate) fn new(connection: Arc<HostConnection>) -> RealHostLink {
-        RealHostLink { connection }
+    pub(crate) fn new(core: Arc<ProcessCore>, transport: Arc<dyn HostTransport>) -> RealHostLink {
+        RealHostLink { core, transport }
     }
 }
 
 impl HostLink for RealHostLink {
     async fn call(&self, request: HostRequest) -> Result<HostReply, HResult> {
-        self.connection.call(request)
+        transport::call_host(&self.core, &*self.transport, request)
     }
 
     fn kill(&self) {
-        self.connection.kill();
+        self.transport.kill();
     }
 }

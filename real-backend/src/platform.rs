@@ -19,11 +19,12 @@ use plughost_model::platform::{CallbackServer, Platform, Reset, ThreadId};
 
 use crate::events::{EventHub, RealEvent};
 use crate::facts::FactOut;
-use crate::host::{RealServiceLink, ServiceConnection};
+use crate::host::RealServiceLink;
 use crate::host_link::{HostConnection, RealHostLink};
 use crate::locks::{LockCore, LockKind, RealMutex, RealRecursiveMutex, RealSrwLock};
 use crate::run::RealConfig;
 use crate::threads::{self, Activity, RealThread, ThreadTable};
+use crate::transport::{HostTransport, Uplink};
 
 /// Where a process's trace lines go.
 pub(crate) enum TraceOut {
@@ -31,17 +32,69 @@ pub(crate) enum TraceOut {
     /// To `tracing`, through the dispatcher of the thread that started the run (the
     /// service; the recorder formats them as the simulator's are).
     Tracing(tracing::Dispatch),
-    /// Over the wire to the service (a host).
-    Wire(Arc<ServiceConnection>),
+    /// Over the transport to the service (a host).
+    Wire(Arc<dyn Uplink>),
+}
+
+/// How the service reaches its hosts, for one run.
+pub(crate) enum ServiceTransport {
+    /// A `plughost-host` child per plugin, started by the spawner, on a pipe.
+    Pipe(crate::lifetime::Spawner),
+    /// COM: each host activated from the run's registered class.
+    #[cfg(windows)]
+    Com(crate::com::ComRun),
+}
+
+/// The service's host activations: how long each took, and those under way. The watchdog
+/// does not count time spent activating hosts: it is the platform starting up, not the
+/// design making progress (a COM activation under Wine takes about a second).
+#[derive(Default)]
+pub(crate) struct Activations {
+    pub(crate) took: Vec<Duration>,
+    under_way: Vec<Instant>,
+}
+
+impl Activations {
+    /// An activation begins now.
+    pub(crate) fn begin(&mut self) -> Instant {
+        let now = Instant::now();
+        self.under_way.push(now);
+        now
+    }
+
+    /// The activation that began at `began` ended (activated or failed).
+    pub(crate) fn end(&mut self, began: Instant) {
+        if let Some(index) = self.under_way.iter().position(|&b| b == began) {
+            self.under_way.swap_remove(index);
+        }
+        self.took.push(began.elapsed());
+    }
+
+    /// Time spent activating hosts by `now`, each activation counted on its own.
+    pub(crate) fn spent(&self, now: Instant) -> Duration {
+        let under_way: Duration = self.under_way.iter().map(|&b| now.saturating_duration_since(b)).sum();
+        self.took.iter().sum::<Duration>() + under_way
+    }
 }
 
 /// What a process is.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per process: boxing the service's state buys nothing"
+)]
 pub(crate) enum Role {
     Service {
         config: RealConfig,
-        spawner: crate::lifetime::Spawner,
-        hosts: Mutex<Vec<Arc<HostConnection>>>,
+        transport: ServiceTransport,
+        hosts: Mutex<Vec<Arc<dyn HostTransport>>>,
         errors: Mutex<Vec<String>>,
+        /// Host activations: how long each took, and those under way.
+        activations: Mutex<Activations>,
+        /// Calls to hosts the transport failed.
+        failed_calls: Mutex<Vec<crate::run::FailedCall>>,
+        /// The service's kill-on-close job, which every host joins (Windows).
+        #[cfg(windows)]
+        job: crate::lifetime::HostJob,
     },
     Host,
 }
@@ -99,7 +152,7 @@ impl ProcessCore {
                     tracing::event!(target: "plughost::trace", tracing::Level::INFO, time_ns, thread, "{}", text());
                 });
             }
-            TraceOut::Wire(connection) => connection.send_trace(thread, text()),
+            TraceOut::Wire(uplink) => uplink.trace(thread, text()),
         }
     }
 
@@ -143,9 +196,59 @@ impl ProcessCore {
     where
         F: Future<Output = ()> + Send + 'static,
     {
+        let name = self.rpc_thread_name();
+        self.spawn_serving(&name, call, body)
+    }
+
+    /// Serves inbound call `call` on the calling OS thread — one COM started and runs the
+    /// call on (an RPC thread) — as a logical thread named as [`Self::spawn_rpc_thread`]
+    /// names one. Returns the body's output, or the panic's message if the model panicked.
+    #[cfg_attr(not(windows), expect(dead_code, reason = "only COM serves calls on its own threads"))]
+    pub(crate) fn adopt_rpc_thread<T>(
+        self: &Arc<Self>,
+        call: Option<CallId>,
+        body: impl Future<Output = T>,
+    ) -> Result<T, String> {
+        let qualified = format!("{}/{}", self.name, self.rpc_thread_name());
+        let dispatch = match &self.trace {
+            TraceOut::Tracing(dispatch) => Some(dispatch.clone()),
+            _ => None,
+        };
+        let origin = threads::Origin { facts: self.facts.clone(), process: ProcessId::SERVICE, serves: call };
+        let core = self.clone();
+        self.trace_line("-", || format!("spawn {qualified} (a COM RPC thread)"));
+        threads::adopt(&self.threads, &qualified, dispatch, origin, async move {
+            let output = body.await;
+            core.trace_current(|| "exits".to_string());
+            output
+        })
+    }
+
+    /// The next inbound call's thread name: `R-n` in the service, `H-n` in a host.
+    fn rpc_thread_name(&self) -> String {
         let prefix = if matches!(self.role, Role::Service { .. }) { "R" } else { "H" };
         let n = self.rpc_threads.fetch_add(1, Ordering::Relaxed) + 1;
-        self.spawn_serving(&format!("{prefix}-{n}"), call, body)
+        format!("{prefix}-{n}")
+    }
+
+    /// Puts a started host in the service's job (Windows; elsewhere nothing to do).
+    pub(crate) fn assign_to_job(&self, child: &std::process::Child) -> Result<(), String> {
+        #[cfg(windows)]
+        if let Role::Service { job, .. } = &self.role {
+            return job.assign(child);
+        }
+        let _ = child;
+        Ok(())
+    }
+
+    /// Records a call the transport failed, for the run's report.
+    pub(crate) fn record_failed_call(&self, call: crate::run::FailedCall) {
+        self.trace_line("-", || {
+            format!("call {} to {} failed {}: {}", call.method, call.host, call.phase.name(), call.hr)
+        });
+        if let Role::Service { failed_calls, .. } = &self.role {
+            failed_calls.lock().push(call);
+        }
     }
 
     /// Records a protocol error (or any other failure of the world) for the run's report.
@@ -237,10 +340,23 @@ impl Platform for RealPlatform {
         name: Name,
         callbacks: Arc<dyn CallbackServer>,
     ) -> Result<RealHostLink, HResult> {
-        let Role::Service { config, spawner, hosts, .. } = &self.core.role else { return Err(E_UNEXPECTED) };
-        let connection = HostConnection::start(&self.core, config, spawner, name, callbacks)?;
-        hosts.lock().push(connection.clone());
-        Ok(RealHostLink::new(connection))
+        let Role::Service { config, transport, hosts, activations, .. } = &self.core.role else {
+            return Err(E_UNEXPECTED);
+        };
+        let began = activations.lock().begin();
+        let host: Result<Arc<dyn HostTransport>, HResult> = match transport {
+            ServiceTransport::Pipe(spawner) => {
+                HostConnection::start(&self.core, config, spawner, name, callbacks)
+                    .map(|host| host as Arc<dyn HostTransport>)
+            }
+            #[cfg(windows)]
+            ServiceTransport::Com(run) => crate::com::ComHost::start(&self.core, run, name, callbacks)
+                .map(|host| host as Arc<dyn HostTransport>),
+        };
+        activations.lock().end(began);
+        let host = host?;
+        hosts.lock().push(host.clone());
+        Ok(RealHostLink::new(self.core.clone(), host))
     }
 
     async fn terminate_current_process(&self) {

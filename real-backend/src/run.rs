@@ -4,7 +4,9 @@
 //!
 //! A run ends when every service thread finished and every live host has no running
 //! thread (asked with `Quiesce`, so every log line it sent has arrived); then the hosts are
-//! killed. If that does not happen before the watchdog's deadline, the run is `Hung`.
+//! killed. If that does not happen before the watchdog's deadline, the run is `Hung`. The
+//! watchdog does not count time spent activating hosts (a COM activation under Wine takes
+//! about a second; a pipe host's start, milliseconds).
 //!
 //! The caller's sink hears the run only until its outcome is decided: killing a wedged run's
 //! hosts lets its hung calls fail and its threads go on, and nothing they do then is part of
@@ -22,8 +24,29 @@ use plughost_model::event::{EventSink, ModelEvent};
 use plughost_model::fact::Fact;
 use plughost_model::platform::ThreadId;
 
-use crate::host_link::HostConnection;
-use crate::platform::{ProcessCore, RealPlatform, Role, TraceOut};
+use crate::platform::{Activations, ProcessCore, RealPlatform, Role, ServiceTransport, TraceOut};
+use crate::transport::HostTransport;
+
+/// How the service reaches its hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Each host a `plughost-host` child process on a pipe (every platform).
+    Pipe,
+    /// Each host a COM local server activated by `CoCreateInstance(CLSCTX_LOCAL_SERVER)`
+    /// (Windows only).
+    Com(ComClass),
+}
+
+/// Which COM class a COM run activates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComClass {
+    /// A class id made and registered for the run (per user) and removed after it. Needed
+    /// under Wine, whose RPC service refuses a class whose server was killed for up to a
+    /// minute (real Windows starts a fresh server); every run ends by killing its hosts.
+    PerRun,
+    /// The class `plughost com register` registered.
+    Registered,
+}
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -36,12 +59,12 @@ pub struct RealConfig {
     pub watchdog: Duration,
     /// Plugins whose host misbehaves on purpose, by name, with the `--hostile` mode.
     pub hostile: BTreeMap<String, String>,
-    #[cfg(windows)]
-    job: Arc<crate::lifetime::HostJob>,
+    /// How the service reaches its hosts.
+    pub transport: Transport,
 }
 
 impl RealConfig {
-    /// Hosts are started as `host_program host_args… --plugin NAME …`.
+    /// Hosts are started as `host_program host_args… --plugin NAME …`, on pipes.
     pub fn new(
         host_program: PathBuf,
         host_args: Vec<String>,
@@ -52,20 +75,17 @@ impl RealConfig {
             host_args,
             watchdog,
             hostile: BTreeMap::new(),
-            #[cfg(windows)]
-            job: Arc::new(crate::lifetime::HostJob::create()?),
+            transport: Transport::Pipe,
         })
     }
 
-    /// Puts a started host in the service's job (Windows; elsewhere nothing to do).
-    pub(crate) fn assign_to_job(&self, child: &mut std::process::Child) -> Result<(), String> {
-        #[cfg(windows)]
-        return self.job.assign(child);
-        #[cfg(not(windows))]
-        {
-            let _ = child;
-            Ok(())
+    /// The same, reaching hosts by `transport`; COM exists on Windows only.
+    pub fn with_transport(mut self, transport: Transport) -> Result<RealConfig, String> {
+        if matches!(transport, Transport::Com(_)) && !cfg!(windows) {
+            return Err("the com transport needs Windows (COM local servers)".to_string());
         }
+        self.transport = transport;
+        Ok(self)
     }
 }
 
@@ -93,6 +113,43 @@ pub struct RealReport {
     pub errors: Vec<String>,
     /// Wall-clock duration.
     pub elapsed: Duration,
+    /// How long each host's activation took (start to ready), in activation order.
+    pub activations: Vec<Duration>,
+    /// Every call to a host that failed in the transport, with the HRESULT it returned.
+    pub failed_calls: Vec<FailedCall>,
+}
+
+/// A call to a host that the transport failed: which, when, and what it returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedCall {
+    /// `host:NAME`.
+    pub host: String,
+    /// The method (`OnVMStarted`).
+    pub method: String,
+    /// Whether the host was already gone when the call was made ("after death"), or died
+    /// while it was in flight ("in flight").
+    pub phase: CallPhase,
+    /// The HRESULT, exactly as the transport returned it.
+    pub hr: plughost_model::hresult::HResult,
+}
+
+/// When a failed call was made, relative to its host's death.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CallPhase {
+    /// The host died while the call was in flight (or as it was made).
+    InFlight,
+    /// The host was already known dead when the call was made.
+    AfterDeath,
+}
+
+impl CallPhase {
+    /// `in flight`, `after death`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallPhase::InFlight => "in flight",
+            CallPhase::AfterDeath => "after death",
+        }
+    }
 }
 
 /// Runs `root` as the service's first thread (`svc/main`) until the run ends or hangs.
@@ -106,27 +163,48 @@ where
     } else {
         TraceOut::Off
     };
+    // COM: this thread waits, quiesces and kills through proxies; it stays in the MTA until
+    // every proxy of the run is released (this guard is dropped last).
+    #[cfg(windows)]
+    let _mta = plughost_win32::com::Mta::enter();
+    let mut setup_errors = Vec::new();
+    // The registration lives to the end of the run, after its hosts are killed.
+    let (transport, _registration) = service_transport(config, &mut setup_errors);
     let role = Role::Service {
         config: config.clone(),
-        spawner: crate::lifetime::Spawner::start(),
+        transport,
         hosts: Mutex::new(Vec::new()),
-        errors: Mutex::new(Vec::new()),
+        errors: Mutex::new(setup_errors),
+        activations: Mutex::new(Activations::default()),
+        failed_calls: Mutex::new(Vec::new()),
+        #[cfg(windows)]
+        job: match crate::lifetime::HostJob::create() {
+            Ok(job) => job,
+            Err(error) => panic!("the service's job object: {error}"),
+        },
     };
     let until_the_end = Arc::new(UntilTheEnd { sink, open: AtomicBool::new(true) });
     let core = ProcessCore::new("svc".to_string(), until_the_end.clone(), trace, role);
-    let Role::Service { hosts, errors, .. } = &core.role else {
+    let Role::Service { hosts, errors, activations, failed_calls, .. } = &core.role else {
         unreachable!("the core was built as the service")
     };
     let started = Instant::now();
-    let deadline = started + config.watchdog;
+    let watchdog = Watchdog { started, limit: config.watchdog, activations };
     let _root = core.spawn("main", root(RealPlatform { core: core.clone() }));
-    let outcome = wait_for_the_end(&core, hosts, deadline);
+    let outcome = wait_for_the_end(&core, hosts, &watchdog);
     until_the_end.open.store(false, Ordering::SeqCst);
     let errors = errors.lock().clone();
+    let failed_calls = failed_calls.lock().clone();
     for host in hosts.lock().iter() {
         host.kill();
     }
-    RealReport { outcome, errors, elapsed: started.elapsed() }
+    RealReport {
+        outcome,
+        errors,
+        elapsed: started.elapsed(),
+        activations: activations.lock().took.clone(),
+        failed_calls,
+    }
 }
 
 /// The caller's sink while the run lasts: closed once the outcome is decided.
@@ -153,19 +231,73 @@ impl EventSink for UntilTheEnd {
     }
 }
 
-type Hosts = Mutex<Vec<Arc<HostConnection>>>;
+/// The run's way to its hosts, and what must outlive the run's hosts and be undone after
+/// them (COM: the run's class registration).
+fn service_transport(config: &RealConfig, errors: &mut Vec<String>) -> (ServiceTransport, RunRegistration) {
+    match config.transport {
+        Transport::Pipe => (ServiceTransport::Pipe(crate::lifetime::Spawner::start()), RunRegistration::None),
+        #[cfg(windows)]
+        Transport::Com(class) => {
+            let (run, registration) = crate::com::ComRun::register(config, class, errors);
+            (ServiceTransport::Com(run), RunRegistration::Com(registration))
+        }
+        #[cfg(not(windows))]
+        Transport::Com(_) => {
+            errors.push("the com transport needs Windows".to_string());
+            (ServiceTransport::Pipe(crate::lifetime::Spawner::start()), RunRegistration::None)
+        }
+    }
+}
 
-fn wait_for_the_end(core: &Arc<ProcessCore>, hosts: &Hosts, deadline: Instant) -> RealOutcome {
+/// What a run registered and removes when dropped.
+enum RunRegistration {
+    None,
+    #[cfg(windows)]
+    Com(#[expect(dead_code, reason = "held to be dropped after the run's hosts")] crate::com::Registration),
+}
+
+type Hosts = Mutex<Vec<Arc<dyn HostTransport>>>;
+
+/// The run's wall-clock limit: `limit` after `started`, not counting the time spent
+/// activating hosts.
+struct Watchdog<'a> {
+    started: Instant,
+    limit: Duration,
+    activations: &'a Mutex<Activations>,
+}
+
+impl Watchdog<'_> {
+    fn deadline(&self) -> Instant {
+        self.started + self.limit + self.activations.lock().spent(Instant::now())
+    }
+}
+
+/// Waits until every service thread finished, or the watchdog's deadline (which moves on
+/// while hosts are being activated) passed.
+fn wait_all_done(core: &ProcessCore, watchdog: &Watchdog<'_>) -> bool {
+    loop {
+        let deadline = watchdog.deadline();
+        if core.threads.wait_all_done(deadline) {
+            return true;
+        }
+        if watchdog.deadline() <= Instant::now() {
+            return false;
+        }
+    }
+}
+
+fn wait_for_the_end(core: &Arc<ProcessCore>, hosts: &Hosts, watchdog: &Watchdog<'_>) -> RealOutcome {
     let mut round = 0;
     loop {
         round += 1;
-        let done = core.threads.wait_all_done(deadline);
+        let done = wait_all_done(core, watchdog);
         if let Some(thread) = core.threads.service_death() {
             return RealOutcome::ServiceDied(thread);
         }
         if let Some(panic) = core.threads.panic() {
             return RealOutcome::Panicked(panic);
         }
+        let deadline = watchdog.deadline();
         if !done {
             return hung(core, hosts, deadline);
         }

@@ -247,17 +247,58 @@ where
     let handle = std::thread::Builder::new()
         .name(unique.clone())
         .spawn(move || {
-            let _dispatch = dispatch.map(|d| tracing::dispatcher::set_default(&d));
-            CURRENT.with(|c| c.set(Some(id)));
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(body)));
-            let activity = match outcome {
-                Ok(()) => Activity::Finished,
-                Err(payload) if payload.is::<ServiceTerminated>() => Activity::Finished,
-                Err(payload) => Activity::Panicked(plughost_model::platform::panic_message(payload.as_ref())),
-            };
-            facts.emit(Fact::ThreadEnded { thread: id });
-            table.set(id, activity);
+            // Every logical thread may call a COM proxy: it joins the multithreaded apartment.
+            #[cfg(windows)]
+            let _mta = plughost_win32::com::Mta::enter();
+            let _ = run_as(&table, id, dispatch, &facts, body);
         })
         .expect("the OS starts a thread");
     RealThread { id, name: unique, handle: Mutex::new(Some(handle)) }
+}
+
+/// Runs `body` on the calling OS thread, which some other party started (COM, for a call
+/// it received), as a logical thread registered in `table` as `name`: announced, current
+/// while it runs, finished (or panicked) after. Returns the body's output or the panic's
+/// message.
+pub fn adopt<F: Future>(
+    table: &Arc<ThreadTable>,
+    name: &str,
+    dispatch: Option<tracing::Dispatch>,
+    origin: Origin,
+    body: F,
+) -> Result<F::Output, String> {
+    let (id, unique) = table.add(name);
+    let Origin { facts, process, serves } = origin;
+    facts.emit(Fact::ThreadStarted { thread: id, name: unique, process, parent: None, serves });
+    let before = CURRENT.with(|c| c.replace(None));
+    let output = run_as(table, id, dispatch, &facts, body);
+    CURRENT.with(|c| c.set(before));
+    output
+}
+
+/// Runs `body` as logical thread `id` on the calling OS thread, to its end or its panic.
+fn run_as<F: Future>(
+    table: &ThreadTable,
+    id: ThreadId,
+    dispatch: Option<tracing::Dispatch>,
+    facts: &FactOut,
+    body: F,
+) -> Result<F::Output, String> {
+    let _dispatch = dispatch.map(|d| tracing::dispatcher::set_default(&d));
+    CURRENT.with(|c| c.set(Some(id)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(body)));
+    let (activity, outcome) = match outcome {
+        Ok(output) => (Activity::Finished, Ok(output)),
+        // The service terminated itself: the end of the run, not a panic.
+        Err(payload) if payload.is::<ServiceTerminated>() => {
+            (Activity::Finished, Err("the service terminated".to_string()))
+        }
+        Err(payload) => {
+            let message = plughost_model::platform::panic_message(payload.as_ref());
+            (Activity::Panicked(message.clone()), Err(message))
+        }
+    };
+    facts.emit(Fact::ThreadEnded { thread: id });
+    table.set(id, activity);
+    outcome
 }

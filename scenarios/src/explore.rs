@@ -2,19 +2,25 @@
 //! first seed that did not go as the scenario expects and the command that replays it.
 //!
 //! Seeds are split across `jobs` OS threads (each with its own simulations); the tallies
-//! and the first failure do not depend on `jobs`.
+//! and the first failure do not depend on `jobs`. Running them needs the simulator, absent
+//! on Windows; what a scenario expects and how a seed is named are everywhere.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+#[cfg(not(windows))]
 use std::sync::atomic::{AtomicU64, Ordering};
 
+#[cfg(not(windows))]
 use parking_lot::Mutex;
 use plughost_model::design::{Design, Variant};
 use plughost_sim::StrategySpec;
 use plughost_sim::dfs::{SearchConfig, SearchStats};
 use plughost_sim::faults::FaultBudget;
 
-use crate::coverage::{Coverage, fault_labels};
+use crate::coverage::Coverage;
+#[cfg(not(windows))]
+use crate::coverage::fault_labels;
+#[cfg(not(windows))]
 use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
 use crate::verdict::{Verdict, VerdictCounts, VerdictSet};
@@ -71,6 +77,7 @@ impl StrategyFamily {
     /// pilot run of `scenario` under `variant` (the guided run: no preemption, no fault), so
     /// that PCT's change points fall where the run is, not past its end. Deterministic: the
     /// same scenario and variant always give the same horizon.
+    #[cfg(not(windows))]
     pub fn resolved(self, scenario: &Arc<Scenario>, variant: Variant) -> StrategyFamily {
         let pilot = || pilot_choice_points(scenario, variant);
         match self {
@@ -121,6 +128,7 @@ impl StrategyFamily {
 }
 
 /// The choice points of `scenario`'s guided run under `variant` (at least 1).
+#[cfg(not(windows))]
 fn pilot_choice_points(scenario: &Arc<Scenario>, variant: Variant) -> u64 {
     let spec = RunSpec::new(variant, StrategySpec::Guided { prefix: Vec::new() });
     try_run(scenario, &spec).map_or(1, |run| run.steps.max(1))
@@ -325,6 +333,7 @@ pub fn variant_arguments(variant: Variant) -> String {
     arguments
 }
 
+#[cfg(not(windows))]
 #[derive(Default)]
 struct Tally {
     verdicts: VerdictCounts,
@@ -333,22 +342,26 @@ struct Tally {
     coverage: Option<Coverage>,
 }
 
+#[cfg(not(windows))]
 /// Runs the exploration.
 pub fn explore(exploration: &Exploration) -> Summary {
     explore_with_progress(exploration, &|| {})
 }
 
+#[cfg(not(windows))]
 /// Runs the exploration, calling `on_seed` after every seed (from any job's thread).
 pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
     explore_seeds(exploration, on_seed, false)
 }
 
+#[cfg(not(windows))]
 /// Runs a seeded exploration (not a search) collecting coverage (`crate::coverage`): the
 /// summary's `coverage` says which combinations its runs reached, and how often.
 pub fn explore_with_coverage(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
     explore_seeds(exploration, on_seed, true)
 }
 
+#[cfg(not(windows))]
 fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered: bool) -> Summary {
     if let StrategyFamily::Dfs(config) = exploration.strategy {
         let (variant, faults, runs) = (exploration.variant, exploration.faults, Some(exploration.seeds));
@@ -390,6 +403,7 @@ fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered
     }
 }
 
+#[cfg(not(windows))]
 #[expect(
     clippy::disallowed_methods,
     reason = "--jobs spreads whole simulations over OS threads; none runs inside a simulation"
@@ -402,6 +416,7 @@ fn run_on_threads(jobs: u64, work: &(dyn Fn(u64) + Sync)) {
     });
 }
 
+#[cfg(not(windows))]
 fn run_stride(
     exploration: &Exploration,
     expected: Expectation,

@@ -11,11 +11,17 @@
 //! - [`diagram`], [`html`]: a run as a sequence diagram (Mermaid, SVG) and as one HTML page.
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
+//!
+//! On Windows the simulator does not build (madsim's simulation mode is Linux and macOS
+//! only): running it (`runner`, `search`, `shrink`, exploring, decision-list files and the
+//! commands built on them) is compiled out, and the CLI offers the real backend (`real`,
+//! `com`).
 
 pub mod catalogue;
 pub mod cli;
 pub mod command;
 pub mod coverage;
+#[cfg(not(windows))]
 pub mod decisions;
 pub mod diagram;
 pub mod driver;
@@ -29,8 +35,11 @@ pub mod oracles;
 pub mod parse;
 pub mod real_runner;
 pub mod report;
+#[cfg(not(windows))]
 pub mod runner;
 pub mod scenario;
+#[cfg(not(windows))]
 pub mod search;
+#[cfg(not(windows))]
 pub mod shrink;
 pub mod verdict;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plughost_model::design::Variant;
-use plughost_real::{RealConfig, RealOutcome};
+use plughost_real::{FailedCall, RealConfig, RealOutcome};
 use plughost_sim::{Outcome, Report};
 
 use crate::driver::drive;
@@ -27,6 +27,10 @@ pub struct RealRun {
     pub elapsed: Duration,
     /// The trace, when requested.
     pub trace: Option<String>,
+    /// How long each host's activation took.
+    pub activations: Vec<Duration>,
+    /// The calls to hosts the transport failed, with the HRESULTs it returned.
+    pub failed_calls: Vec<FailedCall>,
 }
 
 /// Where the host executable is: `$PLUGHOST_HOST`, else `plughost-host` beside the running
@@ -95,5 +99,7 @@ pub fn run_real(
         errors: report.errors,
         elapsed: report.elapsed,
         trace,
+        activations: report.activations,
+        failed_calls: report.failed_calls,
     }
 }

@@ -11,30 +11,45 @@
 //! This crate must never read a wall clock, start an OS thread or draw ambient randomness,
 //! and never depends on the real backend. madsim only simulates when built with
 //! `--cfg madsim`, which the workspace's `.cargo/config.toml` sets.
+//!
+//! madsim's simulation mode builds on Linux and macOS only. On Windows this crate holds just
+//! what real runs share with simulated ones — [`Budget`], [`Outcome`], [`strategy`] and
+//! [`trace`] — and the simulator itself (the kernel, [`run`], the platform) is absent.
 
-#[cfg(not(madsim))]
+// On Windows the kernel that uses some crate-internal helpers (strategy building, trace
+// lines) is absent.
+#![cfg_attr(windows, allow(dead_code))]
+
+#[cfg(all(not(madsim), not(windows)))]
 compile_error!(
     "plughost-sim needs madsim's simulation mode: build with RUSTFLAGS=\"--cfg madsim\" (the workspace's .cargo/config.toml sets it)"
 );
 
+mod budget;
 pub mod decision;
 pub mod dfs;
 pub mod faults;
 pub mod footprint;
+#[cfg(not(windows))]
 mod kernel;
 mod outcome;
+#[cfg(not(windows))]
 mod platform;
+#[cfg(not(windows))]
 mod run;
 pub mod strategy;
 pub mod trace;
+#[cfg(not(windows))]
 mod waitfor;
 
+pub use budget::Budget;
 pub use decision::{Decision, DecisionKind};
-pub use kernel::Budget;
 pub use outcome::{Outcome, Report};
+#[cfg(not(windows))]
 pub use platform::{
     SimEvent, SimGuard, SimHostLink, SimMutex, SimPlatform, SimRecursiveMutex, SimServiceLink, SimSrwLock,
     SimThread,
 };
+#[cfg(not(windows))]
 pub use run::{Ends, RunConfig, RunReport, install_quiet_panic_hook, run};
 pub use strategy::{Stop, StrategySpec};

@@ -2,7 +2,10 @@
 //! (`plughost_model::platform_contract`) on every schedule, timers, deadlock and livelock
 //! detection, determinism and replay; and the depth-first search on them (it finds a
 //! deadlock random seeds find, the preemption bound counts what it says, sleep sets keep
-//! fewer schedules).
+//! fewer schedules). The kernel does not build on Windows (madsim's simulation mode is Linux
+//! and macOS only).
+
+#![cfg(not(windows))]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,7 +4,9 @@
 //!
 //! - [`sync`]: a kernel mutex (recursive, timed), an SRW lock, events and
 //!   `WaitForMultipleObjects`, the primitives of the platform seam on Windows;
-//! - [`process`]: job objects with kill-on-close, process handles, terminating oneself.
+//! - [`process`]: job objects with kill-on-close, process handles, terminating oneself;
+//! - [`com`]: the COM transport's interfaces (`idl/plughost.idl`), its local server, its
+//!   client, and the registration of its classes.
 //!
 //! What this crate must never do: decide anything about the model (it moves bytes and
 //! HRESULTs; the real backend gives them meaning), or expose a handle or interface pointer
@@ -15,6 +17,7 @@
 
 #![cfg(windows)]
 
+pub mod com;
 mod error;
 mod handle;
 pub mod process;

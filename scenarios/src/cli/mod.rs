@@ -1,22 +1,37 @@
 //! The `plughost` command line (DESIGN §7): `explore` (the default), `replay`, `shrink`,
-//! `matrix`, `list`, and `real` (the same scenarios on OS threads and real host processes).
+//! `matrix`, `list`, `real` (the same scenarios on OS threads and real host processes, over
+//! a pipe or COM) and `com` (registering the COM host). On Windows the simulator's commands
+//! are absent (madsim's simulation mode builds on Linux and macOS only).
 //!
 //! Owns argument parsing; each command lives in its own module. Wall-clock figures are
 //! measured here, never inside a simulation. Exit status: 0 when every result is what the
 //! scenarios expect, 1 when one is not, 2 when the input is unusable.
 
+// On Windows the simulator's commands, which use some of the helpers here, are absent.
+#![cfg_attr(windows, allow(dead_code))]
+
 #[macro_use]
 mod output;
 
+// The simulator's commands (`explore`, `replay`, `shrink`, `matrix`) and their helpers are
+// absent on Windows, where madsim's simulation mode does not build.
+mod com;
+#[cfg(not(windows))]
 mod designs_doc;
+#[cfg(not(windows))]
 mod explore;
+#[cfg(not(windows))]
 mod junit;
 mod list;
+#[cfg(not(windows))]
 mod matrix;
 mod progress;
 mod real;
+#[cfg(not(windows))]
 mod replay;
+#[cfg(not(windows))]
 mod schedule;
+#[cfg(not(windows))]
 mod shrink;
 mod style;
 
@@ -29,13 +44,18 @@ use plughost_model::design::{Design, Mutant, Variant};
 use crate::catalogue;
 use crate::explore::StrategyFamily;
 use crate::scenario::Scenario;
+use com::{ComArgs, com_command};
+#[cfg(not(windows))]
 use explore::{ExploreArgs, explore_command};
 use list::{ListArgs, list_command};
+#[cfg(not(windows))]
 use matrix::{MatrixArgs, matrix_command};
 use plughost_sim::dfs::SearchConfig;
 use plughost_sim::faults::FaultBudget;
 use real::{RealArgs, real_command};
+#[cfg(not(windows))]
 use replay::{ReplayArgs, replay_command_line};
+#[cfg(not(windows))]
 use shrink::{ShrinkArgs, shrink_command};
 
 #[derive(Parser)]
@@ -48,17 +68,23 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run many seeds of scenarios and tally verdicts (the default command).
+    #[cfg(not(windows))]
     Explore(ExploreArgs),
     /// Re-run one schedule, from a seed or a decision list, and print its trace.
+    #[cfg(not(windows))]
     Replay(ReplayArgs),
     /// Shrink a failing schedule to the shortest one that fails the same way.
+    #[cfg(not(windows))]
     Shrink(ShrinkArgs),
     /// Every scenario against the design and every mutant: a verdict per cell.
+    #[cfg(not(windows))]
     Matrix(MatrixArgs),
     /// List scenarios, designs, mutants (with the scenarios that catch them) and strategies.
     List(ListArgs),
     /// Run scenarios end to end on OS threads and real plugin-host processes.
     Real(RealArgs),
+    /// Register or unregister the COM plugin host (Windows).
+    Com(ComArgs),
     /// Be a plugin host process (started by `real`; not for people).
     #[command(hide = true)]
     Host {
@@ -126,19 +152,27 @@ impl<E: std::fmt::Display> From<E> for UsageError {
 
 /// Runs the command line.
 pub fn main() -> ExitCode {
+    #[cfg(not(windows))]
     plughost_sim::install_quiet_panic_hook();
     let cli = Cli::parse();
-    // No command means `explore` with every default (clap applies the defaults).
-    let command = cli.command.unwrap_or_else(|| {
-        Cli::parse_from(["plughost", "explore"]).command.expect("`explore` parses without arguments")
-    });
+    let Some(command) = cli.command.or_else(default_command) else {
+        eprintln!(
+            "plughost: the simulator (explore, the default command) builds on Linux and macOS only; here: plughost real, plughost com"
+        );
+        return ExitCode::from(2);
+    };
     let result = match command {
+        #[cfg(not(windows))]
         Command::Explore(args) => explore_command(args),
+        #[cfg(not(windows))]
         Command::Replay(args) => replay_command_line(args),
+        #[cfg(not(windows))]
         Command::Shrink(args) => shrink_command(args),
+        #[cfg(not(windows))]
         Command::Matrix(args) => matrix_command(args),
         Command::List(args) => list_command(args),
         Command::Real(args) => real_command(args),
+        Command::Com(args) => com_command(args),
         Command::Host { args } => return plughost_real::host::main_with(args.into_iter()),
     };
     match result {
@@ -148,6 +182,17 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// No command means `explore` with every default (clap applies the defaults), where the
+/// simulator exists.
+fn default_command() -> Option<Command> {
+    #[cfg(not(windows))]
+    return Some(
+        Cli::parse_from(["plughost", "explore"]).command.expect("`explore` parses without arguments"),
+    );
+    #[cfg(windows)]
+    None
 }
 
 pub(super) fn variant(selection: &VariantArgs) -> Result<Variant, UsageError> {

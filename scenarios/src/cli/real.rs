@@ -9,6 +9,8 @@ use serde_json::json;
 
 use super::progress::Progress;
 use super::{UsageError, VariantArgs, at_least_one, scenarios, style, variant};
+use plughost_real::{ComClass, Transport};
+
 use crate::real_runner::{RealRun, real_config, run_real};
 use crate::scenario::Scenario;
 use crate::verdict::{Verdict, VerdictCounts};
@@ -33,6 +35,32 @@ pub(super) struct RealArgs {
     /// trace is the object's `trace` field).
     #[arg(long)]
     json: bool,
+    /// How the service reaches its hosts: `pipe` (a child process on a pipe), or `com` (a COM
+    /// local server; Windows only). Default: `com` on Windows, `pipe` elsewhere.
+    #[arg(long, default_value = if cfg!(windows) { "com" } else { "pipe" })]
+    backend: String,
+    /// `com` only: `per-run` (a class registered for each run and removed after, as Wine
+    /// needs), or `registered` (the class `plughost com register` registered).
+    #[arg(long, default_value = "per-run")]
+    com_class: String,
+}
+
+/// The transport `--backend` and `--com-class` name.
+fn transport(args: &RealArgs) -> Result<Transport, UsageError> {
+    let class = match args.com_class.as_str() {
+        "per-run" => ComClass::PerRun,
+        "registered" => ComClass::Registered,
+        other => {
+            return Err(UsageError(format!(
+                "unknown --com-class `{other}` (available: per-run, registered)"
+            )));
+        }
+    };
+    match args.backend.as_str() {
+        "pipe" => Ok(Transport::Pipe),
+        "com" => Ok(Transport::Com(class)),
+        other => Err(UsageError(format!("unknown --backend `{other}` (available: pipe, com)"))),
+    }
 }
 
 /// Iterations of one scenario, tallied.
@@ -42,6 +70,11 @@ struct Tally {
     first_failure: Option<(u32, RealRun)>,
     /// The first run's trace, when `--trace` asked for it.
     trace: Option<String>,
+    /// Every host activation's duration, in milliseconds.
+    activation_millis: Vec<f64>,
+    /// Failed calls by (host, method, phase, HRESULT), with the runs they happened in.
+    failed_calls:
+        std::collections::BTreeMap<(String, String, &'static str, plughost_model::hresult::HResult), u32>,
 }
 
 pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
@@ -49,7 +82,8 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
     at_least_one("--iterations", args.iterations)?;
     let watchdog = Duration::from_secs(at_least_one("--watchdog-secs", args.watchdog_secs)?);
     let scenarios = scenarios(&args.scenarios)?;
-    let config = real_config(watchdog).map_err(UsageError)?;
+    let config =
+        real_config(watchdog).map_err(UsageError)?.with_transport(transport(&args)?).map_err(UsageError)?;
     if !args.json {
         say!(
             "{:<30} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}  result",
@@ -110,8 +144,14 @@ fn iterate(
     config: &plughost_real::RealConfig,
     args: &RealArgs,
 ) -> Tally {
-    let mut tally =
-        Tally { verdicts: Default::default(), millis: Vec::new(), first_failure: None, trace: None };
+    let mut tally = Tally {
+        verdicts: Default::default(),
+        millis: Vec::new(),
+        first_failure: None,
+        trace: None,
+        activation_millis: Vec::new(),
+        failed_calls: Default::default(),
+    };
     let runs = scenario.real.max_runs.map_or(args.iterations, |cap| cap.min(args.iterations));
     let progress = Progress::new(u64::from(runs), &scenario.name);
     for iteration in 0..runs {
@@ -122,6 +162,11 @@ fn iterate(
         }
         tally.verdicts.add(run.verdict);
         tally.millis.push(run.elapsed.as_secs_f64() * 1000.0);
+        tally.activation_millis.extend(run.activations.iter().map(|d| d.as_secs_f64() * 1000.0));
+        for call in &run.failed_calls {
+            let key = (call.host.clone(), call.method.clone(), call.phase.name(), call.hr);
+            *tally.failed_calls.entry(key).or_default() += 1;
+        }
         let unusual = run.verdict != scenario.expect.verdict || !run.errors.is_empty();
         if unusual && tally.first_failure.is_none() {
             tally.first_failure = Some((iteration, run));
@@ -191,6 +236,14 @@ fn rerun_advice(scenario: &Scenario, variant: plughost_model::design::Variant, v
     if verdict == Verdict::Pass {
         return text;
     }
+    #[cfg(windows)]
+    text.push_str(&format!(
+        "the simulator (Linux and macOS) looks for a schedule that ends {verdict} the same way:\n  \
+         plughost explore --scenario {}{}\n",
+        crate::command::shell_word(&scenario.source),
+        crate::explore::variant_arguments(variant)
+    ));
+    #[cfg(not(windows))]
     match simulator_schedule(scenario, variant, verdict) {
         Some(replay) => text.push_str(&format!(
             "the simulator schedule that ends {verdict} the same way replays exactly:\n  {replay}\n"
@@ -204,9 +257,11 @@ fn rerun_advice(scenario: &Scenario, variant: plughost_model::design::Variant, v
 }
 
 /// Seeds of each strategy tried for a simulator schedule that ends like a real run.
+#[cfg(not(windows))]
 const SIMULATOR_SEARCH_SEEDS: u64 = 2_000;
 
 /// The replay command of the first simulator seed (random, then PCT) ending with `verdict`.
+#[cfg(not(windows))]
 fn simulator_schedule(
     scenario: &Scenario,
     variant: plughost_model::design::Variant,
@@ -238,6 +293,17 @@ fn json_of(
         "verdicts": tally.verdicts.to_json(),
         "median_ms": percentile(&tally.millis, 0.5),
         "p90_ms": percentile(&tally.millis, 0.9),
+        "activations": tally.activation_millis.len(),
+        "activation_median_ms": percentile(&tally.activation_millis, 0.5),
+        "activation_p90_ms": percentile(&tally.activation_millis, 0.9),
+        "failed_calls": tally.failed_calls.iter().map(|((host, method, phase, hr), count)| json!({
+            "host": host,
+            "method": method,
+            "phase": phase,
+            "hresult": hr.to_string(),
+            "hex": format!("0x{:08X}", hr.0),
+            "count": count,
+        })).collect::<Vec<_>>(),
         "first_failure": tally.first_failure.as_ref().map(|(iteration, run)| json!({
             "iteration": iteration,
             "verdict": run.verdict.name(),

@@ -26,8 +26,8 @@ use parking_lot::{Mutex, MutexGuard};
 use plughost_model::event::{EventSink, ModelEvent};
 use plughost_model::platform::ThreadId;
 
+pub use crate::budget::Budget;
 pub(crate) use objects::{LockKind, Mode};
-pub use state::Budget;
 pub(crate) use state::{CallId, EventId, LockId, ProcessId, State, ThreadState, Wait, Wake};
 
 use crate::footprint::Object;

@@ -19,6 +19,7 @@ use plughost_model::platform::ThreadId;
 
 use super::objects::{EventState, LockState};
 use super::processes::{CallResult, CallState, ProcessState};
+use crate::budget::Budget;
 use crate::decision::{Decision, DecisionKind};
 use crate::faults::{Fault, FaultBudget, Phase};
 use crate::footprint::{Actor, Footprint, Object, StepRecord};
@@ -93,19 +94,6 @@ pub(crate) struct ThreadSlot {
     pub timeouts: u32,
     /// The inbound call this thread serves, if it is an RPC thread.
     pub serves: Option<CallId>,
-}
-
-/// How long a run may go on, and how far time may run ahead of runnable threads.
-#[derive(Clone, Copy, Debug)]
-pub struct Budget {
-    /// Virtual time after which a run with threads still waiting on timers is a livelock.
-    pub time: Duration,
-    /// Choice points after which a run is a livelock (threads spinning without time passing).
-    pub steps: u64,
-    /// The preemption bound: while threads are runnable, the strategy may let the clock run
-    /// to the next timer only if it is at most this far away (a runnable thread stalled that
-    /// long). With nothing runnable, the clock always runs to the next timer.
-    pub preemption: Duration,
 }
 
 enum Pick {
