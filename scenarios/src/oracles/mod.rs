@@ -115,26 +115,24 @@ impl Oracles {
     /// hosts, no calls between processes and no pump to judge.
     pub fn new(design: Design) -> Oracles {
         let judges: Vec<Box<dyn Judge>> = match design {
-            Design::Pump => vec![
-                Box::new(pump::PumpJudge::default()),
-                Box::new(locks::LockJudge::new(true)),
-                Box::new(fatal::FatalJudge::default()),
-                Box::new(teardown::TeardownJudge::default()),
-                Box::new(host::HostJudge::new(true)),
-                Box::new(lifetime::LifetimeJudge::default()),
-                Box::new(host_teardown::HostTeardownJudge::default()),
-                Box::new(wslc::WslcJudge::default()),
-            ],
-            Design::CallbackLock => vec![
-                Box::new(designs::CallbackRule::new(design)),
-                Box::new(locks::LockJudge::new(false)),
-                Box::new(fatal::FatalJudge::default()),
-                Box::new(teardown::TeardownJudge::default()),
-                Box::new(host::HostJudge::new(true)),
-                Box::new(lifetime::LifetimeJudge::default()),
-                Box::new(host_teardown::HostTeardownJudge::default()),
-                Box::new(wslc::WslcJudge::default()),
-            ],
+            Design::Pump | Design::CallbackLock => {
+                let pump = design == Design::Pump;
+                let callback_rule: Box<dyn Judge> = if pump {
+                    Box::new(pump::PumpJudge::default())
+                } else {
+                    Box::new(designs::CallbackRule::new(design))
+                };
+                vec![
+                    callback_rule,
+                    Box::new(locks::LockJudge::new(pump)),
+                    Box::new(fatal::FatalJudge::default()),
+                    Box::new(teardown::TeardownJudge::default()),
+                    Box::new(host::HostJudge::new(true)),
+                    Box::new(lifetime::LifetimeJudge::default()),
+                    Box::new(host_teardown::HostTeardownJudge::default()),
+                    Box::new(wslc::WslcJudge::default()),
+                ]
+            }
             Design::InProcess => {
                 vec![Box::new(designs::CallbackRule::new(design)), Box::new(host::HostJudge::new(false))]
             }
