@@ -384,11 +384,13 @@ pub struct WslcObjectFile {
     pub image: Option<String>,
 }
 
-/// A client-visible result: `"ok"`, or `{ hr = "...", message = "..." }`.
+/// A client-visible result: `"ok"`, `"hangs"`, `"any"` (not checked), or
+/// `{ hr = "...", message = "..." }`.
 #[derive(Debug)]
 pub enum ResultFile {
     Ok,
     Hangs,
+    Any,
     Err { hr: String, message: Option<String> },
 }
 
@@ -404,13 +406,14 @@ impl<'de> Visitor<'de> for ResultVisitor {
     type Value = ResultFile;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("\"ok\", \"hangs\" or a table { hr = \"NAME\", message = \"...\" }")
+        f.write_str("\"ok\", \"hangs\", \"any\" or a table { hr = \"NAME\", message = \"...\" }")
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<ResultFile, E> {
         match value {
             "ok" => Ok(ResultFile::Ok),
             "hangs" => Ok(ResultFile::Hangs),
+            "any" => Ok(ResultFile::Any),
             other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
         }
     }

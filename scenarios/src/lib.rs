@@ -8,6 +8,7 @@
 //!   [`command`], [`cli`], [`memory`]: running in the simulator or for real, many times or
 //!   exhaustively, shrinking, and telling;
 //! - [`decisions`]: decision-list files and the header that ties a list to its run;
+//! - [`generate`]: scenarios drawn with proptest, explored, and shrunk when they fail;
 //! - [`diagram`], [`html`]: a run as a sequence diagram (Mermaid, SVG) and as one HTML page.
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
@@ -28,6 +29,8 @@ pub mod driver;
 pub mod expect;
 pub mod explore;
 pub mod format;
+#[cfg(not(windows))]
+pub mod generate;
 pub mod html;
 pub mod memory;
 pub mod observer;

@@ -626,6 +626,7 @@ impl Checker<'_> {
             (None, false) => Some(ExpectedResult::Ok),
             (Some(ResultFile::Ok), false) => Some(ExpectedResult::Ok),
             (Some(ResultFile::Hangs), false) => Some(ExpectedResult::Hangs),
+            (Some(ResultFile::Any), false) => None,
             (Some(ResultFile::Err { hr, message }), false) => Some(ExpectedResult::Err {
                 hr: self.expected_hr(hr, &format!("{path}.expect.hr"))?,
                 message: message.clone(),

@@ -128,7 +128,8 @@ pub struct Step {
     pub action: StepAction,
     /// The user session it runs in (from 1).
     pub session: u32,
-    /// The client-visible result it must get (`None` for composite and sleep steps).
+    /// The client-visible result it must get (`None` for composite and sleep steps, and for
+    /// a step whose result is not checked: `expect = "any"`).
     pub expect: Option<ExpectedResult>,
 }
 

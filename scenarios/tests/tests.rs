@@ -10,6 +10,8 @@
 //! - `coverage`: hook × callback × routing path × pump state × fault, reached and not;
 //! - `decision_lists`: decision-list files whose header or decisions do not fit are errors;
 //! - `faults`: fault plans as decisions: every phase of every call, mutants caught, replay;
+//! - `generate`: proptest-drawn scenarios: valid files, deterministic, a planted bug found,
+//!   shrunk and replayed from its file, committed regressions replayed;
 //! - `snapshots`: reviewed canonical traces and the headline deadlock report;
 //! - `parser`: malformed scenario files get errors naming the file and the field;
 //! - `cli`: the binary as a user runs it: printed commands pasted into a shell, exit statuses,
@@ -55,6 +57,8 @@ mod docs;
 mod faults;
 #[cfg(not(windows))]
 mod fuzz_corpus;
+#[cfg(not(windows))]
+mod generate;
 mod hygiene;
 #[cfg(not(windows))]
 mod mutants;

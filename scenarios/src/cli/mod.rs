@@ -1,7 +1,8 @@
 //! The `plughost` command line (DESIGN §7): `explore` (the default), `replay`, `shrink`,
-//! `matrix`, `list`, `real` (the same scenarios on OS threads and real host processes, over
-//! a pipe or COM) and `com` (registering the COM host). On Windows the simulator's commands
-//! are absent (madsim's simulation mode builds on Linux and macOS only).
+//! `matrix`, `generate` (scenarios drawn with proptest), `list`, `real` (the same scenarios
+//! on OS threads and real host processes, over a pipe or COM) and `com` (registering the COM
+//! host). On Windows the simulator's commands are absent (madsim's simulation mode builds on
+//! Linux and macOS only).
 //!
 //! Owns argument parsing; each command lives in its own module. Wall-clock figures are
 //! measured here, never inside a simulation. Exit status: 0 when every result is what the
@@ -20,6 +21,8 @@ mod com;
 mod designs_doc;
 #[cfg(not(windows))]
 mod explore;
+#[cfg(not(windows))]
+mod generate;
 #[cfg(not(windows))]
 mod junit;
 mod list;
@@ -47,6 +50,8 @@ use crate::scenario::Scenario;
 use com::{ComArgs, com_command};
 #[cfg(not(windows))]
 use explore::{ExploreArgs, explore_command};
+#[cfg(not(windows))]
+use generate::{GenerateArgs, generate_command};
 use list::{ListArgs, list_command};
 #[cfg(not(windows))]
 use matrix::{MatrixArgs, matrix_command};
@@ -79,6 +84,10 @@ enum Command {
     /// Every scenario against the design and every mutant: a verdict per cell.
     #[cfg(not(windows))]
     Matrix(MatrixArgs),
+    /// Draw scenarios with proptest, explore each under the always-on oracles, and shrink a
+    /// failing one to a minimal scenario file.
+    #[cfg(not(windows))]
+    Generate(GenerateArgs),
     /// List scenarios, designs, mutants (with the scenarios that catch them) and strategies.
     List(ListArgs),
     /// Run scenarios end to end on OS threads and real plugin-host processes.
@@ -170,6 +179,8 @@ pub fn main() -> ExitCode {
         Command::Shrink(args) => shrink_command(args),
         #[cfg(not(windows))]
         Command::Matrix(args) => matrix_command(args),
+        #[cfg(not(windows))]
+        Command::Generate(args) => generate_command(args),
         Command::List(args) => list_command(args),
         Command::Real(args) => real_command(args),
         Command::Com(args) => com_command(args),

@@ -1,0 +1,132 @@
+//! Judging one generated scenario: a few seeds of the random + PCT portfolio (PCT's horizon
+//! from a pilot run), each run judged as any scenario is — a generated file expects nothing
+//! of its steps and logs, so only the always-on oracles and the verdict speak — and the
+//! first seed that does not pass, classified.
+//!
+//! Never writes files and never decides what to do with a failure: `generate` does.
+
+use std::sync::Arc;
+
+use plughost_model::design::{Design, Variant};
+
+use crate::explore::StrategyFamily;
+use crate::runner::{RunSpec, try_run};
+use crate::scenario::Scenario;
+use crate::verdict::Verdict;
+
+/// The strategy every generated case is explored with (its horizon resolved per scenario).
+pub const STRATEGY: StrategyFamily = StrategyFamily::Portfolio { depth: 3, horizon: None };
+
+/// What kind of failure a failing run is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// An oracle found a broken invariant the design promises to keep, the model panicked,
+    /// or the service died: a defect of the model, of an oracle or of the design, to triage.
+    Finding,
+    /// A defect of the design itself that a catalogue scenario declares (`[expect]
+    /// defects`), recognised by its design, verdict and invariant ([`DOCUMENTED`]).
+    Documented(&'static str),
+    /// The run wedged (deadlock) or spun without end (livelock). The design has documented
+    /// wedges of its own (spec §9.1: a registration's unlocked hook overlapping a start, the
+    /// catalogue's `register_during_start` and `register_erases_pump`), but a wait-for cycle
+    /// alone does not say which, so a wedge is reported apart, for a reader to triage.
+    Wedge,
+}
+
+/// The design defects a catalogue scenario declares that a run's verdict and first
+/// invariant identify beyond doubt: (design, verdict, invariant, the scenario).
+pub const DOCUMENTED: [(Design, Verdict, &str, &str); 1] =
+    [(Design::Pump, Verdict::Invariant, "§9.10", "host_teardown_races_a_callback")];
+
+impl Class {
+    /// The class of a failure of `kind` on `design` (`None` for a pass).
+    pub fn of(kind: &Kind, design: Design) -> Option<Class> {
+        let documented = DOCUMENTED.iter().find(|(d, verdict, invariant, _)| {
+            *d == design && *verdict == kind.verdict && kind.invariant.as_deref() == Some(*invariant)
+        });
+        match kind.verdict {
+            Verdict::Pass => None,
+            _ if documented.is_some() => documented.map(|(.., scenario)| Class::Documented(scenario)),
+            Verdict::Deadlock | Verdict::Livelock => Some(Class::Wedge),
+            Verdict::Invariant | Verdict::Panic | Verdict::ServiceDied => Some(Class::Finding),
+        }
+    }
+
+    /// How reports name it.
+    pub fn name(self) -> String {
+        match self {
+            Class::Finding => "finding".to_string(),
+            Class::Documented(scenario) => format!("documented design defect (catalogue: {scenario})"),
+            Class::Wedge => "wedge".to_string(),
+        }
+    }
+}
+
+/// How a failure reads, for "fails the same way": the verdict and the first invariant an
+/// oracle reported (`I-2`), if any.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Kind {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The first violated invariant named in the details.
+    pub invariant: Option<String>,
+}
+
+impl Kind {
+    /// `invariant (I-2)`, `deadlock`.
+    pub fn describe(&self) -> String {
+        match &self.invariant {
+            Some(invariant) => format!("{} ({invariant})", self.verdict),
+            None => self.verdict.to_string(),
+        }
+    }
+}
+
+/// The first seed of a generated scenario that did not pass.
+#[derive(Clone, Debug)]
+pub struct Failed {
+    /// Its seed (under [`STRATEGY`] with `horizon`).
+    pub seed: u64,
+    /// PCT's resolved horizon.
+    pub horizon: u64,
+    /// How it failed.
+    pub kind: Kind,
+    /// Why.
+    pub details: Vec<String>,
+}
+
+/// The strategy family with the horizon a failure was found under.
+pub fn strategy_with(horizon: u64) -> StrategyFamily {
+    match STRATEGY {
+        StrategyFamily::Portfolio { depth, .. } => {
+            StrategyFamily::Portfolio { depth, horizon: Some(horizon) }
+        }
+        other => other,
+    }
+}
+
+/// Runs `seeds` seeds of `scenario` under `variant`; the first that does not pass, and the
+/// number of runs made (the pilot included).
+pub fn first_failure(scenario: &Arc<Scenario>, variant: Variant, seeds: u64) -> (Option<Failed>, u64) {
+    let strategy = STRATEGY.resolved(scenario, variant);
+    let horizon = match strategy {
+        StrategyFamily::Portfolio { horizon: Some(horizon), .. } => horizon,
+        _ => 0,
+    };
+    for seed in 0..seeds {
+        let spec = RunSpec::new(variant, strategy.spec(seed)).with_faults(scenario.faults);
+        let run = try_run(scenario, &spec).expect("a seeded strategy never stops a run");
+        if run.verdict != Verdict::Pass {
+            let kind = Kind { verdict: run.verdict, invariant: first_invariant(&run.details) };
+            return (Some(Failed { seed, horizon, kind, details: run.details }), seed + 2);
+        }
+    }
+    (None, seeds + 1)
+}
+
+/// The invariant of the first `I-n violated at …` line.
+fn first_invariant(details: &[String]) -> Option<String> {
+    details
+        .iter()
+        .find_map(|line| line.split_once(" violated at ").map(|(invariant, _)| invariant.to_string()))
+}
