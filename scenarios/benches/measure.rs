@@ -16,6 +16,11 @@ use plughost_scenarios::explore::{Exploration, StrategyFamily, explore};
 use plughost_scenarios::memory::peak_rss_kib;
 use plughost_scenarios::scenario::Scenario;
 
+/// The allocator the `plughost` binary uses, so the figures are the binary's.
+#[cfg(not(windows))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn exploration(
     scenario: &Arc<Scenario>,
     mutant: Option<Mutant>,
