@@ -56,8 +56,16 @@ pub struct UniqueNames {
 impl UniqueNames {
     /// The unique form of `name`.
     pub fn claim(&mut self, name: &str) -> String {
-        let count = self.taken.entry(name.to_string()).or_insert(0);
-        *count += 1;
-        if *count == 1 { name.to_string() } else { format!("{name}#{count}") }
+        self.claim_owned(name.to_string())
+    }
+
+    /// The unique form of `name`, reusing its allocation when it is the first of its name.
+    pub fn claim_owned(&mut self, name: String) -> String {
+        if let Some(count) = self.taken.get_mut(&name) {
+            *count += 1;
+            return format!("{name}#{count}");
+        }
+        self.taken.insert(name.clone(), 1);
+        name
     }
 }

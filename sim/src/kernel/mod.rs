@@ -37,7 +37,14 @@ use crate::trace;
 
 /// A handle to the kernel of one run.
 #[derive(Clone)]
-pub(crate) struct Kernel(Arc<Mutex<State>>);
+pub(crate) struct Kernel(Arc<Shared>);
+
+/// What every handle of one run shares: the state, and whether the run is traced (fixed
+/// for the run, so an untraced run's trace calls cost no lock).
+struct Shared {
+    state: Mutex<State>,
+    tracing: bool,
+}
 
 impl Kernel {
     pub fn new(
@@ -46,11 +53,11 @@ impl Kernel {
         sink: Arc<dyn EventSink>,
         tracing: bool,
     ) -> Kernel {
-        Kernel(Arc::new(Mutex::new(State::new(strategy, budget, sink, tracing))))
+        Kernel(Arc::new(Shared { state: Mutex::new(State::new(strategy, budget, sink, tracing)), tracing }))
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {
-        self.0.lock()
+        self.0.state.lock()
     }
 
     /// The running thread.
@@ -138,8 +145,8 @@ impl Kernel {
     /// Writes a trace line for the running thread, built (from the locked state) only when
     /// recording.
     pub fn trace(&self, text: impl FnOnce(&State) -> String) {
-        let state = self.state();
-        if state.tracing {
+        if self.0.tracing {
+            let state = self.state();
             state.trace_as(state.current(), text);
         }
     }

@@ -228,7 +228,7 @@ impl State {
     /// Adds a runnable thread named `process/name` (made unique with `#n`), started by the
     /// running thread, or to serve inbound call `serves`.
     pub fn add_thread(&mut self, process: ProcessId, name: &str, serves: Option<CallId>) -> ThreadId {
-        let name = self.thread_names.claim(&format!("{}/{name}", self.processes[process].name));
+        let name = self.thread_names.claim_owned(format!("{}/{name}", self.processes[process].name));
         let id = ThreadId(self.threads.len() as u32);
         self.threads.push(ThreadSlot {
             name,

@@ -85,6 +85,9 @@ impl Kernel {
     fn request_fault(&self, process: ProcessId, label: &str) -> Option<Fault> {
         let mut state = self.state();
         let offered = state.faults.at_request();
+        if offered.is_empty() {
+            return None;
+        }
         let at = format!("of {label} on {}", state.processes[process].name);
         state.decide_fault(&offered, &at)
     }
