@@ -13,7 +13,8 @@ use plughost_scenarios::catalogue;
 use plughost_scenarios::explore::{Exploration, explore};
 use plughost_scenarios::generate::judge::{Class, STRATEGY, strategy_with};
 use plughost_scenarios::generate::{
-    DefectPolicy, Generation, SEEDS_PER_CASE, draw, finding_file, generate, replay_command,
+    DefectPolicy, Generation, SEEDS_PER_CASE, SHRINK_SEED_FACTOR, draw, finding_file, generate,
+    replay_command,
 };
 use plughost_scenarios::parse::parse;
 use plughost_scenarios::runner::run_sim;
@@ -156,8 +157,8 @@ fn generate_finds_a_planted_bug_shrinks_it_and_the_file_replays_it() {
     assert_eq!(replayed.details, found.failed.details, "the file's run fails exactly as the shrunk case did");
 }
 
-/// Every committed regression is explored as generate explores a case (its seeds, its
-/// strategy, its fault plan) and must do what the file declares: pass, find the design
+/// Every committed regression is explored as generate explores a shrinking candidate (its
+/// seeds, its strategy, its fault plan) and must do what the file declares: pass, find the design
 /// defect it declares, and catch each mutant it claims.
 #[test]
 fn generate_regressions_replay_as_declared() {
@@ -199,7 +200,7 @@ fn explore_as_generate(
         variant,
         strategy: STRATEGY,
         start_seed: 0,
-        seeds: SEEDS_PER_CASE,
+        seeds: SEEDS_PER_CASE * SHRINK_SEED_FACTOR,
         jobs: 1,
         stop_at_first_failure: false,
         faults,
@@ -242,4 +243,19 @@ fn generate_prints_a_replay_command_that_runs_as_printed() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(String::from_utf8_lossy(&replayed.stdout).contains("verdict: invariant"), "{replayed:?}");
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+}
+
+#[test]
+fn generate_notes_a_registration_overlapping_a_step_of_its_session() {
+    use plughost_scenarios::generate::shape::{FaultShape, Leaf, Op, Shape, StepShape, registration_overlap};
+    let shape = |second_session: u32| Shape {
+        plugins: Vec::new(),
+        steps: vec![StepShape::Parallel(vec![
+            Leaf { op: Op::RegisterDistro(0), session: 1 },
+            Leaf { op: Op::StartDistro(0), session: second_session },
+        ])],
+        faults: FaultShape::default(),
+    };
+    assert!(registration_overlap(&shape(1)));
+    assert!(!registration_overlap(&shape(2)), "another user session's step has its own instance lock");
 }

@@ -10,8 +10,8 @@ use super::progress::Progress;
 use super::{UsageError, VariantArgs, at_least_one, variant};
 use crate::generate::judge::Class;
 use crate::generate::{
-    DefectPolicy, Found, Generation, Report, SEEDS_PER_CASE, SHRINK_STEPS, finding_file, generate,
-    replay_command,
+    DefectPolicy, Found, Generation, OVERLAP_NOTE, Report, SEEDS_PER_CASE, SHRINK_STEPS, finding_file,
+    generate, replay_command,
 };
 
 #[derive(Args)]
@@ -129,6 +129,9 @@ fn found_report(found: &Found, generation: &Generation, path: &str) -> String {
         ),
         replay_command(found, generation.variant, path),
     ];
+    if found.overlap {
+        lines.push(format!("  note: {OVERLAP_NOTE}"));
+    }
     lines.extend(found.failed.details.iter().take(12).map(|line| format!("  {line}")));
     lines.join("\n")
 }

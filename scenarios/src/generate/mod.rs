@@ -31,6 +31,10 @@ use shape::Shape;
 pub const SEEDS_PER_CASE: u64 = 4;
 /// Most shrinking steps (evaluations of a simpler candidate) per finding, unless told.
 pub const SHRINK_STEPS: u32 = 500;
+/// While shrinking, a candidate is explored for this many times the case's seeds: removing
+/// a part of a scenario moves its failing schedule to another seed, and a candidate that
+/// fails the same way a few seeds later is still simpler.
+pub const SHRINK_SEED_FACTOR: u64 = 4;
 
 /// What to do with a case that wedges (deadlock or livelock) or hits a documented defect of
 /// the design ([`Class::Wedge`], [`Class::Documented`]).
@@ -92,6 +96,11 @@ pub struct Found {
     pub lines: (usize, usize),
     /// Shrinking steps taken (each a simpler candidate explored).
     pub shrink_steps: u32,
+    /// Whether the minimal scenario runs `register_distro` at once with another step of the
+    /// same user session: the shape of spec §9.1's defects (`register_during_start`,
+    /// `register_erases_pump`). A fact about the scenario for whoever triages a wedge, not a
+    /// classification.
+    pub overlap: bool,
 }
 
 /// A drawn case the parser refused: a defect of the generator.
@@ -165,7 +174,7 @@ fn drawn_description(seed: u64, case: u64) -> String {
 fn generate_case(generation: &Generation, case: u64, report: &mut Report) {
     let mut tree = draw_tree(generation.seed, case);
     let text = render::render(&tree.current(), &drawn_description(generation.seed, case));
-    let failed = match evaluate(generation, &text) {
+    let failed = match evaluate(generation, &text, generation.seeds_per_case) {
         Err(error) => {
             report.invalid.push(Invalid { case, error: error.to_string(), text });
             return;
@@ -189,8 +198,10 @@ fn generate_case(generation: &Generation, case: u64, report: &mut Report) {
     }
 }
 
-/// Proptest's shrinking loop over `tree`: simplify while the candidate fails the same way,
-/// complicate when it does not, until neither moves or the step budget is spent.
+/// Shrinks a failing case: first proptest's own loop over `tree` (simplify while the
+/// candidate fails the same way, complicate when it does not, until neither moves), then a
+/// greedy pass that keeps any one-removal-simpler shape ([`shape::one_removal_simpler`])
+/// failing the same way, until none does; both within the step budget.
 fn shrink(
     generation: &Generation,
     case: u64,
@@ -198,31 +209,21 @@ fn shrink(
     (text, failed): (String, Failed),
     report: &mut Report,
 ) -> Found {
-    let description = format!("generated: case {case} of seed {}, shrunk", generation.seed);
-    let (kind, drawn_lines) = (failed.kind.clone(), text.lines().count());
-    let mut best = (render::render(&tree.current(), &description), failed);
-    let mut steps = 0;
+    let mut shrinking = Shrinking {
+        generation,
+        case,
+        description: format!("generated: case {case} of seed {}, shrunk", generation.seed),
+        kind: failed.kind.clone(),
+        steps: 0,
+        report,
+    };
+    let drawn_lines = text.lines().count();
+    let mut best = (render::render(&tree.current(), &shrinking.description), failed, tree.current());
     if tree.simplify() {
-        while steps < generation.shrink_steps {
-            steps += 1;
-            let candidate = render::render(&tree.current(), &description);
-            let same = match evaluate(generation, &candidate) {
-                Ok((Some(failed), runs)) => {
-                    report.runs += runs;
-                    (failed.kind == kind).then_some(failed)
-                }
-                Ok((None, runs)) => {
-                    report.runs += runs;
-                    None
-                }
-                Err(error) => {
-                    report.invalid.push(Invalid { case, error: error.to_string(), text: candidate.clone() });
-                    None
-                }
-            };
-            let moved = match same {
-                Some(failed) => {
-                    best = (candidate, failed);
+        while shrinking.steps < generation.shrink_steps {
+            let moved = match shrinking.fails_the_same_way(&tree.current()) {
+                Some(found) => {
+                    best = found;
                     tree.simplify()
                 }
                 None => tree.complicate(),
@@ -232,15 +233,62 @@ fn shrink(
             }
         }
     }
-    let (text, failed) = best;
-    let class = Class::of(&kind, generation.variant.design).expect("a failure is not a pass");
-    Found { case, class, kind, lines: (drawn_lines, text.lines().count()), failed, text, shrink_steps: steps }
+    'greedy: while shrinking.steps < generation.shrink_steps {
+        for candidate in shape::one_removal_simpler(&best.2) {
+            if shrinking.steps >= generation.shrink_steps {
+                break 'greedy;
+            }
+            if let Some(found) = shrinking.fails_the_same_way(&candidate) {
+                best = found;
+                continue 'greedy;
+            }
+        }
+        break;
+    }
+    let (text, failed, shape) = best;
+    let class = Class::of(&shrinking.kind, generation.variant.design).expect("a failure is not a pass");
+    let overlap = shape::registration_overlap(&shape);
+    let lines = (drawn_lines, text.lines().count());
+    let (kind, shrink_steps) = (shrinking.kind, shrinking.steps);
+    Found { case, class, kind, lines, failed, text, shrink_steps, overlap }
 }
 
-/// Parses `text` and explores it: its first failing seed, and the runs made.
-fn evaluate(generation: &Generation, text: &str) -> Result<(Option<Failed>, u64), ScenarioError> {
+/// One shrinking: what the failure is, and the steps taken.
+struct Shrinking<'a> {
+    generation: &'a Generation,
+    case: u64,
+    description: String,
+    kind: Kind,
+    steps: u32,
+    report: &'a mut Report,
+}
+
+impl Shrinking<'_> {
+    /// Explores `shape` for the shrinking seeds (one step): its text and failure when it
+    /// fails the same way.
+    fn fails_the_same_way(&mut self, shape: &Shape) -> Option<(String, Failed, Shape)> {
+        self.steps += 1;
+        let text = render::render(shape, &self.description);
+        let seeds = self.generation.seeds_per_case * SHRINK_SEED_FACTOR;
+        match evaluate(self.generation, &text, seeds) {
+            Ok((failed, runs)) => {
+                self.report.runs += runs;
+                let failed = failed.filter(|failed| failed.kind == self.kind)?;
+                Some((text, failed, shape.clone()))
+            }
+            Err(error) => {
+                self.report.invalid.push(Invalid { case: self.case, error: error.to_string(), text });
+                None
+            }
+        }
+    }
+}
+
+/// Parses `text` and explores it for `seeds` seeds: its first failing seed, and the runs
+/// made.
+fn evaluate(generation: &Generation, text: &str, seeds: u64) -> Result<(Option<Failed>, u64), ScenarioError> {
     let scenario = Arc::new(parse("generated", "generated.toml", text)?);
-    Ok(first_failure(&scenario, generation.variant, generation.seeds_per_case))
+    Ok(first_failure(&scenario, generation.variant, seeds))
 }
 
 /// Explores a scenario the way `generate` explores its cases (for committed regressions):
@@ -284,6 +332,9 @@ fn case_rng(seed: u64, case: u64) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
+/// What a report says of a minimal scenario with [`Found::overlap`].
+pub const OVERLAP_NOTE: &str = "A registration runs at once with another step of its user session: the shape of the design's own defects of spec §9.1 (register_during_start, register_erases_pump).";
+
 /// The command that replays `found` from the file at `path`.
 pub fn replay_command(found: &Found, variant: Variant, path: &str) -> String {
     seed_command("replay", path, variant, strategy_with(found.failed.horizon), found.failed.seed)
@@ -307,10 +358,13 @@ pub fn finding_file(found: &Found, generation: &Generation, path: &str) -> Strin
             found.lines.0,
             found.lines.1
         ),
-        format!("# Its seed {} ends {} ({}).", found.failed.seed, found.kind.describe(), found.class.name()),
+        format!("# Its seed {} ends {}: {}.", found.failed.seed, found.kind.describe(), found.class.name()),
     ];
     if let Some(why) = why {
         header.push(format!("# {why}"));
+    }
+    if found.overlap {
+        header.push(format!("# {OVERLAP_NOTE}"));
     }
     header.push(format!("# Replay: {}", replay_command(found, generation.variant, path)));
     format!("{}\n{}", header.join("\n"), found.text)

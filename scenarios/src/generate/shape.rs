@@ -272,3 +272,94 @@ fn faults() -> impl Strategy<Value = FaultShape> {
         1 => (0u32..=1, 0u32..=1, 0u32..=1).prop_map(|(crash, reject, slow)| FaultShape { crash, reject, slow }),
     ]
 }
+
+/// Whether `shape` runs `register_distro` in a parallel group with another operation of the
+/// same user session (spec §9.1: `RegisterDistribution` notifies without the instance lock,
+/// so its hook can overlap the session's locked hooks).
+pub fn registration_overlap(shape: &Shape) -> bool {
+    shape.steps.iter().any(|step| match step {
+        StepShape::Parallel(leaves) => leaves.iter().any(|registering| {
+            matches!(registering.op, Op::RegisterDistro(_))
+                && leaves.iter().filter(|other| other.session == registering.session).count() > 1
+        }),
+        _ => false,
+    })
+}
+
+/// Every shape one removal simpler than `shape`: a step, a member of a parallel group, a
+/// plugin, a hook, an action, a worker's callback or extra copy, a fault, a failing load.
+/// What proptest's value trees cannot do once they have moved on (remove a part after a
+/// sibling changed), a greedy pass over these can.
+pub fn one_removal_simpler(shape: &Shape) -> Vec<Shape> {
+    let mut simpler = Vec::new();
+    let mut with = |change: &dyn Fn(&mut Shape)| {
+        let mut candidate = shape.clone();
+        change(&mut candidate);
+        simpler.push(candidate);
+    };
+    for step in 0..shape.steps.len() {
+        if shape.steps.len() > 1 {
+            with(&|s| {
+                s.steps.remove(step);
+            });
+        }
+        if let StepShape::Parallel(leaves) = &shape.steps[step] {
+            for leaf in 0..leaves.len() {
+                with(&|s| {
+                    let StepShape::Parallel(leaves) = &mut s.steps[step] else { return };
+                    leaves.remove(leaf);
+                    if leaves.len() == 1 {
+                        s.steps[step] = StepShape::One(leaves[0].clone());
+                    }
+                });
+            }
+        }
+    }
+    for plugin in 0..shape.plugins.len() {
+        if shape.plugins.len() > 1 {
+            with(&|s| {
+                s.plugins.remove(plugin);
+            });
+        }
+        if shape.plugins[plugin].load_fails {
+            with(&|s| s.plugins[plugin].load_fails = false);
+        }
+        for (hook, (_, acts)) in shape.plugins[plugin].hooks.iter().enumerate() {
+            with(&|s| {
+                s.plugins[plugin].hooks.remove(hook);
+            });
+            for (act, action) in acts.iter().enumerate() {
+                with(&|s| {
+                    s.plugins[plugin].hooks[hook].1.remove(act);
+                });
+                let Act::Worker { calls, count, .. } = action else { continue };
+                if *count > 1 {
+                    with(&|s| {
+                        if let Act::Worker { count, .. } = &mut s.plugins[plugin].hooks[hook].1[act] {
+                            *count = 1;
+                        }
+                    });
+                }
+                let removable = if calls.len() > 1 { calls.len() } else { 0 };
+                for call in 0..removable {
+                    with(&|s| {
+                        if let Act::Worker { calls, .. } = &mut s.plugins[plugin].hooks[hook].1[act] {
+                            calls.remove(call);
+                        }
+                    });
+                }
+            }
+        }
+    }
+    let faults = shape.faults;
+    for (count, clear) in [
+        (faults.crash, (|f: &mut FaultShape| f.crash = 0) as fn(&mut FaultShape)),
+        (faults.reject, |f: &mut FaultShape| f.reject = 0),
+        (faults.slow, |f: &mut FaultShape| f.slow = 0),
+    ] {
+        if count > 0 {
+            with(&|s| clear(&mut s.faults));
+        }
+    }
+    simpler
+}
