@@ -6,6 +6,8 @@
 //! on Windows; what a scenario expects and how a seed is named are everywhere.
 
 use std::collections::BTreeMap;
+#[cfg(not(windows))]
+use std::collections::BTreeSet;
 use std::sync::Arc;
 #[cfg(not(windows))]
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,7 +21,7 @@ use plughost_sim::faults::FaultBudget;
 
 use crate::coverage::Coverage;
 #[cfg(not(windows))]
-use crate::coverage::fault_labels;
+use crate::coverage::{Served, fault_labels};
 #[cfg(not(windows))]
 use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
@@ -340,6 +342,41 @@ struct Tally {
     first_failure: Option<Failure>,
     faulted: BTreeMap<String, u64>,
     coverage: Option<Coverage>,
+    /// With `stop_at_first_failure`, every run's result waits here until the exploration
+    /// ends: only then is the first failure known, and only seeds up to it are counted, so
+    /// the counts do not depend on how far the other jobs had run.
+    held: Vec<Counted>,
+}
+
+/// What one seed's run adds to a tally.
+#[cfg(not(windows))]
+struct Counted {
+    seed: u64,
+    verdict: Verdict,
+    faults: Vec<String>,
+    served: Option<BTreeSet<Served>>,
+}
+
+#[cfg(not(windows))]
+impl Tally {
+    fn count(&mut self, run: Counted) {
+        self.verdicts.add(run.verdict);
+        tally_faults(&mut self.faulted, &run.faults);
+        if let (Some(coverage), Some(served)) = (&mut self.coverage, &run.served) {
+            coverage.add(served, &run.faults);
+        }
+    }
+
+    /// Counts the held runs of seeds up to the first failure (all of them if none failed).
+    fn count_held(&mut self) {
+        let last = self.first_failure.as_ref().map_or(u64::MAX, |failure| failure.seed);
+        let mut held = std::mem::take(&mut self.held);
+        held.retain(|run| run.seed <= last);
+        held.sort_by_key(|run| run.seed);
+        for run in held {
+            self.count(run);
+        }
+    }
 }
 
 #[cfg(not(windows))]
@@ -381,7 +418,8 @@ fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered
     } else {
         run_on_threads(jobs, &work);
     }
-    let tally = tally.into_inner();
+    let mut tally = tally.into_inner();
+    tally.count_held();
     let seeds_run = match (&tally.first_failure, exploration.stop_at_first_failure) {
         (Some(failure), true) => failure.seed - exploration.start_seed + 1,
         _ => tally.verdicts.total(),
@@ -437,11 +475,12 @@ fn run_stride(
         spec.coverage = tally.lock().coverage.is_some();
         let run = try_run(&exploration.scenario, &spec).expect("a seeded strategy never stops a run");
         let failed = expected.is_failure(run.verdict);
+        let counted = Counted { seed, verdict: run.verdict, faults: run.faults, served: run.served };
         let mut tally = tally.lock();
-        tally.verdicts.add(run.verdict);
-        tally_faults(&mut tally.faulted, &run.faults);
-        if let (Some(coverage), Some(served)) = (&mut tally.coverage, &run.served) {
-            coverage.add(served, &run.faults);
+        if exploration.stop_at_first_failure {
+            tally.held.push(counted);
+        } else {
+            tally.count(counted);
         }
         if failed && tally.first_failure.as_ref().is_none_or(|f| seed < f.seed) {
             lowest_failure.fetch_min(seed, Ordering::Relaxed);

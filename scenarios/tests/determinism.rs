@@ -88,3 +88,36 @@ fn a_crash_code_is_the_runs_choice_and_replays() {
     let expected_dead = ["CO_E_OBJNOTCONNECTED", "RPC_E_DISCONNECTED", "RPC_S_SERVER_UNAVAILABLE"];
     assert_eq!(dead.iter().map(String::as_str).collect::<Vec<_>>(), expected_dead);
 }
+
+/// `--jobs` changes the wall time only: stopping at the first failure, two or three OS threads
+/// count exactly the seeds one thread counts, though they run seeds past the failure before
+/// they learn of it.
+#[test]
+fn stopping_at_the_first_failure_counts_the_same_seeds_on_any_number_of_jobs() {
+    use plughost_model::design::Mutant;
+    use plughost_scenarios::explore::{Exploration, StrategyFamily, explore};
+    let scenario = crate::util::scenario("pump_kernel");
+    let summary = |start_seed: u64, jobs: usize| {
+        explore(&Exploration {
+            faults: scenario.faults,
+            scenario: scenario.clone(),
+            variant: crate::util::variant(Some(Mutant::NoRecheck)),
+            strategy: StrategyFamily::Random,
+            start_seed,
+            seeds: 2_000,
+            jobs,
+            stop_at_first_failure: true,
+        })
+    };
+    for start_seed in [0, 100_000, 200_000] {
+        let alone = summary(start_seed, 1);
+        let failure = alone.first_failure.as_ref().map(|f| f.seed);
+        assert!(failure.is_some(), "no-recheck is caught within 2,000 seeds from {start_seed}");
+        for jobs in [2, 3] {
+            let spread = summary(start_seed, jobs);
+            assert_eq!(spread.first_failure.as_ref().map(|f| f.seed), failure, "jobs {jobs}");
+            assert_eq!(spread.seeds_run, alone.seeds_run, "jobs {jobs}");
+            assert_eq!(spread.verdicts, alone.verdicts, "jobs {jobs} from seed {start_seed}");
+        }
+    }
+}

@@ -8,7 +8,8 @@ use clap::Args;
 use super::junit::{Case, write_junit};
 use super::progress::Progress;
 use super::{
-    Selection, Shard, UsageError, at_least_one, faults, parse_shard, scenarios, strategy, style, variant,
+    Selection, Shard, UsageError, at_least_one, faults, jobs, parse_shard, scenarios, strategy, style,
+    variant,
 };
 use crate::explore::{Exploration, StrategyFamily, Summary, explore_with_coverage, explore_with_progress};
 use crate::report::{self, Measured};
@@ -27,9 +28,10 @@ pub(super) struct ExploreArgs {
     /// The first seed.
     #[arg(long, default_value_t = 0)]
     start_seed: u64,
-    /// OS threads to spread seeds over.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// OS threads to spread seeds over (default: the machine's cores). The verdicts and
+    /// first failures do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Run only part I of N of each scenario's seeds (contiguous; the N parts are the whole).
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     shard: Option<Shard>,
@@ -57,7 +59,7 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
     let variant = variant(&args.selection.variant)?;
     let strategy = strategy(&args.selection.strategy)?;
     let seeds = args.seeds.map(|n| at_least_one("--seeds", n)).transpose()?;
-    let jobs = at_least_one("--jobs", args.jobs)?;
+    let jobs = jobs(args.jobs)?;
     let scenarios = scenarios(&args.scenarios)?;
     let searching = matches!(strategy, StrategyFamily::Dfs(_));
     if searching && args.coverage {

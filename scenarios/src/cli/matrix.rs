@@ -13,7 +13,7 @@ use serde_json::json;
 use super::designs_doc::{self, Row};
 use super::junit::{Case, write_junit};
 use super::progress::Progress;
-use super::{Shard, StrategyArgs, UsageError, at_least_one, parse_shard, scenarios, strategy, style};
+use super::{Shard, StrategyArgs, UsageError, at_least_one, jobs, parse_shard, scenarios, strategy, style};
 use crate::explore::{Expectation, Exploration, Summary, explore_with_progress};
 use crate::scenario::Scenario;
 use crate::verdict::Verdict;
@@ -33,9 +33,10 @@ pub(super) struct MatrixArgs {
     /// Seeds per cell.
     #[arg(long, default_value_t = 500)]
     seeds: u64,
-    /// OS threads to spread seeds over.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// OS threads to spread seeds over (default: the machine's cores). The verdicts and
+    /// first failures do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Run only part I of N of each cell's seeds (contiguous; the N parts are the whole).
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     shard: Option<Shard>,
@@ -106,7 +107,7 @@ fn columns(designs: &[Design], mutants: bool) -> Vec<Column> {
 pub(super) fn matrix_command(args: MatrixArgs) -> Result<ExitCode, UsageError> {
     let strategy = strategy(&args.strategy)?;
     at_least_one("--seeds", args.seeds)?;
-    let jobs = at_least_one("--jobs", args.jobs)?;
+    let jobs = jobs(args.jobs)?;
     if args.markdown.is_some() && args.shard.is_some() {
         return Err(UsageError("--markdown writes the whole table: it cannot take --shard".to_string()));
     }

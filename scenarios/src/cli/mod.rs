@@ -287,6 +287,15 @@ pub(super) fn at_least_one<T: PartialEq + Default + std::fmt::Display>(
     Ok(value)
 }
 
+/// `--jobs`: as given (at least 1), else one OS thread per core the machine offers. Seeds
+/// are merged in seed order, so the count changes the wall time only, never a result.
+pub(super) fn jobs(given: Option<usize>) -> Result<usize, UsageError> {
+    match given {
+        Some(jobs) => at_least_one("--jobs", jobs),
+        None => Ok(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)),
+    }
+}
+
 pub(super) fn scenarios(names: &[String]) -> Result<Vec<Arc<Scenario>>, UsageError> {
     if names.is_empty() {
         return Ok(catalogue::all()?);
