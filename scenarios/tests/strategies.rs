@@ -22,6 +22,30 @@ fn an_open_pct_horizon_is_the_choice_points_of_the_guided_run() {
     assert_eq!(given.resolved(&kernel, variant(None)), given, "a given horizon stays");
 }
 
+/// A pilot that spins counts the spin, not the work: `register_erases_pump`'s guided run
+/// livelocks, and its horizon is then the median of random runs that end, so PCT's change
+/// points fall inside the race of its two hooks.
+#[test]
+fn a_pilot_that_spins_gives_way_to_random_runs_that_end() {
+    use plughost_scenarios::verdict::Verdict;
+    let erases = scenario("register_erases_pump");
+    let pilot = try_run(&erases, &RunSpec::new(variant(None), StrategySpec::Guided { prefix: Vec::new() }))
+        .expect("a guided run never stops");
+    assert_eq!(pilot.verdict, Verdict::Livelock, "the guided run of register_erases_pump spins");
+    let StrategyFamily::Pct { horizon: Some(horizon), .. } =
+        StrategyFamily::Pct { depth: 3, horizon: None }.resolved(&erases, variant(None))
+    else {
+        panic!("an open horizon is resolved");
+    };
+    assert!(horizon < pilot.steps / 10, "horizon {horizon} against a spin of {} choice points", pilot.steps);
+    let ended = (0..9)
+        .map(|seed| {
+            try_run(&erases, &RunSpec::new(variant(None), StrategySpec::Random { seed })).expect("runs")
+        })
+        .any(|run| run.verdict != Verdict::Livelock && run.steps == horizon);
+    assert!(ended, "the horizon {horizon} is the length of one of the random runs that ended");
+}
+
 #[test]
 fn the_portfolio_runs_random_on_even_seeds_and_pct_on_odd_ones() {
     let kernel = scenario("concurrent_callbacks");
