@@ -259,3 +259,26 @@ fn generate_notes_a_registration_overlapping_a_step_of_its_session() {
     assert!(registration_overlap(&shape(1)));
     assert!(!registration_overlap(&shape(2)), "another user session's step has its own instance lock");
 }
+
+#[test]
+fn generate_classes_as_documented_only_what_the_catalogue_declares() {
+    use plughost_scenarios::generate::judge::{DOCUMENTED, Kind};
+    let kind = |verdict, invariant: Option<&str>| Kind { verdict, invariant: invariant.map(str::to_string) };
+    let teardown = kind(Verdict::Invariant, Some("§9.10"));
+    assert_eq!(Class::of(&teardown, Design::Pump), Some(Class::Documented("host_teardown_races_a_callback")));
+    assert_eq!(
+        Class::of(&teardown, Design::CallbackLock),
+        Some(Class::Finding),
+        "PR 40120 has the stub lock"
+    );
+    let died = kind(Verdict::ServiceDied, None);
+    assert_eq!(Class::of(&died, Design::InProcess), Some(Class::Documented("host_crash_is_fatal")));
+    assert_eq!(Class::of(&died, Design::Pump), Some(Class::Finding));
+    assert_eq!(Class::of(&kind(Verdict::Invariant, Some("I-2")), Design::Pump), Some(Class::Finding));
+    assert_eq!(Class::of(&kind(Verdict::Deadlock, None), Design::Pump), Some(Class::Wedge));
+    assert_eq!(Class::of(&kind(Verdict::Pass, None), Design::Pump), None);
+    for (design, verdict, _, name) in DOCUMENTED {
+        let (every, defects) = catalogue::load(name).unwrap_or_else(|e| panic!("{e}")).outcome_on(design);
+        assert!(every == verdict || defects.contains(verdict), "{name} declares {verdict} on {design}");
+    }
+}

@@ -103,7 +103,7 @@ fn summary_line(report: &Report, generation: &Generation, minutes: f64) -> Strin
             .sum::<u64>()
     };
     format!(
-        "generated {} case(s) from seed {} ({} seed(s) each): {} pass, {} finding(s), {} documented defect(s), {} wedge(s); {} runs, {:.0} cases/min",
+        "generated {} case(s) from seed {} ({} seed(s) each): {} pass, {} finding(s), {} documented, {} wedge(s); {} runs, {:.0} cases/min",
         report.cases,
         generation.seed,
         generation.seeds_per_case,

@@ -23,8 +23,9 @@ pub enum Class {
     /// An oracle found a broken invariant the design promises to keep, the model panicked,
     /// or the service died: a defect of the model, of an oracle or of the design, to triage.
     Finding,
-    /// A defect of the design itself that a catalogue scenario declares (`[expect]
-    /// defects`), recognised by its design, verdict and invariant ([`DOCUMENTED`]).
+    /// What the design does by design, as a catalogue scenario declares (`[expect] defects`
+    /// or `[design.<name>] verdict`), recognised by design, verdict and invariant
+    /// ([`DOCUMENTED`]).
     Documented(&'static str),
     /// The run wedged (deadlock) or spun without end (livelock). The design has documented
     /// wedges of its own (spec §9.1: a registration's unlocked hook overlapping a start, the
@@ -33,16 +34,20 @@ pub enum Class {
     Wedge,
 }
 
-/// The design defects a catalogue scenario declares that a run's verdict and first
-/// invariant identify beyond doubt: (design, verdict, invariant, the scenario).
-pub const DOCUMENTED: [(Design, Verdict, &str, &str); 1] =
-    [(Design::Pump, Verdict::Invariant, "§9.10", "host_teardown_races_a_callback")];
+/// What a design does by design that a catalogue scenario declares and that a run's verdict
+/// and first invariant identify beyond doubt: (design, verdict, invariant, the scenario).
+/// On the pump, the §9.10 host teardown race (`[expect] defects`); in-process, a plugin's
+/// crash is the service's (Appendix A; `[design.in-process] verdict = "service-died"`).
+pub const DOCUMENTED: [(Design, Verdict, Option<&str>, &str); 2] = [
+    (Design::Pump, Verdict::Invariant, Some("§9.10"), "host_teardown_races_a_callback"),
+    (Design::InProcess, Verdict::ServiceDied, None, "host_crash_is_fatal"),
+];
 
 impl Class {
     /// The class of a failure of `kind` on `design` (`None` for a pass).
     pub fn of(kind: &Kind, design: Design) -> Option<Class> {
         let documented = DOCUMENTED.iter().find(|(d, verdict, invariant, _)| {
-            *d == design && *verdict == kind.verdict && kind.invariant.as_deref() == Some(*invariant)
+            *d == design && *verdict == kind.verdict && kind.invariant.as_deref() == *invariant
         });
         match kind.verdict {
             Verdict::Pass => None,
@@ -56,7 +61,7 @@ impl Class {
     pub fn name(self) -> String {
         match self {
             Class::Finding => "finding".to_string(),
-            Class::Documented(scenario) => format!("documented design defect (catalogue: {scenario})"),
+            Class::Documented(scenario) => format!("documented by the design (catalogue: {scenario})"),
             Class::Wedge => "wedge".to_string(),
         }
     }
