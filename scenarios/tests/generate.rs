@@ -282,3 +282,36 @@ fn generate_classes_as_documented_only_what_the_catalogue_declares() {
         assert!(every == verdict || defects.contains(verdict), "{name} declares {verdict} on {design}");
     }
 }
+
+/// The replay command in each committed regression's header, run from the project root as a
+/// person pastes it, ends with the verdict the header says.
+#[test]
+fn generate_regression_headers_replay_as_printed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace");
+    for entry in std::fs::read_dir(root.join("scenarios/generated")).expect("scenarios/generated exists") {
+        let path = entry.expect("an entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let line = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("{}: no `{prefix}` line", path.display()))
+                .to_string()
+        };
+        let replay = line("# Replay: plughost ");
+        let verdict = line("# Its seed ")
+            .split(" ends ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .map(str::to_string);
+        let verdict = verdict.unwrap_or_else(|| panic!("{}: the header names no verdict", path.display()));
+        let words: Vec<&str> = replay.split_whitespace().collect();
+        let output = plughost(&words, root);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{}: {replay}: {output:?}", path.display());
+        assert!(
+            stdout.contains(&format!("verdict: {verdict}")),
+            "{}: {replay} did not end {verdict}",
+            path.display()
+        );
+    }
+}
