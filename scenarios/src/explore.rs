@@ -27,7 +27,9 @@ use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
 use crate::verdict::{Verdict, VerdictCounts, VerdictSet};
 
-/// How each seed's choice points are decided.
+/// How each seed's choice points are decided. The command line's default is
+/// [`StrategyFamily::COMMAND_LINE`], the portfolio; `Default` (what the tests' explorations
+/// use unless they say otherwise) is random.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub enum StrategyFamily {
     /// Uniform random over runnable threads (the clock runs ahead at one point in eight).
@@ -44,6 +46,10 @@ pub enum StrategyFamily {
 }
 
 impl StrategyFamily {
+    /// What `--strategy` means when it is not given: random on even seeds, PCT of depth 3
+    /// with a pilot run's horizon on odd ones.
+    pub const COMMAND_LINE: StrategyFamily = StrategyFamily::Portfolio { depth: 3, horizon: None };
+
     /// Every family's command-line name and one-line summary, for `plughost list`.
     pub const SUMMARIES: [(&'static str, &'static str); 4] = [
         ("random", "uniform over runnable threads and letting the clock run, seeded ChaCha8"),
@@ -93,6 +99,16 @@ impl StrategyFamily {
         }
     }
 
+    /// The family one seed of this family runs under: a portfolio's seed is a random or a
+    /// PCT seed, every other family's its own.
+    pub fn of_seed(self, seed: u64) -> StrategyFamily {
+        match self {
+            StrategyFamily::Portfolio { .. } if seed.is_multiple_of(2) => StrategyFamily::Random,
+            StrategyFamily::Portfolio { depth, horizon } => StrategyFamily::Pct { depth, horizon },
+            other => other,
+        }
+    }
+
     /// The command-line name.
     pub fn name(self) -> &'static str {
         match self {
@@ -120,12 +136,20 @@ impl StrategyFamily {
         }
     }
 
-    /// The command-line arguments that select it (none for the default).
+    /// The command-line arguments that select it (none for the command line's default).
     pub fn arguments(self) -> String {
-        match self {
-            StrategyFamily::Random => String::new(),
-            other => format!(" --strategy {}{}", other.name(), other.arguments_after_name()),
+        if self == StrategyFamily::COMMAND_LINE {
+            return String::new();
         }
+        format!(" --strategy {}{}", self.name(), self.arguments_after_name())
+    }
+
+    /// The command-line arguments that run `seed` as this family runs it: the seed's own
+    /// strategy (a portfolio's seed is named as the random or PCT seed it is), none when the
+    /// command line's default runs that seed the same way (an even seed of random).
+    pub fn seed_arguments(self, seed: u64) -> String {
+        let own = self.of_seed(seed);
+        if own == StrategyFamily::COMMAND_LINE.of_seed(seed) { String::new() } else { own.arguments() }
     }
 }
 
@@ -325,7 +349,7 @@ pub fn seed_command(
     format!(
         "plughost {verb} --scenario {} --seed {seed}{}{}",
         crate::command::shell_word(scenario),
-        strategy.arguments(),
+        strategy.seed_arguments(seed),
         variant_arguments(variant)
     )
 }

@@ -28,6 +28,8 @@ fn shrunk_deadlock(dir: &Path) -> Vec<String> {
         "pre_registration_race",
         "--seed",
         "1",
+        "--strategy",
+        "random",
         "--mutant",
         "no-timed-acquire",
         "--save-decisions",

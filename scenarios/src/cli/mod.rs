@@ -116,10 +116,10 @@ pub(super) struct VariantArgs {
 /// How the simulator decides choice points.
 #[derive(Args)]
 pub(super) struct StrategyArgs {
-    /// Scheduling strategy: `random`, `pct` (probabilistic concurrency testing),
-    /// `portfolio` (random on even seeds, pct on odd ones), or `dfs` (every schedule within a
-    /// preemption bound).
-    #[arg(long, default_value = "random")]
+    /// Scheduling strategy: `portfolio` (random on even seeds, pct on odd ones: the
+    /// default), `random`, `pct` (probabilistic concurrency testing), or `dfs` (every
+    /// schedule within a preemption bound).
+    #[arg(long, default_value = "portfolio")]
     strategy: String,
     /// PCT: the bug depth (`depth - 1` priority change points).
     #[arg(long, default_value_t = 3)]

@@ -56,7 +56,10 @@ impl Schedule {
             (Some(seed), _) => (
                 seeded(&scenario, variant, faults, family, seed)?,
                 Ends::Completion,
-                format!("{}{} --seed {seed}", family.name(), family.arguments_after_name()),
+                {
+                    let own = family.of_seed(seed);
+                    format!("{}{} --seed {seed}", own.name(), own.arguments_after_name())
+                },
                 seed_command("replay", &scenario.source, variant, family, seed)
                     + &fault_arguments(&scenario, faults),
             ),
