@@ -315,3 +315,14 @@ fn generate_regression_headers_replay_as_printed() {
         );
     }
 }
+
+#[test]
+fn generate_tells_wedges_apart_by_the_calls_their_cycle_waits_on() {
+    let report = generate(&generation(0, 10, Some(Mutant::NoPumpRegistration)), &|| {});
+    let wedges: Vec<_> = report.failures.keys().filter(|kind| kind.verdict == Verdict::Livelock).collect();
+    assert!(!wedges.is_empty(), "no-pump-registration spins a callback: {:?}", report.failures);
+    for kind in wedges {
+        let calls = kind.invariant.as_deref().unwrap_or_else(|| panic!("{kind:?} names no call"));
+        assert!(calls.split('+').any(|call| call.starts_with("On")), "a hook call is in the cycle: {calls}");
+    }
+}

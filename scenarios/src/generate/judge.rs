@@ -5,6 +5,7 @@
 //!
 //! Never writes files and never decides what to do with a failure: `generate` does.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use plughost_model::design::{Design, Variant};
@@ -68,12 +69,14 @@ impl Class {
 }
 
 /// How a failure reads, for "fails the same way": the verdict and the first invariant an
-/// oracle reported (`I-2`), if any.
+/// oracle reported (`I-2`), or for a wedge the calls its wait-for cycle waits on
+/// (`MountFolder+OnDistributionStarted`): wedges through different calls are different
+/// ways of failing.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Kind {
     /// The verdict.
     pub verdict: Verdict,
-    /// The first violated invariant named in the details.
+    /// The first violated invariant named in the details, or a wedge's cycle's calls.
     pub invariant: Option<String>,
 }
 
@@ -122,7 +125,11 @@ pub fn first_failure(scenario: &Arc<Scenario>, variant: Variant, seeds: u64) -> 
         let spec = RunSpec::new(variant, strategy.spec(seed)).with_faults(scenario.faults);
         let run = try_run(scenario, &spec).expect("a seeded strategy never stops a run");
         if run.verdict != Verdict::Pass {
-            let kind = Kind { verdict: run.verdict, invariant: first_invariant(&run.details) };
+            let invariant = match Class::of(&Kind { verdict: run.verdict, invariant: None }, variant.design) {
+                Some(Class::Wedge) => cycle_calls(&run.details),
+                _ => first_invariant(&run.details),
+            };
+            let kind = Kind { verdict: run.verdict, invariant };
             return (Some(Failed { seed, horizon, kind, details: run.details }), seed + 2);
         }
     }
@@ -134,4 +141,15 @@ fn first_invariant(details: &[String]) -> Option<String> {
     details
         .iter()
         .find_map(|line| line.split_once(" violated at ").map(|(invariant, _)| invariant.to_string()))
+}
+
+/// The calls a wedge's wait-for cycle waits on, sorted and joined by `+` (the report's
+/// `… waits for call NAME …` lines, not the `also blocked` ones).
+fn cycle_calls(details: &[String]) -> Option<String> {
+    let calls: BTreeSet<&str> = details
+        .iter()
+        .filter(|line| !line.trim_start().starts_with("also blocked"))
+        .filter_map(|line| line.split_once("waits for call ")?.1.split_whitespace().next())
+        .collect();
+    (!calls.is_empty()).then(|| calls.into_iter().collect::<Vec<_>>().join("+"))
 }
