@@ -18,6 +18,7 @@ use plughost_scenarios::generate::{
 };
 use plughost_scenarios::parse::parse;
 use plughost_scenarios::runner::run_sim;
+use plughost_scenarios::scenario::ExploreDefaults;
 use plughost_scenarios::verdict::Verdict;
 use plughost_sim::faults::FaultBudget;
 
@@ -158,8 +159,9 @@ fn generate_finds_a_planted_bug_shrinks_it_and_the_file_replays_it() {
 }
 
 /// Every committed regression is explored as generate explores a shrinking candidate (its
-/// seeds, its strategy, its fault plan) and must do what the file declares: pass, find the design
-/// defect it declares, and catch each mutant it claims.
+/// seeds — or the file's own `[explore] seeds`, for defects rarer than that — its strategy,
+/// its fault plan) and must do what the file declares: pass, find the design defects it
+/// declares, and catch each mutant it claims.
 #[test]
 fn generate_regressions_replay_as_declared() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("generated");
@@ -200,7 +202,11 @@ fn explore_as_generate(
         variant,
         strategy: STRATEGY,
         start_seed: 0,
-        seeds: SEEDS_PER_CASE * SHRINK_SEED_FACTOR,
+        seeds: if scenario.explore.seeds == ExploreDefaults::default().seeds {
+            SEEDS_PER_CASE * SHRINK_SEED_FACTOR
+        } else {
+            scenario.explore.seeds
+        },
         jobs: 1,
         stop_at_first_failure: false,
         faults,
