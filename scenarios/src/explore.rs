@@ -436,8 +436,9 @@ pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
 }
 
 #[cfg(not(windows))]
-/// Runs a seeded exploration (not a search) collecting coverage (`crate::coverage`): the
-/// summary's `coverage` says which combinations its runs reached, and how often.
+/// Runs the exploration collecting coverage (`crate::coverage`): the summary's `coverage`
+/// says which combinations its runs reached, and how often (for a search, its schedules
+/// within the bound).
 pub fn explore_with_coverage(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
     explore_seeds(exploration, on_seed, true)
 }
@@ -446,7 +447,8 @@ pub fn explore_with_coverage(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
 fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered: bool) -> Summary {
     if let StrategyFamily::Dfs(config) = exploration.strategy {
         let (variant, faults, runs) = (exploration.variant, exploration.faults, Some(exploration.seeds));
-        return crate::search::search(&exploration.scenario, variant, faults, config, runs, on_seed);
+        let search = if covered { crate::search::search_with_coverage } else { crate::search::search };
+        return search(&exploration.scenario, variant, faults, config, runs, on_seed);
     }
     let expected = Expectation::of(&exploration.scenario, exploration.variant);
     let strategy = exploration.strategy.resolved(&exploration.scenario, exploration.variant);

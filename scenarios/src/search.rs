@@ -14,6 +14,7 @@ use plughost_sim::dfs::{Search, SearchConfig};
 use plughost_sim::faults::FaultBudget;
 use plughost_sim::{Decision, Stop, StrategySpec};
 
+use crate::coverage::{Coverage, fault_labels};
 use crate::explore::{Expectation, Failure, StrategyFamily, Summary, fault_arguments, tally_faults};
 use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
@@ -29,15 +30,43 @@ pub fn search(
     max_runs: Option<u64>,
     on_run: &dyn Fn(),
 ) -> Summary {
+    search_runs(scenario, variant, faults, config, max_runs, on_run, false)
+}
+
+/// [`search`], collecting coverage (`crate::coverage`) from every run that ended on its own
+/// (a pruned run is not a schedule): the summary's `coverage` says which combinations the
+/// schedules within the bound reached, and how many runs reached each.
+pub fn search_with_coverage(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    faults: FaultBudget,
+    config: SearchConfig,
+    max_runs: Option<u64>,
+    on_run: &dyn Fn(),
+) -> Summary {
+    search_runs(scenario, variant, faults, config, max_runs, on_run, true)
+}
+
+fn search_runs(
+    scenario: &Arc<Scenario>,
+    variant: Variant,
+    faults: FaultBudget,
+    config: SearchConfig,
+    max_runs: Option<u64>,
+    on_run: &dyn Fn(),
+    covered: bool,
+) -> Summary {
     let expected = Expectation::of(scenario, variant);
     let mut search = Search::new(config);
     let mut verdicts = VerdictCounts::default();
     let mut faulted = BTreeMap::new();
+    let mut coverage = covered.then(|| Coverage { faults: fault_labels(faults), ..Coverage::default() });
     let mut first_failure = None;
     while max_runs.is_none_or(|max| search.stats().runs < max) {
         let Some(strategy) = search.next_run() else { break };
         let index = search.stats().runs;
-        let spec = RunSpec::new(variant, StrategySpec::Shared(strategy)).with_faults(faults);
+        let spec = RunSpec { coverage: covered, ..RunSpec::new(variant, StrategySpec::Shared(strategy)) }
+            .with_faults(faults);
         let result = try_run(scenario, &spec);
         search.learn(matches!(result, Err(Stop::Pruned)));
         on_run();
@@ -45,6 +74,9 @@ pub fn search(
             Ok(run) => {
                 verdicts.add(run.verdict);
                 tally_faults(&mut faulted, &run.faults);
+                if let (Some(coverage), Some(served)) = (&mut coverage, &run.served) {
+                    coverage.add(served, &run.faults);
+                }
                 if expected.is_failure(run.verdict) {
                     first_failure = Some(Failure { seed: index, verdict: run.verdict, details: run.details });
                     break;
@@ -68,7 +100,7 @@ pub fn search(
         search: Some(stats),
         fault_arguments: fault_arguments(scenario, faults),
         faulted,
-        coverage: None,
+        coverage,
     }
 }
 

@@ -45,7 +45,7 @@ pub(super) struct ExploreArgs {
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// Report which (hook × callback × routing path × pump state × fault) combinations the
-    /// seeds reached, and which of that grid none reached (not with `--strategy dfs`).
+    /// seeds (or a search's schedules) reached, and which of that grid none reached.
     #[arg(long)]
     coverage: bool,
 }
@@ -62,9 +62,6 @@ pub(super) fn explore_command(args: ExploreArgs) -> Result<ExitCode, UsageError>
     let jobs = jobs(args.jobs)?;
     let scenarios = scenarios(&args.scenarios)?;
     let searching = matches!(strategy, StrategyFamily::Dfs(_));
-    if searching && args.coverage {
-        return Err(UsageError("--coverage counts seeded runs: not with --strategy dfs".into()));
-    }
     if searching && (args.shard.is_some() || args.start_seed != 0) {
         return Err(UsageError(
             "a search (--strategy dfs) has no seed range: no --shard or --start-seed".into(),
