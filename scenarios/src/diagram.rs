@@ -182,7 +182,11 @@ impl Builder {
             }
         } else if let Some((lock, holder)) = blocked_on(event) {
             self.message(thread, holder, format!("blocks on {lock}"), Arrow::Wait);
-        } else if let Some(lock) = event.strip_prefix("lock ").or_else(|| event.strip_prefix("unlock ")) {
+        } else if let Some(lock) = event
+            .strip_prefix("lock and unlock ")
+            .or_else(|| event.strip_prefix("lock "))
+            .or_else(|| event.strip_prefix("unlock "))
+        {
             let name = lock.trim_end_matches(" (shared)");
             if contended.contains(&name) {
                 self.note(thread, event.to_string(), Tone::Lock);

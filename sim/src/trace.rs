@@ -47,6 +47,33 @@ pub(crate) fn line(time: Duration, thread: &str, text: fmt::Arguments<'_>) {
     });
 }
 
+/// Folds `thread`'s release of `lock` into the line before it when that line is the same
+/// thread taking the same lock at the same time (`lock X` → `lock and unlock X`, keeping a
+/// `(shared)` or `(depth n)`): a critical section with nothing traced inside reads as one
+/// line. Returns whether it folded; when not, the caller writes the `unlock` line.
+pub(crate) fn fold_unlock(time: Duration, thread: &str, lock: &str) -> bool {
+    RECORDING.with(|recording| {
+        let recording = recording.borrow();
+        let Some(text_buffer) = recording.as_ref() else { return false };
+        let mut text = text_buffer.lock();
+        let Some(body) = text.strip_suffix('\n') else { return false };
+        let start = body.rfind('\n').map_or(0, |at| at + 1);
+        let prefix = format!("{} {:<28} ", time_column(time.as_nanos() as u64), thread);
+        let Some(taken) = body[start..].strip_prefix(&prefix) else { return false };
+        let Some(mode) = taken.strip_prefix("lock ").and_then(|rest| rest.strip_prefix(lock)) else {
+            return false;
+        };
+        let depth = mode.strip_prefix(" (depth ").and_then(|rest| rest.strip_suffix(')'));
+        if !(mode.is_empty() || mode == " (shared)" || depth.is_some_and(|d| d.parse::<u32>().is_ok())) {
+            return false;
+        }
+        let folded = format!("{prefix}lock and unlock {lock}{mode}\n");
+        text.truncate(start);
+        text.push_str(&folded);
+        true
+    })
+}
+
 /// Whether this thread records a trace.
 pub(crate) fn enabled() -> bool {
     RECORDING.with(|recording| recording.borrow().is_some())
@@ -167,5 +194,29 @@ mod tests {
             "      25.000ms svc/R-1                      timed out on lock\n      26.000ms host:P/H-1                   from a real thread\n"
         );
         assert!(!enabled(), "the recorder is gone once the run ends");
+    }
+
+    #[test]
+    fn an_unlock_right_after_its_lock_folds_into_one_line() {
+        let ms = Duration::from_millis;
+        let ((), text) = record(|| {
+            line(ms(1), "svc/a", format_args!("lock l (shared)"));
+            assert!(fold_unlock(ms(1), "svc/a", "l"));
+            line(ms(1), "svc/a", format_args!("lock l"));
+            assert!(!fold_unlock(ms(1), "svc/b", "l"), "another thread's lock");
+            assert!(!fold_unlock(ms(1), "svc/a", "l.inner"), "another lock");
+            assert!(!fold_unlock(ms(2), "svc/a", "l"), "later");
+            line(ms(1), "svc/a", format_args!("lock l2 (depth 2)"));
+            assert!(fold_unlock(ms(1), "svc/a", "l2"));
+            line(ms(1), "svc/a", format_args!("lock l3"));
+            line(ms(1), "svc/a", format_args!("set e"));
+            assert!(!fold_unlock(ms(1), "svc/a", "l3"), "something happened inside");
+        });
+        let events: Vec<&str> = text.lines().map(|l| l.split_at(44).1).collect();
+        assert_eq!(
+            events,
+            ["lock and unlock l (shared)", "lock l", "lock and unlock l2 (depth 2)", "lock l3", "set e"]
+        );
+        assert!(!fold_unlock(ms(1), "svc/a", "l"), "nothing to fold into without a recorder");
     }
 }

@@ -46,8 +46,11 @@ impl Kernel {
     pub fn release(&self, lock: LockId, thread: ThreadId, mode: Mode) {
         let mut state = self.state();
         state.release(lock, thread, mode);
-        if state.running == Some(thread) {
-            state.trace_as(thread, |state| format!("unlock {}", state.locks[lock].name));
+        if state.running == Some(thread) && state.tracing {
+            let (name, lock_name) = (state.thread_name(thread), &state.locks[lock].name);
+            if !trace::fold_unlock(state.clock, name, lock_name) {
+                trace::line(state.clock, name, format_args!("unlock {lock_name}"));
+            }
         }
     }
 
