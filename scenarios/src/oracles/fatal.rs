@@ -21,8 +21,8 @@ use plughost_model::wire::HookKind;
 
 use super::observed::Observed;
 use super::spec::{
-    E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, is_wslc_operation,
-    latched_message,
+    E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, is_instance_lock,
+    is_wslc_operation, latched_message,
 };
 use super::{Findings, Judge};
 
@@ -99,6 +99,11 @@ pub struct FatalJudge {
     unsettled: Vec<(Vec<ThreadId>, (Name, HResult))>,
     telemetry: BTreeSet<Name>,
     activated: BTreeSet<Name>,
+    /// Threads holding a session's instance lock, with whether the fatal error was latched
+    /// when they took it (outermost acquisition). `_CreateVm` checks the latch under that
+    /// lock (§5.3), so a VM whose creating thread took the lock before the latch was set
+    /// passed the check legally, even if its `OnVMStarted` is sent after the latch.
+    latched_at_lock: BTreeMap<ThreadId, bool>,
 }
 
 impl Judge for FatalJudge {
@@ -135,11 +140,21 @@ impl Judge for FatalJudge {
                     self.gate.load_failure = Some((plugin.clone(), None));
                 }
             }
+            Fact::LockAcquired { thread, lock, .. }
+                if is_instance_lock(seen.lock_name(*lock)) && seen.depth(*thread, *lock) == 1 =>
+            {
+                self.latched_at_lock.insert(*thread, self.gate.is_set());
+            }
+            Fact::LockReleased { thread, lock }
+                if is_instance_lock(seen.lock_name(*lock)) && seen.depth(*thread, *lock) == 0 =>
+            {
+                self.latched_at_lock.remove(thread);
+            }
             Fact::CallStarted { call, caller, target, request: CallRequest::Hook { hook, .. } } => {
                 let plugin = seen.plugin_of(*target).cloned().unwrap_or_else(|| "an unknown plugin".into());
                 let step = seen.step_of(*caller);
-                self.hook_called(*hook, &plugin, step, out);
                 let lineage = seen.lineage(*caller);
+                self.hook_called(*hook, &plugin, step, &lineage, out);
                 self.calls.insert(*call, HookCall { hook: *hook, plugin, step, lineage });
             }
             Fact::CallEnded { call, outcome } => {
@@ -159,8 +174,21 @@ impl Judge for FatalJudge {
 }
 
 impl FatalJudge {
-    fn hook_called(&mut self, hook: HookKind, plugin: &Name, step: Option<u32>, out: &mut Findings) {
-        if hook == HookKind::VmStarted && self.gate.is_set() {
+    fn hook_called(
+        &mut self,
+        hook: HookKind,
+        plugin: &Name,
+        step: Option<u32>,
+        lineage: &[ThreadId],
+        out: &mut Findings,
+    ) {
+        // The VM was created when its creating thread (the caller or a thread that started
+        // it) passed the latch check under the instance lock; without such a thread, now.
+        let latched_at_creation = lineage
+            .iter()
+            .find_map(|thread| self.latched_at_lock.get(thread).copied())
+            .unwrap_or_else(|| self.gate.is_set());
+        if hook == HookKind::VmStarted && latched_at_creation {
             out.violate(
                 "I-10",
                 format!("OnVMStarted was sent to {plugin}: a VM was created after the fatal plugin error was latched ({})", self.gate.describe()),

@@ -286,6 +286,32 @@ fn i4_direct_work_without_the_instance_lock() {
     stream.fires("I-4", "without holding session#1.instance_lock");
 }
 
+/// A lock that let two threads in: two direct callbacks of one session at once, each
+/// holding the instance lock as far as its own thread can tell.
+#[test]
+fn i4_two_callbacks_of_a_session_at_once() {
+    let mut stream = Stream::new();
+    stream.rpc_thread(R, "MountFolder").callback(R, 1);
+    stream.rpc_thread(9, "MountFolder").callback(9, 2);
+    stream.acquire(R, "session#1.instance_lock", true).work(R, 1, WorkSite::Direct, None);
+    stream.acquire(9, "session#1.instance_lock", true).work(9, 2, WorkSite::Direct, None);
+    stream.work_end(R, 1).work_end(9, 2);
+    stream.fires("I-4", "overlapped cb#1 on another thread");
+}
+
+/// A callback whose session is gone is answered `ERROR_NOT_FOUND` without the lock (§3.1):
+/// it overlaps a callback under the lock legally.
+#[test]
+fn i4_a_callback_for_a_session_that_is_gone_needs_no_lock() {
+    let mut stream = Stream::new();
+    stream.rpc_thread(R, "MountFolder").callback(R, 1);
+    stream.rpc_thread(9, "MountFolder").callback(9, 2);
+    stream.acquire(R, "session#1.instance_lock", true).work(R, 1, WorkSite::Direct, None);
+    stream.work(9, 2, WorkSite::NoSession, Some(ERROR_NOT_FOUND));
+    stream.work_end(R, 1);
+    stream.clean();
+}
+
 #[test]
 fn i5_waiting_while_holding_the_registry_lock() {
     let mut stream = Stream::new();
@@ -347,6 +373,34 @@ fn i10_a_vm_created_after_the_latch() {
     stream.fan_out(T, HookKind::VmStopping, false);
     stream.hook(W, HOST, HookKind::VmStarted, replied(S_OK));
     stream.fires("I-10", "a VM was created after the fatal plugin error");
+}
+
+#[test]
+fn i10_a_vm_created_under_a_lock_taken_after_the_latch() {
+    let mut stream = Stream::new();
+    stream.fan_out(9, HookKind::VmStopping, true).thread(W, ProcessId::SERVICE, Some(9));
+    stream.hook(W, HOST, HookKind::VmStopping, CallOutcome::Failed { hr: RPC_S_CALL_FAILED });
+    stream.fan_out(9, HookKind::VmStopping, false);
+    stream.step(T, 1).acquire(T, "session#1.instance_lock", false);
+    stream.fan_out(T, HookKind::VmStarted, true).thread(10, ProcessId::SERVICE, Some(T));
+    stream.hook(10, HOST, HookKind::VmStarted, replied(S_OK));
+    stream.fires("I-10", "a VM was created after the fatal plugin error");
+}
+
+/// `_CreateVm` checks the latch under the instance lock: a crash latched after the creating
+/// thread took it, but before `OnVMStarted` is sent, did not forbid that VM.
+#[test]
+fn i10_a_crash_latched_after_the_check_leaves_that_vm_alone() {
+    let mut stream = Stream::new();
+    stream.step(T, 1).acquire(T, "session#1.instance_lock", false);
+    stream.fan_out(T, HookKind::VmStarted, true).thread(10, ProcessId::SERVICE, Some(T));
+    stream.fan_out(9, HookKind::VmStopping, true).thread(W, ProcessId::SERVICE, Some(9));
+    stream.hook(W, HOST, HookKind::VmStopping, CallOutcome::Failed { hr: RPC_S_CALL_FAILED });
+    stream.fan_out(9, HookKind::VmStopping, false);
+    stream.hook(10, HOST, HookKind::VmStarted, replied(S_OK));
+    stream.fan_out(T, HookKind::VmStarted, false);
+    stream.release(T, "session#1.instance_lock");
+    stream.clean();
 }
 
 #[test]

@@ -43,6 +43,12 @@ struct Work {
     refused_by: Vec<PumpId>,
     /// While running: its thread, whether it must hold the instance lock, whether it did.
     running: Option<(ThreadId, bool, bool)>,
+    /// Works of its session that ran at the same time on other threads. Judged when the
+    /// later of the two ends: a work the service answered `ERROR_NOT_FOUND` (its session
+    /// was gone, §3.1) needed no lock, and that is known only from its result.
+    overlapped: Vec<CallbackId>,
+    /// Ended with a result other than `ERROR_NOT_FOUND`.
+    found: bool,
 }
 
 /// I-1 to I-4 and the pump-lifetime bound.
@@ -188,7 +194,7 @@ impl PumpJudge {
             );
         }
         if needs_lock {
-            self.overlap(session, thread, callback, out);
+            self.overlap(session, thread, callback);
         }
         if let Some(work) = self.works.get_mut(&callback) {
             work.running = Some((thread, needs_lock, held));
@@ -231,19 +237,39 @@ impl PumpJudge {
     }
 
     /// I-4: two callbacks of one session that both need its instance lock never run at once
-    /// on different threads.
-    fn overlap(&self, session: SessionCookie, thread: ThreadId, callback: CallbackId, out: &mut Findings) {
-        let others: Vec<String> = self
+    /// on different threads. Records the overlap on both; [`Self::overlaps_end`] judges it.
+    fn overlap(&mut self, session: SessionCookie, thread: ThreadId, callback: CallbackId) {
+        let others: Vec<CallbackId> = self
             .works
             .iter()
             .filter(|(id, w)| **id != callback && w.session == Some(session))
             .filter(|(_, w)| w.running.is_some_and(|(t, needs, _)| t != thread && needs))
-            .map(|(id, _)| id.to_string())
+            .map(|(id, _)| *id)
             .collect();
-        if !others.is_empty() {
+        for other in &others {
+            if let Some(work) = self.works.get_mut(other) {
+                work.overlapped.push(callback);
+            }
+        }
+        if let Some(work) = self.works.get_mut(&callback) {
+            work.overlapped.extend(others);
+        }
+    }
+
+    /// The later of two overlapping works ended: a violation when both were answered with
+    /// their session found.
+    fn overlaps_end(&self, callback: CallbackId, out: &mut Findings) {
+        let Some(work) = self.works.get(&callback).filter(|w| w.found) else { return };
+        let others: Vec<String> = work
+            .overlapped
+            .iter()
+            .filter(|other| self.works.get(other).is_some_and(|w| w.ended && w.found))
+            .map(ToString::to_string)
+            .collect();
+        if let (false, Some(session)) = (others.is_empty(), work.session) {
             out.violate(
                 "I-4",
-                format!("{callback}'s work on {session} overlaps {} on another thread", others.join(", ")),
+                format!("{callback}'s work on {session} overlapped {} on another thread", others.join(", ")),
             );
         }
     }
@@ -251,6 +277,7 @@ impl PumpJudge {
     fn work_ends(&mut self, callback: CallbackId, hr: HResult, out: &mut Findings) {
         let Some(work) = self.works.get_mut(&callback) else { return };
         work.ended = true;
+        work.found = hr != ERROR_NOT_FOUND;
         let running = work.running.take();
         let session = work.session;
         if let Some((_, needs_lock, held)) = running
@@ -267,6 +294,7 @@ impl PumpJudge {
                 ),
             );
         }
+        self.overlaps_end(callback, out);
         for run in self.pumps.values_mut() {
             if run.active == Some(callback) {
                 run.active = None;
