@@ -295,8 +295,13 @@ impl FatalJudge {
             );
             return;
         }
+        // The thread that saw a crash latches it right after its call failed (§5.3), so
+        // until the first such fan-out ends, a concurrent check may already report it.
+        let seen_crash = |plugin: &str, hr: HResult| {
+            !self.gate.is_set() && self.unsettled.iter().any(|(_, (p, h))| **p == *plugin && *h == hr)
+        };
         if let Some(plugin) = named
-            && self.gate.allows(plugin, error.hr)
+            && (self.gate.allows(plugin, error.hr) || seen_crash(plugin, error.hr))
             && message == latched_message(plugin, error.hr)
         {
             if self.gate.load_failure.is_none() {

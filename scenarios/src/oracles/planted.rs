@@ -403,6 +403,18 @@ fn i10_a_crash_latched_after_the_check_leaves_that_vm_alone() {
     stream.clean();
 }
 
+/// A teardown fan-out saw a host crash and latched it; before that fan-out ends, a start
+/// on another thread fails fast with the latched error (§5.3).
+#[test]
+fn i10_a_start_reporting_a_crash_latched_by_a_fan_out_still_running() {
+    let mut stream = Stream::new();
+    stream.fan_out(9, HookKind::VmStopping, true).thread(W, ProcessId::SERVICE, Some(9));
+    stream.hook(W, HOST, HookKind::VmStopping, CallOutcome::Failed { hr: RPC_S_CALL_FAILED });
+    stream.step(T, 1).step_ends(T, 1, fatal("P", RPC_S_CALL_FAILED));
+    stream.fan_out(9, HookKind::VmStopping, false);
+    stream.clean();
+}
+
 #[test]
 fn i10_a_plugin_error_that_latched() {
     let mut stream = Stream::new();
