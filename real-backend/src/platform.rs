@@ -92,6 +92,8 @@ pub(crate) enum Role {
         activations: Mutex<Activations>,
         /// Calls to hosts the transport failed.
         failed_calls: Mutex<Vec<crate::run::FailedCall>>,
+        /// Host activations the transport tried again, and why (COM under Wine).
+        activation_retries: Mutex<Vec<String>>,
         /// The service's kill-on-close job, which every host joins (Windows).
         #[cfg(windows)]
         job: crate::lifetime::HostJob,
@@ -248,6 +250,15 @@ impl ProcessCore {
         });
         if let Role::Service { failed_calls, .. } = &self.role {
             failed_calls.lock().push(call);
+        }
+    }
+
+    /// Records a host activation the transport tried again, and why, for the run's report.
+    #[cfg_attr(not(windows), expect(dead_code, reason = "only the COM transport retries activations"))]
+    pub(crate) fn record_activation_retry(&self, note: String) {
+        self.trace_line("-", || note.clone());
+        if let Role::Service { activation_retries, .. } = &self.role {
+            activation_retries.lock().push(note);
         }
     }
 

@@ -117,6 +117,9 @@ pub struct RealReport {
     pub activations: Vec<Duration>,
     /// Every call to a host that failed in the transport, with the HRESULT it returned.
     pub failed_calls: Vec<FailedCall>,
+    /// Every host activation the transport tried again, and why (COM: an activation that
+    /// never executed, `RPC_S_CALL_FAILED_DNE`, retried from a fresh class).
+    pub activation_retries: Vec<String>,
 }
 
 /// A call to a host that the transport failed: which, when, and what it returned.
@@ -177,6 +180,7 @@ where
         errors: Mutex::new(setup_errors),
         activations: Mutex::new(Activations::default()),
         failed_calls: Mutex::new(Vec::new()),
+        activation_retries: Mutex::new(Vec::new()),
         #[cfg(windows)]
         job: match crate::lifetime::HostJob::create() {
             Ok(job) => job,
@@ -185,7 +189,8 @@ where
     };
     let until_the_end = Arc::new(UntilTheEnd { sink, open: AtomicBool::new(true) });
     let core = ProcessCore::new("svc".to_string(), until_the_end.clone(), trace, role);
-    let Role::Service { hosts, errors, activations, failed_calls, .. } = &core.role else {
+    let Role::Service { hosts, errors, activations, failed_calls, activation_retries, .. } = &core.role
+    else {
         unreachable!("the core was built as the service")
     };
     let started = Instant::now();
@@ -204,6 +209,7 @@ where
         elapsed: started.elapsed(),
         activations: activations.lock().took.clone(),
         failed_calls,
+        activation_retries: activation_retries.lock().clone(),
     }
 }
 

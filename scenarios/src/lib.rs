@@ -4,6 +4,8 @@
 //! - [`scenario`], [`format`], [`parse`], [`catalogue`]: what a scenario is and how it is read;
 //! - [`driver`]: the client side of a run, generic over the platform;
 //! - [`oracles`], [`expect`], [`observer`], [`verdict`]: judging a run;
+//! - [`outcome`]: a run's outcome (verdict, step results, plugin logs) as conformance
+//!   between real runs and the simulator compares it;
 //! - [`runner`], [`real_runner`], [`explore`], [`search`], [`shrink`], [`report`],
 //!   [`command`], [`cli`], [`memory`]: running in the simulator or for real, many times or
 //!   exhaustively, shrinking, and telling;
@@ -35,6 +37,7 @@ pub mod html;
 pub mod memory;
 pub mod observer;
 pub mod oracles;
+pub mod outcome;
 pub mod parse;
 pub mod real_runner;
 pub mod report;

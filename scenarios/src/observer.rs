@@ -137,6 +137,12 @@ impl Observer {
             .collect()
     }
 
+    /// The run's outcome as conformance compares it (`crate::outcome`), given its verdict.
+    pub fn outcome(&self, verdict: Verdict) -> crate::outcome::RunOutcome {
+        let seen = self.seen.lock();
+        crate::outcome::RunOutcome::of(verdict, &seen.results, &seen.logs)
+    }
+
     /// Judges the run given how it ended.
     pub fn judge(&self, outcome: &Outcome) -> Judgement {
         self.judge_as(outcome, true)

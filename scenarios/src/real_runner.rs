@@ -31,6 +31,10 @@ pub struct RealRun {
     pub activations: Vec<Duration>,
     /// The calls to hosts the transport failed, with the HRESULTs it returned.
     pub failed_calls: Vec<FailedCall>,
+    /// Host activations the transport tried again, and why (COM under Wine).
+    pub activation_retries: Vec<String>,
+    /// The verdict, step results and plugin logs, as conformance compares them.
+    pub outcome: crate::outcome::RunOutcome,
 }
 
 /// Where the host executable is: `$PLUGHOST_HOST`, else `plughost-host` beside the running
@@ -94,6 +98,7 @@ pub fn run_real(
     };
     let judgement = observer.judge(&outcome);
     RealRun {
+        outcome: observer.outcome(judgement.verdict),
         verdict: judgement.verdict,
         details: judgement.details,
         errors: report.errors,
@@ -101,5 +106,6 @@ pub fn run_real(
         trace,
         activations: report.activations,
         failed_calls: report.failed_calls,
+        activation_retries: report.activation_retries,
     }
 }

@@ -31,6 +31,8 @@ pub struct RunSpec {
     pub faults: FaultBudget,
     /// Whether to collect what the run's callbacks met (`crate::coverage`).
     pub coverage: bool,
+    /// Whether to keep the run's outcome as conformance compares it (`crate::outcome`).
+    pub outcome: bool,
 }
 
 impl RunSpec {
@@ -43,6 +45,7 @@ impl RunSpec {
             record_trace: false,
             faults: FaultBudget::NONE,
             coverage: false,
+            outcome: false,
         }
     }
 
@@ -90,6 +93,8 @@ pub struct SimRun {
     pub marks: Vec<ViolationMark>,
     /// What the run's callbacks met (runs that asked for coverage only).
     pub served: Option<BTreeSet<Served>>,
+    /// The verdict, step results and plugin logs (runs that asked for their outcome only).
+    pub outcome: Option<crate::outcome::RunOutcome>,
 }
 
 /// Runs `scenario` once as `spec` says. `Err` when the strategy stopped the run: a decision
@@ -134,6 +139,7 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
         trace,
         marks,
         served: coverage.map(|coverage| coverage.served()),
+        outcome: spec.outcome.then(|| observer.outcome(judgement.verdict)),
     })
 }
 

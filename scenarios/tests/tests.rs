@@ -17,6 +17,8 @@
 //! - `cli`: the binary as a user runs it: printed commands pasted into a shell, exit statuses,
 //!   strict inputs, JSON Lines, shards, JUnit, no colours when piped;
 //! - `conformance`: every scenario, simulator arm and real arm (real host processes);
+//! - `outcomes`: recorded real runs' outcomes checked against the simulator's (`plughost
+//!   conform`), and a planted outcome the simulator never produces reported with both traces;
 //! - `reading`: a shrunk failure as a Mermaid diagram, and its HTML report rendered in headless
 //!   Chromium;
 //! - `real`: hostile hosts, and no host outliving a SIGKILLed service (each of the two
@@ -62,6 +64,8 @@ mod generate;
 mod hygiene;
 #[cfg(not(windows))]
 mod mutants;
+#[cfg(not(windows))]
+mod outcomes;
 mod parser;
 #[cfg(not(windows))]
 mod reading;

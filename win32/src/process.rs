@@ -8,6 +8,9 @@ use std::os::windows::io::AsRawHandle;
 use std::time::Duration;
 
 use windows::Win32::Foundation::{DUPLICATE_SAME_ACCESS, DuplicateHandle, HANDLE, WAIT_OBJECT_0};
+use windows::Win32::System::Diagnostics::ToolHelp::{
+    CreateToolhelp32Snapshot, PROCESSENTRY32W, Process32FirstW, Process32NextW, TH32CS_SNAPPROCESS,
+};
 use windows::Win32::System::JobObjects::{
     AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JobObjectExtendedLimitInformation, SetInformationJobObject,
@@ -143,6 +146,41 @@ impl Process {
         // SAFETY: the handle is open and was opened with PROCESS_TERMINATE.
         let _ = unsafe { TerminateProcess(self.handle.raw(), code) };
     }
+}
+
+/// A process the calling process started that is still running: its id and executable's
+/// file name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildProcess {
+    /// Its process id.
+    pub id: u32,
+    /// Its executable's file name (`plughost-host.exe`).
+    pub exe: String,
+}
+
+/// The running processes whose parent is the calling process (a Toolhelp snapshot).
+pub fn child_processes() -> Result<Vec<ChildProcess>, Error> {
+    // SAFETY: no pointers; the snapshot handle is returned by value.
+    let raw = unsafe { CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0) }
+        .map_err(|e| Error::of("CreateToolhelp32Snapshot", e))?;
+    // SAFETY: `raw` was just opened and is owned by nothing else.
+    let snapshot = unsafe { Handle::own(raw) };
+    let me = current_process_id();
+    let mut entry =
+        PROCESSENTRY32W { dwSize: std::mem::size_of::<PROCESSENTRY32W>() as u32, ..Default::default() };
+    let mut children = Vec::new();
+    // SAFETY: the snapshot is open; `entry` is a live entry with its size set.
+    let mut more = unsafe { Process32FirstW(snapshot.raw(), &mut entry) }.is_ok();
+    while more {
+        if entry.th32ParentProcessID == me {
+            let length = entry.szExeFile.iter().position(|&c| c == 0).unwrap_or(entry.szExeFile.len());
+            let exe = String::from_utf16_lossy(&entry.szExeFile[..length]);
+            children.push(ChildProcess { id: entry.th32ProcessID, exe });
+        }
+        // SAFETY: as above.
+        more = unsafe { Process32NextW(snapshot.raw(), &mut entry) }.is_ok();
+    }
+    Ok(children)
 }
 
 /// Wine's version when running under Wine (`ntdll!wine_get_version`), else `None`.

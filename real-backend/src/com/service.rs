@@ -1,7 +1,8 @@
 //! The service's end of the COM transport: the run's class registration, activating and
 //! attaching a host, calls to it, the callbacks it makes, and watching its process.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
@@ -26,20 +27,46 @@ use crate::transport::{self, HostTransport};
 /// How long a dead host's process takes to be seen ended after COM failed a call to it.
 const DEATH_GRACE: Duration = Duration::from_secs(2);
 
-/// The class a COM run activates its hosts from.
+/// The class a COM run activates its hosts from, and, for a per-run class, how to register
+/// a fresh one for a retried activation.
 pub(crate) struct ComRun {
     class: Guid,
+    fresh: Option<FreshClasses>,
+    /// The hosts this run attached, by process id.
+    attached: Mutex<BTreeSet<u32>>,
 }
 
-/// A run's registration of its own class, removed when dropped (after the run's hosts).
+/// Registering more classes for a run: its scope, the server's command line, and the
+/// classes registered so far (removed with the run's [`Registration`]).
+struct FreshClasses {
+    scope: Scope,
+    program: PathBuf,
+    args: Vec<String>,
+    registered: Arc<Mutex<Vec<Guid>>>,
+}
+
+impl FreshClasses {
+    /// Registers a fresh class served by the host program, removed with the run.
+    fn register(&self) -> Result<Guid, String> {
+        let class = Guid::fresh();
+        let command = server_command(&self.program, &self.args, class);
+        self.registered.lock().push(class);
+        registry::register_class(self.scope, class, &command)
+            .map_err(|error| format!("cannot register the run's COM class {class}: {error}"))?;
+        Ok(class)
+    }
+}
+
+/// A run's registrations of its own classes, removed when dropped (after the run's hosts).
 pub(crate) struct Registration {
-    class: Option<(Scope, Guid)>,
+    scope: Scope,
+    classes: Arc<Mutex<Vec<Guid>>>,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        if let Some((scope, class)) = self.class {
-            let _ = registry::unregister_class(scope, class);
+        for &class in self.classes.lock().iter() {
+            let _ = registry::unregister_class(self.scope, class);
         }
     }
 }
@@ -71,15 +98,25 @@ impl ComRun {
         {
             errors.push(format!("cannot register the COM interfaces: {error}"));
         }
+        let classes = Arc::new(Mutex::new(Vec::new()));
+        let registration = Registration { scope, classes: classes.clone() };
+        let attached = Mutex::new(BTreeSet::new());
         match class {
-            ComClass::Registered => (ComRun { class: Guid::REGISTERED_HOST }, Registration { class: None }),
+            ComClass::Registered => {
+                (ComRun { class: Guid::REGISTERED_HOST, fresh: None, attached }, registration)
+            }
             ComClass::PerRun => {
-                let class = Guid::fresh();
-                let command = server_command(&config.host_program, &config.host_args, class);
-                if let Err(error) = registry::register_class(scope, class, &command) {
-                    errors.push(format!("cannot register the run's COM class {class}: {error}"));
-                }
-                (ComRun { class }, Registration { class: Some((scope, class)) })
+                let fresh = FreshClasses {
+                    scope,
+                    program: config.host_program.clone(),
+                    args: config.host_args.clone(),
+                    registered: classes,
+                };
+                let class = fresh.register().unwrap_or_else(|error| {
+                    errors.push(error);
+                    Guid::REGISTERED_HOST
+                });
+                (ComRun { class, fresh: Some(fresh), attached }, registration)
             }
         }
     }
@@ -156,8 +193,8 @@ impl ComHost {
             core.report_error(format!("{what} for {name} failed with {}", HResult(hr)));
             HResult(hr)
         };
-        let proxy =
-            activate(run.class).map_err(|hr| failed(&format!("CoCreateInstance({})", run.class), hr))?;
+        let (proxy, class) = activate(core, config, run, &name)
+            .map_err(|(class, hr)| failed(&format!("CoCreateInstance({class})"), hr))?;
         let id = core.facts.host_process();
         core.facts.emit(Fact::ProcessStarted { process: id, plugin: Some(plugin.clone()) });
         let watched = Arc::new(Watched {
@@ -174,9 +211,11 @@ impl ComHost {
             .attach(&callback, std::process::id(), job.0.handle_value(), &plugin, &options)
             .map_err(|hr| failed("Attach", hr))?;
         let handle = Process::open(pid).map_err(|e| failed("OpenProcess", e.hresult))?;
+        run.attached.lock().insert(pid);
+        remember_host(pid);
         let _ = watched.handle.set(handle);
         watch(watched.clone());
-        core.trace_line("-", || format!("activates {name} (pid {pid}, COM class {})", run.class));
+        core.trace_line("-", || format!("activates {name} (pid {pid}, COM class {class})"));
         Ok(Arc::new(ComHost { watched, proxy, callback: Mutex::new(Some(callback)) }))
     }
 }
@@ -184,15 +223,103 @@ impl ComHost {
 /// `RPC_S_CALL_FAILED_DNE`: the activation's call did not execute.
 const RPC_S_CALL_FAILED_DNE: u32 = 0x8007_06BF;
 
-/// `CoCreateInstance` of `class`, tried a second time when it failed with
-/// `RPC_S_CALL_FAILED_DNE`. Wine's RPC service fails some activations of a fresh class so
-/// after other servers were killed (measured: 6 of 75 activations in a catalogue sweep, each
-/// about a second in). A server started for the failed activation, if any, is never
-/// attached (no plugin, no job) and exits unactivated after its 60 s guard.
-fn activate(class: Guid) -> Result<HostProxy, u32> {
-    match HostProxy::activate(class) {
-        Err(RPC_S_CALL_FAILED_DNE) => HostProxy::activate(class),
-        other => other,
+/// Activations tried for one host: the first from the run's class, each retry from a fresh
+/// class of its own (the same class when the run uses the registered one).
+const ACTIVATION_ATTEMPTS: usize = 3;
+
+/// Every process id a host attached by this process ever had (to tell a reused id).
+static HOST_PIDS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+/// Under Wine, a handle on every host this process attached, kept until the process ends.
+static KEPT_HOSTS: Mutex<Vec<Process>> = Mutex::new(Vec::new());
+
+/// Notes that a host with process id `pid` was attached. Under Wine, also keeps a handle on
+/// its process for as long as this process lives, so that its id is never given to a later
+/// host: Wine names a multithreaded apartment's OXID after its process id alone
+/// (`pid << 32 | 0xcafe`), and an activation whose server got a dead host's id fails with
+/// `RPC_S_CALL_FAILED_DNE` about a second in (measured: each such failure's server had an
+/// earlier host's id). A process id is freed only when the last handle on it closes.
+/// Windows' OXID resolver allocates OXIDs apart from process ids: this is for Wine alone.
+fn remember_host(pid: u32) {
+    HOST_PIDS.lock().insert(pid);
+    if *UNDER_WINE.get_or_init(|| plughost_win32::process::wine_version().is_some())
+        && let Ok(process) = Process::open(pid)
+    {
+        KEPT_HOSTS.lock().push(process);
+    }
+}
+
+/// Whether this process runs under Wine.
+static UNDER_WINE: OnceLock<bool> = OnceLock::new();
+
+/// `CoCreateInstance` of the run's class, retried from a fresh class when it failed with
+/// `RPC_S_CALL_FAILED_DNE`: COM says the activation never executed, so no host code ran
+/// and no plugin was loaded; retrying cannot hide anything a scenario asserts (a host's
+/// load failures and crashes happen after activation, in `Attach` and the calls). Wine's
+/// RPC service fails some activations so, about a second in (measured: 6 of 75 in a
+/// catalogue sweep). Each retry is recorded in the run's report and trace, with the server
+/// processes this service started that are running unattached (the failed activation's,
+/// if one was started: it exits unactivated after its guard) and whether their process id
+/// is one an earlier host of this process had. Returns the proxy and the class it came
+/// from, or the last class tried and COM's HRESULT.
+fn activate(
+    core: &ProcessCore,
+    config: &RealConfig,
+    run: &ComRun,
+    name: &str,
+) -> Result<(HostProxy, Guid), (Guid, u32)> {
+    let mut class = run.class;
+    for attempt in 1.. {
+        let began = Instant::now();
+        match HostProxy::activate(class) {
+            Ok(proxy) => return Ok((proxy, class)),
+            Err(RPC_S_CALL_FAILED_DNE) if attempt < ACTIVATION_ATTEMPTS => {
+                let next = match &run.fresh {
+                    Some(fresh) => fresh.register().map_err(|error| {
+                        core.report_error(error);
+                        (class, RPC_S_CALL_FAILED_DNE)
+                    })?,
+                    None => class,
+                };
+                let note = format!(
+                    "CoCreateInstance({class}) for {name} failed with {} after {} ms (attempt {attempt} of \
+                     {ACTIVATION_ATTEMPTS}); {}; retrying from class {next}",
+                    HResult(RPC_S_CALL_FAILED_DNE),
+                    began.elapsed().as_millis(),
+                    unattached_servers(config, run),
+                );
+                core.record_activation_retry(note);
+                class = next;
+            }
+            Err(hr) => return Err((class, hr)),
+        }
+    }
+    unreachable!("the loop returns by its last attempt")
+}
+
+/// The host-program processes this service started that run unattached to this run, and
+/// whether each has the process id of an earlier host of this process (for people reading
+/// why an activation failed).
+fn unattached_servers(config: &RealConfig, run: &ComRun) -> String {
+    let exe = config.host_program.file_name().map(|name| name.to_string_lossy().to_lowercase());
+    let children = match plughost_win32::process::child_processes() {
+        Ok(children) => children,
+        Err(error) => return format!("cannot list this process's children: {error}"),
+    };
+    let attached = run.attached.lock().clone();
+    let earlier = HOST_PIDS.lock().clone();
+    let servers: Vec<String> = children
+        .iter()
+        .filter(|child| Some(child.exe.to_lowercase()) == exe && !attached.contains(&child.id))
+        .map(|child| {
+            let reused = if earlier.contains(&child.id) { ", an earlier host's id" } else { "" };
+            format!("pid {}{reused}", child.id)
+        })
+        .collect();
+    if servers.is_empty() {
+        "no unattached server process of this service is running".to_string()
+    } else {
+        format!("unattached server processes of this service: {}", servers.join(", "))
     }
 }
 

@@ -18,6 +18,8 @@ mod output;
 // absent on Windows, where madsim's simulation mode does not build.
 mod com;
 #[cfg(not(windows))]
+mod conform;
+#[cfg(not(windows))]
 mod designs_doc;
 #[cfg(not(windows))]
 mod explore;
@@ -48,6 +50,8 @@ use crate::catalogue;
 use crate::explore::StrategyFamily;
 use crate::scenario::Scenario;
 use com::{ComArgs, com_command};
+#[cfg(not(windows))]
+use conform::{ConformArgs, conform_command};
 #[cfg(not(windows))]
 use explore::{ExploreArgs, explore_command};
 #[cfg(not(windows))]
@@ -94,6 +98,10 @@ enum Command {
     Real(RealArgs),
     /// Register or unregister the COM plugin host (Windows).
     Com(ComArgs),
+    /// Check that every outcome of recorded real runs (`real --outcomes`) is one the
+    /// simulator produces.
+    #[cfg(not(windows))]
+    Conform(ConformArgs),
     /// Be a plugin host process (started by `real`; not for people).
     #[command(hide = true)]
     Host {
@@ -184,6 +192,8 @@ pub fn main() -> ExitCode {
         Command::List(args) => list_command(args),
         Command::Real(args) => real_command(args),
         Command::Com(args) => com_command(args),
+        #[cfg(not(windows))]
+        Command::Conform(args) => conform_command(args),
         Command::Host { args } => return plughost_real::host::main_with(args.into_iter()),
     };
     match result {

@@ -11,6 +11,7 @@ use super::progress::Progress;
 use super::{UsageError, VariantArgs, at_least_one, scenarios, style, variant};
 use plughost_real::{ComClass, Transport};
 
+use crate::outcome::{RecordedCall, RecordedRun};
 use crate::real_runner::{RealRun, real_config, run_real};
 use crate::scenario::Scenario;
 use crate::verdict::{Verdict, VerdictCounts};
@@ -28,7 +29,8 @@ pub(super) struct RealArgs {
     /// Wall-clock limit of one run, in seconds; past it the run is a hang.
     #[arg(long, default_value_t = 30)]
     watchdog_secs: u64,
-    /// Print the first run's trace.
+    /// Record every run's trace: print the first run's, and give the first unusual run's
+    /// with it (`--json`: the `trace` of `first_failure`).
     #[arg(long)]
     trace: bool,
     /// JSON Lines: one JSON object per scenario instead of the table (with `--trace`, the
@@ -39,6 +41,11 @@ pub(super) struct RealArgs {
     /// local server; Windows only). Default: `com` on Windows, `pipe` elsewhere.
     #[arg(long, default_value = if cfg!(windows) { "com" } else { "pipe" })]
     backend: String,
+    /// Also write every run's outcome (verdict, step results, plugin logs) and failed calls
+    /// to this file, one JSON object per line, for `plughost conform`; with `--trace`, the
+    /// first run of each distinct outcome carries its trace.
+    #[arg(long, value_name = "FILE")]
+    outcomes: Option<std::path::PathBuf>,
     /// `com` only: `per-run` (a class registered for each run and removed after, as Wine
     /// needs), or `registered` (the class `plughost com register` registered).
     #[arg(long, default_value = "per-run")]
@@ -75,6 +82,8 @@ struct Tally {
     /// Failed calls by (host, method, phase, HRESULT), with the runs they happened in.
     failed_calls:
         std::collections::BTreeMap<(String, String, &'static str, plughost_model::hresult::HResult), u32>,
+    /// Host activations the transport tried again, as `run N: why`.
+    activation_retries: Vec<String>,
 }
 
 pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
@@ -97,12 +106,20 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
             "p90 ms"
         );
     }
+    let mut outcomes =
+        match &args.outcomes {
+            Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
+                UsageError(format!("cannot write the outcomes file {}: {e}", path.display()))
+            })?)),
+            None => None,
+        };
     let mut all_ok = true;
     let mut reports = Vec::new();
+    let mut retries = Vec::new();
     for scenario in &scenarios {
         let mut config = config.clone();
         config.watchdog = scenario.real.watchdog.map_or(watchdog, |w| w.min(watchdog));
-        let tally = iterate(scenario, variant, &config, &args);
+        let tally = iterate(scenario, variant, &config, &args, outcomes.as_mut())?;
         let ok = match variant.mutant {
             None => {
                 let expected = crate::explore::Expectation::of(scenario, variant);
@@ -129,10 +146,19 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
         {
             reports.push(report);
         }
+        if !args.json {
+            retries.extend(tally.activation_retries.iter().map(|note| format!("{}, {note}", scenario.name)));
+        }
     }
     if !args.json {
         for report in reports {
             say!("\n{report}");
+        }
+        if !retries.is_empty() {
+            say!("\nhost activations tried again ({}):", retries.len());
+            for note in retries {
+                say!("  {note}");
+            }
         }
     }
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -143,7 +169,8 @@ fn iterate(
     variant: plughost_model::design::Variant,
     config: &plughost_real::RealConfig,
     args: &RealArgs,
-) -> Tally {
+    mut outcomes: Option<&mut std::io::BufWriter<std::fs::File>>,
+) -> Result<Tally, UsageError> {
     let mut tally = Tally {
         verdicts: Default::default(),
         millis: Vec::new(),
@@ -151,18 +178,29 @@ fn iterate(
         trace: None,
         activation_millis: Vec::new(),
         failed_calls: Default::default(),
+        activation_retries: Vec::new(),
     };
     let runs = scenario.real.max_runs.map_or(args.iterations, |cap| cap.min(args.iterations));
     let progress = Progress::new(u64::from(runs), &scenario.name);
+    let mut seen_outcomes = std::collections::BTreeSet::new();
     for iteration in 0..runs {
-        let mut run = run_real(scenario, variant, config, args.trace && iteration == 0);
+        let run = run_real(scenario, variant, config, args.trace);
         progress.tick();
-        if let Some(trace) = run.trace.take() {
-            tally.trace = Some(trace);
+        if let Some(out) = outcomes.as_deref_mut() {
+            // A trace goes with the first run of each outcome only: conform needs one per
+            // outcome, and a trace per run of a long soak would be hundreds of megabytes.
+            let first_of_its_outcome = seen_outcomes.insert(run.outcome.comparable(scenario));
+            write_outcome(out, scenario, variant, args, iteration, &run, first_of_its_outcome)?;
+        }
+        if iteration == 0 {
+            tally.trace.clone_from(&run.trace);
         }
         tally.verdicts.add(run.verdict);
         tally.millis.push(run.elapsed.as_secs_f64() * 1000.0);
         tally.activation_millis.extend(run.activations.iter().map(|d| d.as_secs_f64() * 1000.0));
+        tally
+            .activation_retries
+            .extend(run.activation_retries.iter().map(|note| format!("run {iteration}: {note}")));
         for call in &run.failed_calls {
             let key = (call.host.clone(), call.method.clone(), call.phase.name(), call.hr);
             *tally.failed_calls.entry(key).or_default() += 1;
@@ -173,7 +211,50 @@ fn iterate(
         }
     }
     progress.finish();
-    tally
+    Ok(tally)
+}
+
+/// One line of the `--outcomes` file: the run as `plughost conform` reads it, with its trace
+/// when it was recorded and `with_trace`.
+fn write_outcome(
+    out: &mut std::io::BufWriter<std::fs::File>,
+    scenario: &Scenario,
+    variant: plughost_model::design::Variant,
+    args: &RealArgs,
+    iteration: u32,
+    run: &RealRun,
+    with_trace: bool,
+) -> Result<(), UsageError> {
+    use std::io::Write;
+    let failed_calls = run
+        .failed_calls
+        .iter()
+        .map(|call| RecordedCall {
+            host: call.host.clone(),
+            method: call.method.clone(),
+            phase: call.phase.name().to_string(),
+            hresult: format!("{} (0x{:08X})", call.hr, call.hr.0),
+        })
+        .collect();
+    let record = RecordedRun {
+        scenario: scenario.name.clone(),
+        source: scenario.source.clone(),
+        design: variant.design.name().to_string(),
+        mutant: variant.mutant.map(|m| m.name().to_string()),
+        backend: args.backend.clone(),
+        iteration,
+        outcome: run.outcome.clone(),
+        failed_calls,
+        trace: run
+            .trace
+            .as_ref()
+            .filter(|_| with_trace)
+            .map(|trace| trace.lines().map(str::to_string).collect()),
+    };
+    let line = serde_json::to_string(&record).map_err(|e| UsageError(e.to_string()))?;
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| UsageError(format!("cannot write the outcomes file: {e}")))
 }
 
 fn percentile(millis: &[f64], fraction: f64) -> f64 {
@@ -296,6 +377,7 @@ fn json_of(
         "activations": tally.activation_millis.len(),
         "activation_median_ms": percentile(&tally.activation_millis, 0.5),
         "activation_p90_ms": percentile(&tally.activation_millis, 0.9),
+        "activation_retries": tally.activation_retries,
         "failed_calls": tally.failed_calls.iter().map(|((host, method, phase, hr), count)| json!({
             "host": host,
             "method": method,
@@ -310,6 +392,7 @@ fn json_of(
             "message": run.details.join("\n"),
             "errors": run.errors,
             "rerun": rerun_advice(scenario, variant, run.verdict),
+            "trace": run.trace.as_ref().map(|trace| trace.lines().collect::<Vec<_>>()),
         })),
         "trace": tally.trace.as_ref().map(|trace| trace.lines().collect::<Vec<_>>()),
     })

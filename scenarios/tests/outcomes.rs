@@ -1,0 +1,113 @@
+//! Conformance of recorded real runs to the simulator (`plughost real --outcomes`, `plughost
+//! conform`): real runs on the pipe, whose outcomes (verdict, step results, plugin logs) all
+//! lie in the simulator's; an outcome the simulator never produces, planted by editing one
+//! recorded run, is reported with both traces and fails the command; an unreadable outcomes
+//! file is unusable input. (COM runs write the same file under Wine or on Windows: CI's
+//! Windows leg checks them with the same command.)
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use plughost_scenarios::outcome::RecordedRun;
+
+fn plughost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plughost")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A file in the temporary folder, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(tag: &str) -> TempFile {
+        TempFile(std::env::temp_dir().join(format!("plughost-{tag}-{}.jsonl", std::process::id())))
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temporary path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Two real runs each of `success` and `host_crash_in_vm_stopping` on the pipe, recorded.
+fn record(file: &TempFile) {
+    let real = plughost(&[
+        "real",
+        "--backend",
+        "pipe",
+        "--scenario",
+        "success",
+        "--scenario",
+        "host_crash_in_vm_stopping",
+        "--iterations",
+        "2",
+        "--trace",
+        "--outcomes",
+        file.path(),
+    ]);
+    assert!(real.status.success(), "{}", stdout(&real));
+}
+
+fn read_runs(path: &Path) -> Vec<RecordedRun> {
+    let text = std::fs::read_to_string(path).expect("the outcomes file");
+    text.lines().map(|line| serde_json::from_str(line).expect("a recorded run")).collect()
+}
+
+#[test]
+fn real_outcomes_on_the_pipe_lie_in_the_simulators_outcomes() {
+    let file = TempFile::new("outcomes-pipe");
+    record(&file);
+    let runs = read_runs(&file.0);
+    assert_eq!(runs.len(), 4, "one line per run");
+    assert!(runs.iter().all(|run| run.backend == "pipe"));
+    // The first run of each distinct outcome carries its trace.
+    assert!(runs.iter().filter(|run| run.iteration == 0).all(|run| run.trace.is_some()));
+    let conform = plughost(&["conform", "--outcomes", file.path(), "--seeds", "300"]);
+    let text = stdout(&conform);
+    assert_eq!(conform.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 of 2 scenario variants: every real outcome lies"), "{text}");
+    // The crashing hook's call fails in flight, with the code the transport returned.
+    assert!(
+        text.contains("OnVMStopping to host:TestPlugin in flight: RPC_S_CALL_FAILED (0x800706BE)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_outcome_the_simulator_never_produces_is_reported_with_both_traces() {
+    let file = TempFile::new("outcomes-planted");
+    record(&file);
+    let mut runs = read_runs(&file.0);
+    let planted = runs.iter_mut().find(|run| run.scenario == "success").expect("a run of success");
+    let log = planted.outcome.logs.values_mut().next().expect("a plugin log");
+    log[0] = "a line no plugin of this scenario logs".to_string();
+    let lines: Vec<String> = runs.iter().map(|run| serde_json::to_string(run).expect("JSON")).collect();
+    std::fs::write(&file.0, lines.join("\n") + "\n").expect("the planted file");
+    let conform = plughost(&["conform", "--outcomes", file.path(), "--seeds", "300"]);
+    let text = stdout(&conform);
+    assert_eq!(conform.status.code(), Some(1), "{text}");
+    assert!(text.contains("NOT IN THE SIMULATOR'S OUTCOMES: success on pipe"), "{text}");
+    assert!(text.contains("a line no plugin of this scenario logs"), "{text}");
+    assert!(text.contains("real run's trace:"), "{text}");
+    assert!(text.contains("the simulator's trace:"), "{text}");
+    assert!(text.contains("plughost replay --scenario success --seed"), "{text}");
+    assert!(text.contains("1 of 2 scenario variants"), "{text}");
+}
+
+#[test]
+fn an_unreadable_outcomes_file_is_unusable_input() {
+    let file = TempFile::new("outcomes-garbage");
+    std::fs::write(&file.0, "{\"scenario\": 3}\n").expect("a garbage file");
+    let conform = plughost(&["conform", "--outcomes", file.path()]);
+    assert_eq!(conform.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&conform.stderr);
+    assert!(error.contains(":1: not a recorded run"), "{error}");
+}
