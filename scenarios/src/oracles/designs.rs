@@ -22,6 +22,7 @@ use plughost_model::hresult::HResult;
 use plughost_model::ids::{CallbackId, SessionCookie};
 use plughost_model::platform::ThreadId;
 
+use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::spec::{ERROR_NOT_FOUND, instance_lock};
 use super::{Findings, Judge};
@@ -49,6 +50,11 @@ impl CallbackRule {
 }
 
 impl Judge for CallbackRule {
+    fn interest(&self) -> Interest {
+        let interest = Interest::NONE.events(&[EventKind::WorkBegin, EventKind::CallbackReplied]);
+        if self.design == Design::CallbackLock { interest.facts(&[FactKind::LockAcquired]) } else { interest }
+    }
+
     fn event(&mut self, seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
         match event {
             ModelEvent::WorkBegin { callback, session, .. } => {

@@ -19,6 +19,7 @@ use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
 use plughost_model::wire::HookKind;
 
+use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::spec::{
     E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, is_instance_lock,
@@ -107,6 +108,18 @@ pub struct FatalJudge {
 }
 
 impl Judge for FatalJudge {
+    fn interest(&self) -> Interest {
+        use FactKind::*;
+        Interest::NONE
+            .facts(&[ProcessStarted, ProcessDied, LockAcquired, LockReleased, CallStarted, CallEnded])
+            .events(&[
+                EventKind::StepBegin,
+                EventKind::StepEnd,
+                EventKind::FanOutEnd,
+                EventKind::CrashTelemetry,
+            ])
+    }
+
     fn event(&mut self, _seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
         match event {
             ModelEvent::StepBegin { step, op, .. } => self.steps.entry(*step).or_default().op = op,

@@ -16,6 +16,7 @@ use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
 use plughost_model::wire::HookKind;
 
+use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::spec::{E_ILLEGAL_METHOD_CALL, E_ILLEGAL_STATE_CHANGE, S_OK, carries_message};
 use super::{Findings, Judge};
@@ -46,6 +47,14 @@ impl HostJudge {
 }
 
 impl Judge for HostJudge {
+    fn interest(&self) -> Interest {
+        Interest::NONE.facts(&[FactKind::ProcessDied, FactKind::CallStarted, FactKind::CallEnded]).events(&[
+            EventKind::PluginHookEntered,
+            EventKind::PluginHookLeft,
+            EventKind::PluginErrorCalled,
+        ])
+    }
+
     fn event(&mut self, seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
         match event {
             ModelEvent::PluginHookEntered { plugin, hook } => self.entered(seen, thread, plugin, *hook, out),

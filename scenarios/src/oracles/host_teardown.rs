@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact, ProcessId};
 
+use super::interest::{FactKind, Interest};
 use super::observed::Observed;
 use super::{Findings, Judge};
 
@@ -26,6 +27,10 @@ pub struct HostTeardownJudge {
 }
 
 impl Judge for HostTeardownJudge {
+    fn interest(&self) -> Interest {
+        Interest::NONE.facts(&[FactKind::CallStarted, FactKind::CallEnded])
+    }
+
     fn fact(&mut self, seen: &Observed, fact: &Fact, out: &mut Findings) {
         match fact {
             Fact::CallStarted { call, caller, request: CallRequest::Callback { api, .. }, .. } => {

@@ -8,6 +8,7 @@
 use plughost_model::event::ModelEvent;
 use plughost_model::platform::ThreadId;
 
+use super::interest::{EventKind, Interest};
 use super::observed::Observed;
 use super::{Findings, Judge};
 
@@ -18,6 +19,10 @@ pub struct LifetimeJudge {
 }
 
 impl Judge for LifetimeJudge {
+    fn interest(&self) -> Interest {
+        Interest::NONE.events(&[EventKind::ServiceStopped])
+    }
+
     fn event(&mut self, _seen: &Observed, _thread: ThreadId, event: &ModelEvent, _out: &mut Findings) {
         if let ModelEvent::ServiceStopped = event {
             self.stopped = true;

@@ -12,6 +12,7 @@ use plughost_model::event::ModelEvent;
 use plughost_model::fact::{Blocker, CallRequest, Fact};
 use plughost_model::platform::ThreadId;
 
+use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::spec::{WSLC_SESSIONS_LOCK, is_instance_lock, is_leaf_lock};
 use super::{Findings, Judge};
@@ -43,6 +44,12 @@ fn describe(seen: &Observed, on: &Blocker) -> String {
 }
 
 impl Judge for LockJudge {
+    fn interest(&self) -> Interest {
+        Interest::NONE
+            .facts(&[FactKind::Blocked, FactKind::LockAcquired, FactKind::CallStarted])
+            .events(&[EventKind::WorkBegin])
+    }
+
     fn event(&mut self, _seen: &Observed, thread: ThreadId, event: &ModelEvent, _out: &mut Findings) {
         if let ModelEvent::WorkBegin { .. } = event {
             self.routed.insert(thread);

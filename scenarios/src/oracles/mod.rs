@@ -25,6 +25,7 @@ mod designs;
 mod fatal;
 mod host;
 mod host_teardown;
+mod interest;
 mod lifetime;
 mod locks;
 pub mod observed;
@@ -43,6 +44,7 @@ use plughost_model::event::ModelEvent;
 use plughost_model::fact::Fact;
 use plughost_model::platform::ThreadId;
 
+use interest::{EVENT_KINDS, EventKind, FACT_KINDS, FactKind, Interest};
 use observed::Observed;
 
 /// One broken invariant.
@@ -91,8 +93,12 @@ impl Findings {
     }
 }
 
-/// One family of checks. A judge sees each fact after the [`Observed`] view took it in.
+/// One family of checks. A judge sees each fact after the [`Observed`] view took it in, and
+/// only the facts and model events of its [`Interest`].
 trait Judge: Send {
+    /// The facts and model events this judge takes: every variant its `event` and `fact`
+    /// match on.
+    fn interest(&self) -> Interest;
     fn event(&mut self, _seen: &Observed, _thread: ThreadId, _event: &ModelEvent, _out: &mut Findings) {}
     fn fact(&mut self, _seen: &Observed, _fact: &Fact, _out: &mut Findings) {}
     fn finish(&mut self, _seen: &Observed, _out: &mut Findings) {}
@@ -105,6 +111,10 @@ pub struct Oracles {
     seen: Observed,
     findings: Findings,
     judges: Vec<Box<dyn Judge>>,
+    /// For each fact kind, the judges that take it (bit `i`: `judges[i]`).
+    fact_judges: [u16; FACT_KINDS],
+    /// For each model event kind, the judges that take it.
+    event_judges: [u16; EVENT_KINDS],
 }
 
 impl Oracles {
@@ -137,7 +147,21 @@ impl Oracles {
                 vec![Box::new(designs::CallbackRule::new(design)), Box::new(host::HostJudge::new(false))]
             }
         };
-        Oracles { events: 0, seen: Observed::default(), findings: Findings::default(), judges }
+        assert!(judges.len() <= 16, "a judge set has a bit per judge");
+        let (mut fact_judges, mut event_judges) = ([0u16; FACT_KINDS], [0u16; EVENT_KINDS]);
+        for (at, judge) in judges.iter().enumerate() {
+            let interest = judge.interest();
+            interest.fact_kinds().for_each(|kind| fact_judges[kind] |= 1 << at);
+            interest.event_kinds().for_each(|kind| event_judges[kind] |= 1 << at);
+        }
+        Oracles {
+            events: 0,
+            seen: Observed::default(),
+            findings: Findings::default(),
+            judges,
+            fact_judges,
+            event_judges,
+        }
     }
 
     /// The violations found so far.
@@ -151,8 +175,8 @@ impl Oracles {
         self.events += 1;
         self.findings.event = Some(self.events);
         self.seen.apply_event(thread, event);
-        for judge in &mut self.judges {
-            judge.event(&self.seen, thread, event, &mut self.findings);
+        for at in interest::bits(u64::from(self.event_judges[EventKind::of(event) as usize])) {
+            self.judges[at].event(&self.seen, thread, event, &mut self.findings);
         }
     }
 
@@ -161,8 +185,8 @@ impl Oracles {
         self.findings.now = at;
         self.findings.event = None;
         self.seen.apply(fact);
-        for judge in &mut self.judges {
-            judge.fact(&self.seen, fact, &mut self.findings);
+        for at in interest::bits(u64::from(self.fact_judges[FactKind::of(fact) as usize])) {
+            self.judges[at].fact(&self.seen, fact, &mut self.findings);
         }
     }
 

@@ -17,6 +17,7 @@ use plughost_model::hresult::HResult;
 use plughost_model::ids::{CallbackId, PumpId, SessionCookie};
 use plughost_model::platform::ThreadId;
 
+use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::spec::{ERROR_NOT_FOUND, instance_lock, is_instance_lock};
 use super::{Findings, Judge};
@@ -59,6 +60,21 @@ pub struct PumpJudge {
 }
 
 impl Judge for PumpJudge {
+    fn interest(&self) -> Interest {
+        use EventKind::*;
+        Interest::NONE.facts(&[FactKind::ThreadStarted, FactKind::ThreadEnded]).events(&[
+            PumpRunBegin,
+            PumpRunEnd,
+            PumpWoke,
+            PumpEnqueued,
+            PumpRefused,
+            CallbackReceived,
+            WorkBegin,
+            WorkEnd,
+            CallbackReplied,
+        ])
+    }
+
     fn event(&mut self, seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
         use ModelEvent::*;
         match event {

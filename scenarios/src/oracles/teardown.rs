@@ -15,6 +15,7 @@ use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
 use plughost_model::wire::HookKind;
 
+use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::spec::{is_crash, is_fatal};
 use super::{Findings, Judge};
@@ -36,6 +37,14 @@ pub struct TeardownJudge {
 }
 
 impl Judge for TeardownJudge {
+    fn interest(&self) -> Interest {
+        Interest::NONE.facts(&[FactKind::CallStarted, FactKind::CallEnded]).events(&[
+            EventKind::FanOutBegin,
+            EventKind::FanOutEnd,
+            EventKind::StepEnd,
+        ])
+    }
+
     fn event(&mut self, seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
         match event {
             ModelEvent::FanOutBegin { hook, .. } => {

@@ -16,6 +16,7 @@ use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
 use plughost_model::wire::HookKind;
 
+use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::spec::{ERROR_NOT_FOUND, is_crash, is_wslc_callback};
 use super::{Findings, Judge};
@@ -57,6 +58,17 @@ enum Expect {
 }
 
 impl Judge for WslcJudge {
+    fn interest(&self) -> Interest {
+        use EventKind::*;
+        Interest::NONE.facts(&[FactKind::CallStarted, FactKind::CallEnded]).events(&[
+            FanOutBegin,
+            FanOutEnd,
+            StepEnd,
+            ServiceStopped,
+            WslcSessionTerminated,
+        ])
+    }
+
     fn event(&mut self, _seen: &Observed, thread: ThreadId, event: &ModelEvent, _out: &mut Findings) {
         match event {
             ModelEvent::FanOutBegin { hook, session } => self.fan_out(*hook, session.0, true),
