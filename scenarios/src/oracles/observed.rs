@@ -15,15 +15,22 @@ use plughost_model::platform::ThreadId;
 
 #[derive(Default)]
 struct ThreadView {
-    name: String,
+    /// Its name, in [`Observed::names`].
+    name: NameSpan,
     process: Option<ProcessId>,
     parent: Option<ThreadId>,
     serves: Option<CallId>,
     alive: bool,
     /// The client step this thread is running, while it runs one.
     step: Option<u32>,
-    /// Locks held, with their recursion depth, in acquisition order.
-    held: Vec<(LockId, u32)>,
+}
+
+/// Where a name lies in [`Observed::names`] (every name of a run in one buffer: a run
+/// names a few dozen threads and locks, and the names are read only to explain a violation).
+#[derive(Clone, Copy, Default)]
+struct NameSpan {
+    start: u32,
+    len: u32,
 }
 
 struct ProcessView {
@@ -103,14 +110,41 @@ impl<V: Default> Dense<V> {
 }
 
 /// The platform's view of the run so far.
-#[derive(Default)]
 pub struct Observed {
     threads: Dense<ThreadView>,
     processes: BTreeMap<ProcessId, ProcessView>,
-    locks: Dense<String>,
+    locks: Dense<NameSpan>,
+    /// Every thread's and lock's name, one after the other.
+    names: String,
+    /// Locks held, with their recursion depth: each thread's in its acquisition order.
+    held: Vec<Held>,
     calls: Dense<CallView>,
     /// Plugins whose host answered `Initialize`, with the answer, in activation order.
     initialized: Vec<(Name, HResult)>,
+}
+
+/// One lock a thread holds.
+struct Held {
+    thread: ThreadId,
+    lock: LockId,
+    depth: u32,
+}
+
+/// Room for the names of a run's threads and locks (a few dozen short names).
+const NAMES_CAPACITY: usize = 1024;
+
+impl Default for Observed {
+    fn default() -> Self {
+        Observed {
+            threads: Dense::default(),
+            processes: BTreeMap::new(),
+            locks: Dense::default(),
+            names: String::with_capacity(NAMES_CAPACITY),
+            held: Vec::new(),
+            calls: Dense::default(),
+            initialized: Vec::new(),
+        }
+    }
 }
 
 impl Observed {
@@ -126,12 +160,15 @@ impl Observed {
                 }
                 for thread in self.threads.values_mut().filter(|t| t.process == Some(*process)) {
                     thread.alive = false;
-                    thread.held.clear();
                 }
+                let threads = &self.threads;
+                self.held.retain(|h| {
+                    threads.get(u64::from(h.thread.0)).is_none_or(|t| t.process != Some(*process))
+                });
             }
             Fact::ThreadStarted { thread, name, process, parent, serves } => {
                 let view = ThreadView {
-                    name: name.clone(),
+                    name: self.name(name),
                     process: Some(*process),
                     parent: *parent,
                     serves: *serves,
@@ -139,28 +176,27 @@ impl Observed {
                     ..ThreadView::default()
                 };
                 self.threads.insert(u64::from(thread.0), view);
+                self.held.retain(|h| h.thread != *thread);
             }
             Fact::ThreadEnded { thread } => {
-                let view = self.threads.entry(u64::from(thread.0));
-                view.alive = false;
-                view.held.clear();
+                self.threads.entry(u64::from(thread.0)).alive = false;
+                self.held.retain(|h| h.thread != *thread);
             }
             Fact::LockCreated { lock, name } => {
-                self.locks.insert(u64::from(lock.0), name.clone());
+                let name = self.name(name);
+                self.locks.insert(u64::from(lock.0), name);
             }
             Fact::LockAcquired { thread, lock, .. } => {
-                let held = &mut self.threads.entry(u64::from(thread.0)).held;
-                match held.iter_mut().find(|(l, _)| l == lock) {
-                    Some((_, depth)) => *depth += 1,
-                    None => held.push((*lock, 1)),
+                match self.held.iter_mut().find(|h| h.thread == *thread && h.lock == *lock) {
+                    Some(held) => held.depth += 1,
+                    None => self.held.push(Held { thread: *thread, lock: *lock, depth: 1 }),
                 }
             }
             Fact::LockReleased { thread, lock } => {
-                let held = &mut self.threads.entry(u64::from(thread.0)).held;
-                if let Some(at) = held.iter().position(|(l, _)| l == lock) {
-                    held[at].1 -= 1;
-                    if held[at].1 == 0 {
-                        held.remove(at);
+                if let Some(at) = self.held.iter().position(|h| h.thread == *thread && h.lock == *lock) {
+                    self.held[at].depth -= 1;
+                    if self.held[at].depth == 0 {
+                        self.held.remove(at);
                     }
                 }
             }
@@ -172,6 +208,19 @@ impl Observed {
             }
             Fact::CallEnded { call, outcome } => self.call_ended(*call, outcome),
         }
+    }
+
+    /// Keeps `name` in the names buffer.
+    fn name(&mut self, name: &str) -> NameSpan {
+        let start = u32::try_from(self.names.len()).expect("a run's names fit in 4 GiB");
+        self.names.push_str(name);
+        NameSpan { start, len: u32::try_from(name.len()).expect("a name fits in 4 GiB") }
+    }
+
+    /// The text of a kept name.
+    fn text(&self, span: NameSpan) -> &str {
+        let start = span.start as usize;
+        &self.names[start..start + span.len as usize]
     }
 
     fn call_ended(&mut self, call: CallId, outcome: &CallOutcome) {
@@ -194,20 +243,19 @@ impl Observed {
     /// A thread's name, as the platform gave it.
     pub fn thread_name(&self, thread: ThreadId) -> String {
         match self.threads.get(u64::from(thread.0)) {
-            Some(view) if !view.name.is_empty() => view.name.clone(),
+            Some(view) if view.name.len > 0 => self.text(view.name).to_string(),
             _ => format!("thread {}", thread.0),
         }
     }
 
     /// The name a lock was created with.
     pub fn lock_name(&self, lock: LockId) -> &str {
-        self.locks.get(u64::from(lock.0)).map_or("an unnamed lock", String::as_str)
+        self.locks.get(u64::from(lock.0)).map_or("an unnamed lock", |span| self.text(*span))
     }
 
     /// The locks `thread` holds, by name.
     pub fn held_names(&self, thread: ThreadId) -> impl Iterator<Item = &str> {
-        let held = self.threads.get(u64::from(thread.0)).map_or(&[][..], |t| t.held.as_slice());
-        held.iter().map(|(lock, _)| self.lock_name(*lock))
+        self.held.iter().filter(move |h| h.thread == thread).map(|h| self.lock_name(h.lock))
     }
 
     /// Whether `thread` holds the lock named `name`.
@@ -217,10 +265,7 @@ impl Observed {
 
     /// The recursion depth at which `thread` holds `lock` (0: not held).
     pub fn depth(&self, thread: ThreadId, lock: LockId) -> u32 {
-        self.threads
-            .get(u64::from(thread.0))
-            .and_then(|t| t.held.iter().find(|(l, _)| *l == lock))
-            .map_or(0, |(_, depth)| *depth)
+        self.held.iter().find(|h| h.thread == thread && h.lock == lock).map_or(0, |h| h.depth)
     }
 
     /// The process `thread` belongs to, if the platform said.
