@@ -67,16 +67,14 @@ impl StrategyFamily {
     /// The strategy of one seed. A search's runs are not seeded (`crate::search`); a PCT
     /// horizon left to a pilot run must be [`resolved`](StrategyFamily::resolved) first.
     pub fn spec(self, seed: u64) -> StrategySpec {
-        let pct = |depth, horizon: Option<u64>| StrategySpec::Pct {
-            seed,
-            depth,
-            horizon: horizon.expect("a pilot horizon is resolved before any seed runs"),
-        };
-        match self {
+        match self.of_seed(seed) {
             StrategyFamily::Random => StrategySpec::Random { seed },
-            StrategyFamily::Pct { depth, horizon } => pct(depth, horizon),
-            StrategyFamily::Portfolio { .. } if seed.is_multiple_of(2) => StrategySpec::Random { seed },
-            StrategyFamily::Portfolio { depth, horizon } => pct(depth, horizon),
+            StrategyFamily::Pct { depth, horizon } => StrategySpec::Pct {
+                seed,
+                depth,
+                horizon: horizon.expect("a pilot horizon is resolved before any seed runs"),
+            },
+            StrategyFamily::Portfolio { .. } => unreachable!("a portfolio's seed is a random or a PCT seed"),
             StrategyFamily::Dfs(_) => unreachable!("a search's runs come from the search, not from a seed"),
         }
     }
@@ -446,9 +444,14 @@ pub fn explore_with_coverage(exploration: &Exploration, on_seed: &(dyn Fn() + Sy
 #[cfg(not(windows))]
 fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered: bool) -> Summary {
     if let StrategyFamily::Dfs(config) = exploration.strategy {
-        let (variant, faults, runs) = (exploration.variant, exploration.faults, Some(exploration.seeds));
-        let search = if covered { crate::search::search_with_coverage } else { crate::search::search };
-        return search(&exploration.scenario, variant, faults, config, runs, on_seed);
+        let plan = crate::search::SearchPlan {
+            variant: exploration.variant,
+            faults: exploration.faults,
+            config,
+            max_runs: Some(exploration.seeds),
+            coverage: covered,
+        };
+        return crate::search::search(&exploration.scenario, &plan, on_seed);
     }
     let expected = Expectation::of(&exploration.scenario, exploration.variant);
     let strategy = exploration.strategy.resolved(&exploration.scenario, exploration.variant);

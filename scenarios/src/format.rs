@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use plughost_model::wire::HookKind;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
@@ -454,4 +455,23 @@ pub struct ExploreFile {
     pub time_budget_ms: Option<u64>,
     pub step_budget: Option<u64>,
     pub preemption_bound_ms: Option<u64>,
+}
+
+/// A hook's key in a plugin's table (`on_vm_started = [...]`): the one place the file names
+/// the hooks, for the parser's error paths and for whatever writes scenario files.
+pub fn hook_key(kind: HookKind) -> &'static str {
+    match kind {
+        HookKind::VmStarted => "on_vm_started",
+        HookKind::VmStopping => "on_vm_stopping",
+        HookKind::DistributionStarted => "on_distribution_started",
+        HookKind::DistributionStopping => "on_distribution_stopping",
+        HookKind::DistributionRegistered => "on_distribution_registered",
+        HookKind::DistributionUnregistered => "on_distribution_unregistered",
+        HookKind::WslcSessionCreated => "on_wslc_session_created",
+        HookKind::WslcSessionStopping => "on_wslc_session_stopping",
+        HookKind::WslcContainerStarted => "on_wslc_container_started",
+        HookKind::WslcContainerStopping => "on_wslc_container_stopping",
+        HookKind::WslcImageCreated => "on_wslc_image_created",
+        HookKind::WslcImageDeleted => "on_wslc_image_deleted",
+    }
 }

@@ -24,7 +24,7 @@ use plughost_sim::faults::{FaultBudget, Phase};
 
 use crate::format::{
     ActionFile, DesignFile, ExecFile, ExpectFile, MountFile, OnErrorFile, PluginFile, ResultFile,
-    ScenarioFile, StepFile, WorldFile,
+    ScenarioFile, StepFile, WorldFile, hook_key,
 };
 use crate::scenario::{
     DesignExpectation, Expectations, ExpectedHr, ExpectedResult, ExploreDefaults, LogExpectation,
@@ -293,26 +293,23 @@ impl Checker<'_> {
         let on_load = self.block(&raw.on_load, &format!("{base}.on_load"), &mut declared)?;
         let mut hooks = BTreeMap::new();
         let sources = [
-            (HookKind::VmStarted, "on_vm_started", &raw.on_vm_started),
-            (HookKind::VmStopping, "on_vm_stopping", &raw.on_vm_stopping),
-            (HookKind::DistributionStarted, "on_distribution_started", &raw.on_distribution_started),
-            (HookKind::DistributionStopping, "on_distribution_stopping", &raw.on_distribution_stopping),
-            (HookKind::DistributionRegistered, "on_distribution_registered", &raw.on_distribution_registered),
-            (
-                HookKind::DistributionUnregistered,
-                "on_distribution_unregistered",
-                &raw.on_distribution_unregistered,
-            ),
-            (HookKind::WslcSessionCreated, "on_wslc_session_created", &raw.on_wslc_session_created),
-            (HookKind::WslcSessionStopping, "on_wslc_session_stopping", &raw.on_wslc_session_stopping),
-            (HookKind::WslcContainerStarted, "on_wslc_container_started", &raw.on_wslc_container_started),
-            (HookKind::WslcContainerStopping, "on_wslc_container_stopping", &raw.on_wslc_container_stopping),
-            (HookKind::WslcImageCreated, "on_wslc_image_created", &raw.on_wslc_image_created),
-            (HookKind::WslcImageDeleted, "on_wslc_image_deleted", &raw.on_wslc_image_deleted),
+            (HookKind::VmStarted, &raw.on_vm_started),
+            (HookKind::VmStopping, &raw.on_vm_stopping),
+            (HookKind::DistributionStarted, &raw.on_distribution_started),
+            (HookKind::DistributionStopping, &raw.on_distribution_stopping),
+            (HookKind::DistributionRegistered, &raw.on_distribution_registered),
+            (HookKind::DistributionUnregistered, &raw.on_distribution_unregistered),
+            (HookKind::WslcSessionCreated, &raw.on_wslc_session_created),
+            (HookKind::WslcSessionStopping, &raw.on_wslc_session_stopping),
+            (HookKind::WslcContainerStarted, &raw.on_wslc_container_started),
+            (HookKind::WslcContainerStopping, &raw.on_wslc_container_stopping),
+            (HookKind::WslcImageCreated, &raw.on_wslc_image_created),
+            (HookKind::WslcImageDeleted, &raw.on_wslc_image_deleted),
         ];
-        for (kind, key, actions) in sources {
+        for (kind, actions) in sources {
             if let Some(actions) = actions {
-                hooks.insert(kind, self.block(actions, &format!("{base}.{key}"), &mut declared)?);
+                let path = format!("{base}.{}", hook_key(kind));
+                hooks.insert(kind, self.block(actions, &path, &mut declared)?);
             }
         }
         self.cross_references(&declared)?;

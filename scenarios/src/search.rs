@@ -20,42 +20,27 @@ use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
 use crate::verdict::VerdictCounts;
 
-/// Searches `scenario` under `variant`, making at most `max_runs` runs, calling `on_run`
-/// after each.
-pub fn search(
-    scenario: &Arc<Scenario>,
-    variant: Variant,
-    faults: FaultBudget,
-    config: SearchConfig,
-    max_runs: Option<u64>,
-    on_run: &dyn Fn(),
-) -> Summary {
-    search_runs(scenario, variant, faults, config, max_runs, on_run, false)
+/// What one search runs: the variant, the fault budget the search may spend, the bound,
+/// and how far to go.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchPlan {
+    /// The design and mutant searched.
+    pub variant: Variant,
+    /// The faults the search may choose (`FaultBudget::NONE`: none).
+    pub faults: FaultBudget,
+    /// The preemption bound and the reduction.
+    pub config: SearchConfig,
+    /// Most runs to make (`None`: until the bound is exhausted or a run fails).
+    pub max_runs: Option<u64>,
+    /// Whether to collect coverage (`crate::coverage`) from every run that ended on its own
+    /// (a pruned run is not a schedule): the summary's `coverage` then says which
+    /// combinations the schedules within the bound reached, and how many runs reached each.
+    pub coverage: bool,
 }
 
-/// [`search`], collecting coverage (`crate::coverage`) from every run that ended on its own
-/// (a pruned run is not a schedule): the summary's `coverage` says which combinations the
-/// schedules within the bound reached, and how many runs reached each.
-pub fn search_with_coverage(
-    scenario: &Arc<Scenario>,
-    variant: Variant,
-    faults: FaultBudget,
-    config: SearchConfig,
-    max_runs: Option<u64>,
-    on_run: &dyn Fn(),
-) -> Summary {
-    search_runs(scenario, variant, faults, config, max_runs, on_run, true)
-}
-
-fn search_runs(
-    scenario: &Arc<Scenario>,
-    variant: Variant,
-    faults: FaultBudget,
-    config: SearchConfig,
-    max_runs: Option<u64>,
-    on_run: &dyn Fn(),
-    covered: bool,
-) -> Summary {
+/// Searches `scenario` as `plan` says, calling `on_run` after each run.
+pub fn search(scenario: &Arc<Scenario>, plan: &SearchPlan, on_run: &dyn Fn()) -> Summary {
+    let SearchPlan { variant, faults, config, max_runs, coverage: covered } = *plan;
     let expected = Expectation::of(scenario, variant);
     let mut search = Search::new(config);
     let mut verdicts = VerdictCounts::default();

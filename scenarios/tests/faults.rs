@@ -6,7 +6,7 @@
 use plughost_model::design::Mutant;
 use plughost_scenarios::explore::Summary;
 use plughost_scenarios::runner::{RunSpec, try_run};
-use plughost_scenarios::search::search;
+use plughost_scenarios::search::{SearchPlan, search};
 use plughost_sim::dfs::SearchConfig;
 use plughost_sim::faults::FaultBudget;
 use plughost_sim::{DecisionKind, StrategySpec};
@@ -15,7 +15,17 @@ use crate::util::{scenario, variant};
 
 fn search_all_faults(name: &str, mutant: Option<Mutant>) -> Summary {
     let config = SearchConfig { preemption_bound: Some(0), sleep_sets: true };
-    search(&scenario(name), variant(mutant), FaultBudget::ALL, config, Some(100_000), &|| {})
+    search(
+        &scenario(name),
+        &SearchPlan {
+            variant: variant(mutant),
+            faults: FaultBudget::ALL,
+            config,
+            max_runs: Some(100_000),
+            coverage: false,
+        },
+        &|| {},
+    )
 }
 
 #[test]

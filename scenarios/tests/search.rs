@@ -5,7 +5,7 @@
 
 use plughost_model::design::Mutant;
 use plughost_scenarios::explore::Summary;
-use plughost_scenarios::search::{nth_schedule, search};
+use plughost_scenarios::search::{SearchPlan, nth_schedule, search};
 use plughost_sim::dfs::SearchConfig;
 use plughost_sim::faults::FaultBudget;
 
@@ -13,7 +13,17 @@ use crate::util::{scenario, variant};
 
 fn searched(name: &str, mutant: Option<Mutant>, bound: u32, sleep_sets: bool) -> Summary {
     let config = SearchConfig { preemption_bound: Some(bound), sleep_sets };
-    search(&scenario(name), variant(mutant), FaultBudget::NONE, config, Some(1_000_000), &|| {})
+    search(
+        &scenario(name),
+        &SearchPlan {
+            variant: variant(mutant),
+            faults: FaultBudget::NONE,
+            config,
+            max_runs: Some(1_000_000),
+            coverage: false,
+        },
+        &|| {},
+    )
 }
 
 #[test]

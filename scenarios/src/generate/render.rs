@@ -10,7 +10,11 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::shape::{Act, Call, FaultShape, Hook, Leaf, Op, PluginShape, Shape, StepShape};
+use plughost_model::wire::HookKind;
+
+use crate::format::hook_key;
+
+use super::shape::{Act, Call, FaultShape, Leaf, Op, PluginShape, Shape, StepShape};
 
 /// The distributions registered when the service starts.
 const WORLD_DISTROS: [&str; 2] = ["Ubuntu", "Fedora"];
@@ -68,7 +72,7 @@ fn render_plugin(text: &mut String, index: usize, plugin: &PluginShape) {
         for (position, act) in acts.iter().enumerate() {
             render_act(&mut actions, *hook, position, act, &mut workers);
         }
-        let _ = writeln!(text, "{} = [", hook.key());
+        let _ = writeln!(text, "{} = [", hook_key(*hook));
         for action in actions {
             let _ = writeln!(text, "    {action},");
         }
@@ -76,9 +80,9 @@ fn render_plugin(text: &mut String, index: usize, plugin: &PluginShape) {
     }
 }
 
-fn render_act(actions: &mut Vec<String>, hook: Hook, position: usize, act: &Act, workers: &mut u32) {
+fn render_act(actions: &mut Vec<String>, hook: HookKind, position: usize, act: &Act, workers: &mut u32) {
     match act {
-        Act::Log => actions.push(format!("{{ log = \"{} {position}: {{hr}}\" }}", hook.key())),
+        Act::Log => actions.push(format!("{{ log = \"{} {position}: {{hr}}\" }}", hook_key(hook))),
         Act::Call(call) => actions.push(render_call(*call, hook)),
         Act::Sleep(ms) => actions.push(format!("{{ sleep_ms = {ms} }}")),
         Act::Worker { calls, count, joined } => {
@@ -95,12 +99,12 @@ fn render_act(actions: &mut Vec<String>, hook: Hook, position: usize, act: &Act,
             }
         }
         Act::Return(failure) => actions.push(format!("{{ return = \"{}\" }}", failure.name())),
-        Act::PluginError => actions.push(format!("{{ plugin_error = \"{} failed\" }}", hook.key())),
+        Act::PluginError => actions.push(format!("{{ plugin_error = \"{} failed\" }}", hook_key(hook))),
         Act::Crash => actions.push("\"crash\"".to_string()),
     }
 }
 
-fn render_call(call: Call, hook: Hook) -> String {
+fn render_call(call: Call, hook: HookKind) -> String {
     if hook.is_wslc() {
         return match call {
             Call::Mount | Call::MountInSessionTwo => {

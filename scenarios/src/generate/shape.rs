@@ -8,6 +8,7 @@
 //! shrunk — into a valid scenario file, so shrinking never has to know the format's rules.
 //! Owns no randomness of its own: every value comes from the proptest runner's seeded RNG.
 
+use plughost_model::wire::HookKind;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -29,47 +30,7 @@ pub struct PluginShape {
     /// `on_load` returns `E_FAIL` (a load failure: fatal for WSL2 starts).
     pub load_fails: bool,
     /// Hook scripts.
-    pub hooks: Vec<(Hook, Vec<Act>)>,
-}
-
-/// The hooks a generated plugin implements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Hook {
-    VmStarted,
-    DistributionStarted,
-    DistributionStopping,
-    VmStopping,
-    DistributionRegistered,
-    DistributionUnregistered,
-    WslcSessionCreated,
-    WslcSessionStopping,
-    WslcContainerStarted,
-    WslcContainerStopping,
-    WslcImageCreated,
-}
-
-impl Hook {
-    /// The scenario file's key for this hook.
-    pub fn key(self) -> &'static str {
-        match self {
-            Hook::VmStarted => "on_vm_started",
-            Hook::DistributionStarted => "on_distribution_started",
-            Hook::DistributionStopping => "on_distribution_stopping",
-            Hook::VmStopping => "on_vm_stopping",
-            Hook::DistributionRegistered => "on_distribution_registered",
-            Hook::DistributionUnregistered => "on_distribution_unregistered",
-            Hook::WslcSessionCreated => "on_wslc_session_created",
-            Hook::WslcSessionStopping => "on_wslc_session_stopping",
-            Hook::WslcContainerStarted => "on_wslc_container_started",
-            Hook::WslcContainerStopping => "on_wslc_container_stopping",
-            Hook::WslcImageCreated => "on_wslc_image_created",
-        }
-    }
-
-    /// Whether it is a WSLC hook (its callbacks are the WSLC API's).
-    pub fn is_wslc(self) -> bool {
-        self >= Hook::WslcSessionCreated
-    }
+    pub hooks: Vec<(HookKind, Vec<Act>)>,
 }
 
 /// One action of a hook's script.
@@ -193,19 +154,19 @@ fn plugin() -> impl Strategy<Value = PluginShape> {
         .prop_map(|(load_fails, hooks)| PluginShape { load_fails, hooks })
 }
 
-fn hook() -> impl Strategy<Value = Hook> {
+fn hook() -> impl Strategy<Value = HookKind> {
     prop_oneof![
-        3 => Just(Hook::VmStarted),
-        3 => Just(Hook::DistributionStarted),
-        2 => Just(Hook::DistributionStopping),
-        2 => Just(Hook::VmStopping),
-        2 => Just(Hook::DistributionRegistered),
-        1 => Just(Hook::DistributionUnregistered),
-        1 => Just(Hook::WslcSessionCreated),
-        1 => Just(Hook::WslcSessionStopping),
-        1 => Just(Hook::WslcContainerStarted),
-        1 => Just(Hook::WslcContainerStopping),
-        1 => Just(Hook::WslcImageCreated),
+        3 => Just(HookKind::VmStarted),
+        3 => Just(HookKind::DistributionStarted),
+        2 => Just(HookKind::DistributionStopping),
+        2 => Just(HookKind::VmStopping),
+        2 => Just(HookKind::DistributionRegistered),
+        1 => Just(HookKind::DistributionUnregistered),
+        1 => Just(HookKind::WslcSessionCreated),
+        1 => Just(HookKind::WslcSessionStopping),
+        1 => Just(HookKind::WslcContainerStarted),
+        1 => Just(HookKind::WslcContainerStopping),
+        1 => Just(HookKind::WslcImageCreated),
     ]
 }
 
