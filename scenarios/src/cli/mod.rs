@@ -14,31 +14,28 @@
 #[macro_use]
 mod output;
 
-// The simulator's commands (`explore`, `replay`, `shrink`, `matrix`) and their helpers are
-// absent on Windows, where madsim's simulation mode does not build.
+/// Declares items that exist only where the simulator builds (not on Windows, where madsim's
+/// simulation mode does not): the simulator's commands and their helpers.
+macro_rules! simulator_only {
+    ($($item:item)*) => { $( #[cfg(not(windows))] $item )* };
+}
+
 mod com;
-#[cfg(not(windows))]
-mod conform;
-#[cfg(not(windows))]
-mod designs_doc;
-#[cfg(not(windows))]
-mod explore;
-#[cfg(not(windows))]
-mod generate;
-#[cfg(not(windows))]
-mod junit;
 mod list;
-#[cfg(not(windows))]
-mod matrix;
 mod progress;
 mod real;
-#[cfg(not(windows))]
-mod replay;
-#[cfg(not(windows))]
-mod schedule;
-#[cfg(not(windows))]
-mod shrink;
 mod style;
+simulator_only! {
+    mod conform;
+    mod designs_doc;
+    mod explore;
+    mod generate;
+    mod junit;
+    mod matrix;
+    mod replay;
+    mod schedule;
+    mod shrink;
+}
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -50,22 +47,18 @@ use crate::catalogue;
 use crate::explore::StrategyFamily;
 use crate::scenario::Scenario;
 use com::{ComArgs, com_command};
-#[cfg(not(windows))]
-use conform::{ConformArgs, conform_command};
-#[cfg(not(windows))]
-use explore::{ExploreArgs, explore_command};
-#[cfg(not(windows))]
-use generate::{GenerateArgs, generate_command};
 use list::{ListArgs, list_command};
-#[cfg(not(windows))]
-use matrix::{MatrixArgs, matrix_command};
 use plughost_sim::dfs::SearchConfig;
 use plughost_sim::faults::FaultBudget;
 use real::{RealArgs, real_command};
-#[cfg(not(windows))]
-use replay::{ReplayArgs, replay_command_line};
-#[cfg(not(windows))]
-use shrink::{ShrinkArgs, shrink_command};
+simulator_only! {
+    use conform::{ConformArgs, conform_command};
+    use explore::{ExploreArgs, explore_command};
+    use generate::{GenerateArgs, generate_command};
+    use matrix::{MatrixArgs, matrix_command};
+    use replay::{ReplayArgs, replay_command_line};
+    use shrink::{ShrinkArgs, shrink_command};
+}
 
 #[derive(Parser)]
 #[command(name = "plughost", version, about = "Deterministic simulation of WSL's out-of-process plugin host")]
@@ -76,38 +69,55 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run many seeds of scenarios and tally verdicts (the default command).
     #[cfg(not(windows))]
-    Explore(ExploreArgs),
-    /// Re-run one schedule, from a seed or a decision list, and print its trace.
-    #[cfg(not(windows))]
-    Replay(ReplayArgs),
-    /// Shrink a failing schedule to the shortest one that fails the same way.
-    #[cfg(not(windows))]
-    Shrink(ShrinkArgs),
-    /// Every scenario against the design and every mutant: a verdict per cell.
-    #[cfg(not(windows))]
-    Matrix(MatrixArgs),
-    /// Draw scenarios with proptest, explore each under the always-on oracles, and shrink a
-    /// failing one to a minimal scenario file.
-    #[cfg(not(windows))]
-    Generate(GenerateArgs),
+    #[command(flatten)]
+    Simulator(SimulatorCommand),
     /// List scenarios, designs, mutants (with the scenarios that catch them) and strategies.
     List(ListArgs),
     /// Run scenarios end to end on OS threads and real plugin-host processes.
     Real(RealArgs),
     /// Register or unregister the COM plugin host (Windows).
     Com(ComArgs),
-    /// Check that every outcome of recorded real runs (`real --outcomes`) is one the
-    /// simulator produces.
-    #[cfg(not(windows))]
-    Conform(ConformArgs),
     /// Be a plugin host process (started by `real`; not for people).
     #[command(hide = true)]
     Host {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+/// The simulator's commands, listed first in `--help`.
+#[cfg(not(windows))]
+#[derive(Subcommand)]
+enum SimulatorCommand {
+    /// Run many seeds of scenarios and tally verdicts (the default command).
+    Explore(ExploreArgs),
+    /// Re-run one schedule, from a seed or a decision list, and print its trace.
+    Replay(ReplayArgs),
+    /// Shrink a failing schedule to the shortest one that fails the same way.
+    Shrink(ShrinkArgs),
+    /// Every scenario against the design and every mutant: a verdict per cell.
+    Matrix(MatrixArgs),
+    /// Draw scenarios with proptest, explore each under the always-on oracles, and shrink a
+    /// failing one to a minimal scenario file.
+    Generate(GenerateArgs),
+    /// Check that every outcome of recorded real runs (`real --outcomes`) is one the
+    /// simulator produces.
+    Conform(ConformArgs),
+}
+
+#[cfg(not(windows))]
+impl SimulatorCommand {
+    fn run(self) -> Result<ExitCode, UsageError> {
+        match self {
+            SimulatorCommand::Explore(args) => explore_command(args),
+            SimulatorCommand::Replay(args) => replay_command_line(args),
+            SimulatorCommand::Shrink(args) => shrink_command(args),
+            SimulatorCommand::Matrix(args) => matrix_command(args),
+            SimulatorCommand::Generate(args) => generate_command(args),
+            SimulatorCommand::Conform(args) => conform_command(args),
+        }
+    }
 }
 
 /// What runs: a design and, optionally, one mutant.
@@ -180,20 +190,10 @@ pub fn main() -> ExitCode {
     };
     let result = match command {
         #[cfg(not(windows))]
-        Command::Explore(args) => explore_command(args),
-        #[cfg(not(windows))]
-        Command::Replay(args) => replay_command_line(args),
-        #[cfg(not(windows))]
-        Command::Shrink(args) => shrink_command(args),
-        #[cfg(not(windows))]
-        Command::Matrix(args) => matrix_command(args),
-        #[cfg(not(windows))]
-        Command::Generate(args) => generate_command(args),
+        Command::Simulator(command) => command.run(),
         Command::List(args) => list_command(args),
         Command::Real(args) => real_command(args),
         Command::Com(args) => com_command(args),
-        #[cfg(not(windows))]
-        Command::Conform(args) => conform_command(args),
         Command::Host { args } => return plughost_real::host::main_with(args.into_iter()),
     };
     match result {
