@@ -419,6 +419,23 @@ impl Tally {
             self.count(run);
         }
     }
+
+    /// Adds another job's tally: counts, held runs, and the lower first failure.
+    fn merge(&mut self, other: Tally) {
+        self.verdicts.merge(other.verdicts);
+        for (fault, runs) in other.faulted {
+            *self.faulted.entry(fault).or_default() += runs;
+        }
+        if let (Some(coverage), Some(other)) = (&mut self.coverage, other.coverage) {
+            coverage.merge(other);
+        }
+        self.held.extend(other.held);
+        if let Some(failure) = other.first_failure
+            && self.first_failure.as_ref().is_none_or(|f| failure.seed < f.seed)
+        {
+            self.first_failure = Some(failure);
+        }
+    }
 }
 
 #[cfg(not(windows))]
@@ -458,10 +475,15 @@ fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered
     let exploration = &Exploration { strategy, ..exploration.clone() };
     let coverage =
         covered.then(|| Coverage { faults: fault_labels(exploration.faults), ..Coverage::default() });
-    let tally = Mutex::new(Tally { coverage, ..Tally::default() });
+    let tally = Mutex::new(Tally { coverage: coverage.clone(), ..Tally::default() });
     let lowest_failure = AtomicU64::new(u64::MAX);
     let jobs = exploration.jobs.max(1) as u64;
-    let work = |job: u64| run_stride(exploration, expected, job, jobs, &tally, &lowest_failure, on_seed);
+    // Each job tallies its own seeds and merges once at its end: no lock per seed.
+    let work = |job: u64| {
+        let mut own = Tally { coverage: coverage.clone(), ..Tally::default() };
+        run_stride(exploration, expected, job, jobs, &mut own, &lowest_failure, on_seed);
+        tally.lock().merge(own);
+    };
     if jobs == 1 {
         work(0);
     } else {
@@ -509,7 +531,7 @@ fn run_stride(
     expected: Expectation,
     job: u64,
     jobs: u64,
-    tally: &Mutex<Tally>,
+    tally: &mut Tally,
     lowest_failure: &AtomicU64,
     on_seed: &(dyn Fn() + Sync),
 ) {
@@ -521,11 +543,10 @@ fn run_stride(
         }
         let mut spec = RunSpec::new(exploration.variant, exploration.strategy.spec(seed))
             .with_faults(exploration.faults);
-        spec.coverage = tally.lock().coverage.is_some();
+        spec.coverage = tally.coverage.is_some();
         let run = try_run(&exploration.scenario, &spec).expect("a seeded strategy never stops a run");
         let failed = expected.is_failure(run.verdict);
         let counted = Counted { seed, verdict: run.verdict, faults: run.faults, served: run.served };
-        let mut tally = tally.lock();
         if exploration.stop_at_first_failure {
             tally.held.push(counted);
         } else {
@@ -535,7 +556,6 @@ fn run_stride(
             lowest_failure.fetch_min(seed, Ordering::Relaxed);
             tally.first_failure = Some(Failure { seed, verdict: run.verdict, details: run.details });
         }
-        drop(tally);
         on_seed();
         seed += jobs;
     }

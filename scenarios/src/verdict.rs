@@ -101,6 +101,13 @@ impl VerdictCounts {
         self.0[Self::index(verdict)] += 1;
     }
 
+    /// Adds another tally's runs.
+    pub fn merge(&mut self, other: VerdictCounts) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine += theirs;
+        }
+    }
+
     /// Runs that ended with `verdict`.
     pub fn count(&self, verdict: Verdict) -> u64 {
         self.0[Self::index(verdict)]
