@@ -15,10 +15,9 @@
 //!
 //! This crate contains no model logic: the service, hosts and plugins are `plughost-model`.
 //!
-//! On Windows the simulator does not build (madsim's simulation mode is Linux and macOS
-//! only): running it (`runner`, `search`, `shrink`, exploring, decision-list files and the
-//! commands built on them) is compiled out, and the CLI offers the real backend (`real`,
-//! `com`).
+//! On Windows the simulator is not built (it is built on Linux and macOS only): running it
+//! (`runner`, `search`, `shrink`, exploring, decision-list files and the commands built on
+//! them) is compiled out, and the CLI offers the real backend (`real`, `com`).
 
 pub mod catalogue;
 pub mod cli;

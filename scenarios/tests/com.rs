@@ -2,8 +2,8 @@
 //! local server, judged by the same oracles — the design passes (or hits the defect a
 //! scenario documents), the mutants a scenario says real runs catch are caught, and a host
 //! that breaks the protocol is treated as crashed while the service carries on. The
-//! simulator's tests are absent on Windows (madsim's simulation mode builds on Linux and
-//! macOS only); CI on Linux runs this module under Wine.
+//! simulator's tests are absent on Windows (the simulator is built on Linux and macOS
+//! only); CI on Linux runs this module under Wine.
 
 use std::path::PathBuf;
 use std::sync::Arc;

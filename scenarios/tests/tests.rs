@@ -30,8 +30,8 @@
 //!   (Windows);
 //! - `hygiene`: every source file has a module doc.
 //!
-//! On Windows only `com`, `parser` and `hygiene` build: the others run the simulator, whose
-//! simulation mode (madsim) builds on Linux and macOS only, or test the pipe backend's Linux
+//! On Windows only `com`, `parser` and `hygiene` build: the others run the simulator, which
+//! is built on Linux and macOS only, or test the pipe backend's Linux
 //! process lifetime.
 
 #[cfg(not(windows))]

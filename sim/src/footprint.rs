@@ -9,7 +9,9 @@
 //! Two steps are *dependent* when their footprints share an object, or either touched
 //! [`Object::Global`]. What counts as touching, and why it is enough:
 //! - kernel objects: a lock, an event, a thread (spawn, join, exit), a call between
-//!   processes — every access to one, read or write, counts;
+//!   processes — every access to one, read or write, counts, except a killed thread's
+//!   releases (its guards drop with its future, after the step that killed it, which
+//!   touched everything);
 //! - a host process's memory: every step of a host thread, and every step that starts a
 //!   thread in a host, touches it: plugins share memory freely (counters, rendezvous,
 //!   worker lists) without any lock the kernel sees;

@@ -1,5 +1,6 @@
-//! The simulated platform: a deterministic, controlled scheduler on madsim that runs the
-//! model's service, hosts and plugins as logical threads, one at a time, in virtual time.
+//! The simulated platform: a deterministic, controlled scheduler that runs the model's
+//! service, hosts and plugins as logical threads, one at a time, in virtual time (each
+//! thread a future that the kernel's own executor polls only while the thread runs).
 //!
 //! - [`run`]: one run, from a [`RunConfig`] (strategy + budget) to a [`RunReport`]
 //!   (outcome, decision list);
@@ -9,21 +10,15 @@
 //! - [`trace`]: the tracing-subscriber layer that records canonical trace lines.
 //!
 //! This crate must never read a wall clock, start an OS thread or draw ambient randomness,
-//! and never depends on the real backend. madsim only simulates when built with
-//! `--cfg madsim`, which the workspace's `.cargo/config.toml` sets.
+//! and never depends on the real backend.
 //!
-//! madsim's simulation mode builds on Linux and macOS only. On Windows this crate holds just
-//! what real runs share with simulated ones — [`Budget`], [`Outcome`], [`strategy`] and
+//! The simulator is built on Linux and macOS only. On Windows this crate holds just what
+//! real runs share with simulated ones — [`Budget`], [`Outcome`], [`strategy`] and
 //! [`trace`] — and the simulator itself (the kernel, [`run`], the platform) is absent.
 
 // On Windows the kernel that uses some crate-internal helpers (strategy building, trace
 // lines) is absent.
 #![cfg_attr(windows, allow(dead_code))]
-
-#[cfg(all(not(madsim), not(windows)))]
-compile_error!(
-    "plughost-sim needs madsim's simulation mode: build with RUSTFLAGS=\"--cfg madsim\" (the workspace's .cargo/config.toml sets it)"
-);
 
 mod budget;
 pub mod decision;

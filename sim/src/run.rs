@@ -1,9 +1,10 @@
-//! Running one simulation: a fresh madsim runtime, the kernel, the root thread, and the
-//! teardown that leaves nothing behind (so memory stays flat over millions of runs).
+//! Running one simulation: the kernel, the root thread, the kernel's executor until the
+//! run has an outcome, and the teardown that leaves nothing behind (so memory stays flat
+//! over millions of runs).
 //!
-//! A run is a pure function of its [`RunConfig`] and the root future: madsim's own seed is
-//! fixed, every decision that matters comes from the strategy, and the clock is the
-//! kernel's. The result carries the decision list that replays the run without the seed.
+//! A run is a pure function of its [`RunConfig`] and the root future: every decision that
+//! matters comes from the strategy, and the clock is the kernel's. The result carries the
+//! decision list that replays the run without the seed.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -108,53 +109,18 @@ where
         state.halt_on_violation = config.ends == Ends::FirstViolation;
         state.faults = config.faults;
     }
-    let runtime = madsim::runtime::Runtime::with_seed_and_config(0, madsim::Config::default());
-    let supervisor = {
-        let kernel = kernel.clone();
-        async move {
-            let node = madsim::runtime::Handle::current().create_node().name("svc").build();
-            let service = kernel.state().add_process("svc".to_string(), None, node);
-            let root_thread =
-                kernel.spawn_thread(service, "main", None, root(SimPlatform::new(kernel.clone())));
-            kernel.state().start(root_thread);
-            kernel.outcome().await
-        }
-    };
+    let service = kernel.state().add_process("svc".to_string(), None);
+    let root_thread = kernel.spawn_thread(service, "main", None, root(SimPlatform::new(kernel.clone())));
+    kernel.state().start(root_thread);
     IN_SIMULATION.with(|flag| flag.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(supervisor)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| kernel.run_until_end()));
     let outcome = match result {
-        Ok(outcome) => outcome,
+        Ok(()) => kernel.state().outcome.clone().expect("a run that ended has an outcome"),
         Err(payload) => Outcome::Panic(plughost_model::platform::panic_message(payload.as_ref())),
     };
-    let _ = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(drop_every_task(kernel.clone()))));
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| kernel.drop_tasks()));
     IN_SIMULATION.with(|flag| flag.set(false));
-    let report = kernel.teardown(outcome);
-    drop(runtime);
-    report
-}
-
-/// Kills every node so madsim drops every task's future (a task blocked forever would
-/// otherwise keep itself alive through its own waker).
-async fn drop_every_task(kernel: Kernel) {
-    let nodes: Vec<_> = kernel.state().processes.iter().map(|p| p.node.id()).collect();
-    let handle = madsim::runtime::Handle::current();
-    for node in nodes {
-        handle.kill(node);
-    }
-    yield_once().await;
-}
-
-async fn yield_once() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            return std::task::Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
-    })
-    .await
+    kernel.teardown(outcome)
 }
 
 impl Kernel {

@@ -2,7 +2,7 @@
 //! (`plughost_model::platform_contract`) on every schedule, timers, deadlock and livelock
 //! detection, determinism and replay; and the depth-first search on them (it finds a
 //! deadlock random seeds find, the preemption bound counts what it says, sleep sets keep
-//! fewer schedules). The kernel does not build on Windows (madsim's simulation mode is Linux
+//! fewer schedules). The kernel is not built on Windows (the simulator is built on Linux
 //! and macOS only).
 
 #![cfg(not(windows))]

@@ -1,8 +1,8 @@
 //! The `plughost` command line (DESIGN §7): `explore` (the default), `replay`, `shrink`,
 //! `matrix`, `generate` (scenarios drawn with proptest), `list`, `real` (the same scenarios
 //! on OS threads and real host processes, over a pipe or COM) and `com` (registering the COM
-//! host). On Windows the simulator's commands are absent (madsim's simulation mode builds on
-//! Linux and macOS only).
+//! host). On Windows the simulator's commands are absent (the simulator is built on Linux
+//! and macOS only).
 //!
 //! Owns argument parsing; each command lives in its own module. Wall-clock figures are
 //! measured here, never inside a simulation. Exit status: 0 when every result is what the
@@ -14,8 +14,8 @@
 #[macro_use]
 mod output;
 
-/// Declares items that exist only where the simulator builds (not on Windows, where madsim's
-/// simulation mode does not): the simulator's commands and their helpers.
+/// Declares items that exist only where the simulator builds (not on Windows, where it is
+/// not built): the simulator's commands and their helpers.
 macro_rules! simulator_only {
     ($($item:item)*) => { $( #[cfg(not(windows))] $item )* };
 }

@@ -5,8 +5,8 @@
 //! ([`Kernel::choice_point`]) where the strategy may hand the processor to another runnable
 //! thread or let the clock run to the next timer; then it takes effect atomically. A thread
 //! that must wait blocks ([`State::block`]) and resumes when another thread's operation
-//! (or the clock) wakes it *and* the strategy picks it. madsim polls the tasks; since only
-//! the granted thread's task can make progress, madsim's own ordering decides nothing.
+//! (or the clock) wakes it *and* the strategy picks it. The executor (`tasks`) polls only
+//! the running thread's future, so nothing but the strategy orders the threads.
 //!
 //! Never hold the state lock across an await, and never drop a future, a waker or a host
 //! object while holding it (their destructors may re-enter the kernel).
@@ -15,6 +15,7 @@ mod objects;
 mod ops;
 mod processes;
 mod state;
+mod tasks;
 mod transport;
 
 use std::future::{Future, poll_fn};
@@ -31,7 +32,6 @@ pub(crate) use objects::{LockKind, Mode};
 pub(crate) use state::{CallId, EventId, LockId, ProcessId, State, ThreadState, Wait, Wake};
 
 use crate::footprint::Object;
-use crate::outcome::Outcome;
 use crate::strategy::Strategy;
 use crate::trace;
 
@@ -113,21 +113,15 @@ impl Kernel {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let (id, node) = {
+        let id = {
             let mut state = self.state();
             let id = state.add_thread(process, name, serves);
             if let Some(parent) = state.running {
                 state.trace_as(parent, |state| format!("spawn {}", state.thread_name(id)));
             }
-            (id, state.processes[process].node.clone())
+            id
         };
-        let kernel = self.clone();
-        node.spawn(async move {
-            kernel.wait_turn(id).await;
-            body.await;
-            kernel.trace(|_| "exits".to_string());
-            kernel.state().exit(id);
-        });
+        self.install_task(id, body);
         id
     }
 
@@ -154,20 +148,5 @@ impl Kernel {
     /// Current virtual time.
     pub fn now(&self) -> Duration {
         self.state().clock
-    }
-
-    /// The run's outcome, once there is one.
-    pub async fn outcome(&self) -> Outcome {
-        poll_fn(|cx| {
-            let mut state = self.state();
-            match &state.outcome {
-                Some(outcome) => Poll::Ready(outcome.clone()),
-                None => {
-                    state.supervisor = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            }
-        })
-        .await
     }
 }

@@ -95,8 +95,12 @@ impl State {
     }
 
     /// Releases one level of `thread`'s hold; a lock that becomes free wakes its waiters.
+    /// A killed thread's guards are dropped with its future, after the step that killed it:
+    /// that release belongs to no step's footprint (the kill touched everything).
     pub fn release(&mut self, lock: LockId, thread: ThreadId, mode: Mode) {
-        self.touch(Object::Lock(lock as u32));
+        if !self.is_done(thread) {
+            self.touch(Object::Lock(lock as u32));
+        }
         let state = &mut self.locks[lock];
         match mode {
             Mode::Exclusive => {

@@ -1,8 +1,8 @@
 //! Simulated processes and the calls between them: the service, one host process per
-//! plugin (each a madsim node), hook calls out and callbacks in, and death.
+//! plugin, hook calls out and callbacks in, and death.
 //!
 //! A call is served on a fresh thread of the target process; its caller blocks on it.
-//! Killing a process kills its threads (madsim drops their futures) and fails every call in
+//! Killing a process kills its threads (the executor drops their futures) and fails every call in
 //! flight to it with one of [`IN_FLIGHT_CRASH_CODES`]; every later call fails with one of
 //! [`DEAD_HOST_CODES`]. Which code, call by call, is a recorded decision of the run: COM
 //! gives either, depending on where in the call the server died and on how the proxy
@@ -12,7 +12,6 @@
 
 use std::sync::Arc;
 
-use madsim::runtime::NodeHandle;
 use plughost_model::fact::{self, CallOutcome, CallRequest, Fact};
 use plughost_model::hresult::{
     CO_E_OBJNOTCONNECTED, HResult, RPC_E_DISCONNECTED, RPC_E_SERVER_DIED, RPC_E_SERVER_DIED_DNE,
@@ -39,7 +38,6 @@ pub(crate) enum CallResult {
 
 pub(crate) struct ProcessState {
     pub name: String,
-    pub node: NodeHandle,
     pub alive: bool,
     /// The host object, for host processes.
     pub host: Option<Arc<PluginHost<SimPlatform>>>,
@@ -60,10 +58,10 @@ pub(crate) struct CallState {
 impl State {
     /// Adds a process (a host, if it hosts `plugin`); the first one added is the service
     /// ([`Kernel::SERVICE`]).
-    pub fn add_process(&mut self, name: String, plugin: Option<Name>, node: NodeHandle) -> ProcessId {
+    pub fn add_process(&mut self, name: String, plugin: Option<Name>) -> ProcessId {
         let id = self.processes.len();
         self.fact(Fact::ProcessStarted { process: fact::ProcessId(id as u32), plugin });
-        self.processes.push(ProcessState { name, node, alive: true, host: None, rpc_threads: 0 });
+        self.processes.push(ProcessState { name, alive: true, host: None, rpc_threads: 0 });
         id
     }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use plughost_model::event::EventSink;
 use plughost_model::fact::{self, Blocker, Fact};
 use plughost_model::ids::UniqueNames;
-use plughost_model::platform::ThreadId;
+use plughost_model::platform::{BoxFuture, ThreadId};
 
 use super::objects::{EventState, LockState};
 use super::processes::{CallResult, CallState, ProcessState};
@@ -94,6 +94,8 @@ pub(crate) struct ThreadSlot {
     pub timeouts: u32,
     /// The inbound call this thread serves, if it is an RPC thread.
     pub serves: Option<CallId>,
+    /// The thread's future, while it is not being polled (`kernel::tasks`).
+    pub task: Option<BoxFuture<()>>,
 }
 
 enum Pick {
@@ -137,7 +139,9 @@ pub(crate) struct State {
     pub steps: u64,
     budget: Budget,
     pub outcome: Option<Outcome>,
-    pub supervisor: Option<Waker>,
+    /// Futures of threads killed during the step being polled, dropped by the executor
+    /// after the poll (outside the lock).
+    pub doomed: Vec<BoxFuture<()>>,
     pub sink: Arc<dyn EventSink>,
     pub tracing: bool,
     /// End the run at the first choice point after the sink reports a violation.
@@ -178,7 +182,7 @@ impl State {
             steps: 0,
             budget,
             outcome: None,
-            supervisor: None,
+            doomed: Vec::new(),
             sink,
             tracing,
             halt_on_violation: false,
@@ -239,6 +243,7 @@ impl State {
             joiners: Vec::new(),
             timeouts: 0,
             serves,
+            task: None,
         });
         self.runnable.push(id);
         self.fact(Fact::ThreadStarted {
@@ -357,6 +362,9 @@ impl State {
             self.detach(thread);
         }
         self.retire(thread, ThreadState::Killed);
+        if let Some(task) = self.thread(thread).task.take() {
+            self.doomed.push(task);
+        }
     }
 
     /// Ends `thread` in state `end` and wakes its joiners.
@@ -605,7 +613,6 @@ impl State {
             return false;
         }
         if deadline > self.clock {
-            madsim::time::advance(deadline - self.clock);
             self.clock = deadline;
         }
         while let Some(&(due, thread)) = self.timers.first() {
@@ -626,7 +633,7 @@ impl State {
         self.finish(outcome);
     }
 
-    /// Ends the run (the first outcome wins) and wakes the supervisor.
+    /// Ends the run (the first outcome wins): the executor stops polling.
     pub fn finish(&mut self, outcome: Outcome) {
         if self.outcome.is_some() {
             return;
@@ -637,9 +644,6 @@ impl State {
         };
         self.outcome = Some(outcome);
         self.running = None;
-        if let Some(waker) = self.supervisor.take() {
-            waker.wake();
-        }
     }
 
     /// Threads with a pending timer, in id order.

@@ -232,12 +232,11 @@ impl Kernel {
         if process.alive { process.host.clone() } else { None }
     }
 
-    /// Creates a host process (a madsim node) named `host:NAME` for plugin `name`.
+    /// Creates a host process named `host:NAME` for plugin `name`.
     pub fn add_host_process(&self, name: &Name) -> ProcessId {
         let process_name = format!("host:{name}");
-        let node = madsim::runtime::Handle::current().create_node().name(process_name.clone()).build();
         self.trace(|_| format!("activates {process_name}"));
-        self.state().add_process(process_name, Some(name.clone()), node)
+        self.state().add_process(process_name, Some(name.clone()))
     }
 
     /// Installs the host object of a host process.
@@ -248,13 +247,8 @@ impl Kernel {
     /// Kills `process` (job close, or the process terminating itself).
     pub fn kill_process(&self, process: ProcessId) {
         self.trace_kill(process);
-        let (host, node) = {
-            let mut state = self.state();
-            let node = state.processes[process].node.id();
-            (state.kill_process(process), node)
-        };
+        let host = self.state().kill_process(process);
         drop(host);
-        madsim::runtime::Handle::current().kill(node);
     }
 
     fn trace_kill(&self, process: ProcessId) {
