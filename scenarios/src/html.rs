@@ -5,7 +5,7 @@
 //!
 //! The page carries one small inline script that measures the drawn diagram and writes what
 //! it measured into `body[data-rendered]`, so a headless browser's DOM dump proves the page
-//! rendered (the tests check it in Chromium).
+//! rendered (the tests check it in Chromium). Its [`escape`] serves the JUnit report too.
 
 use std::fmt::Write as _;
 
@@ -213,7 +213,9 @@ fn shorten(text: &str, chars: usize) -> String {
     format!("{kept}…")
 }
 
-/// HTML text and attribute escaping.
+/// Text and attribute escaping for HTML and XML (the JUnit report's too): the five markup
+/// characters as entities, control characters other than newline and tab dropped (XML 1.0
+/// cannot carry them).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -223,6 +225,7 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {}
             c => out.push(c),
         }
     }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::UsageError;
+use crate::html::escape;
 
 /// One test case.
 pub(super) struct Case {
@@ -56,21 +57,4 @@ pub(super) fn junit_xml(suite: &str, cases: &[Case]) -> String {
 pub(super) fn write_junit(path: &Path, suite: &str, cases: &[Case]) -> Result<(), UsageError> {
     std::fs::write(path, junit_xml(suite, cases))
         .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
-}
-
-/// XML text and attribute escaping.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
