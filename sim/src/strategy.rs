@@ -15,7 +15,6 @@
 //! A strategy may stop a run ([`Stop`]): a replayed list that does not fit the run is an
 //! error naming the decision, never a silent fallback to some other option.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -263,7 +262,9 @@ fn random_value(rng: &mut ChaCha8Rng, point: ValuePoint) -> usize {
 pub struct PctStrategy {
     rng: ChaCha8Rng,
     depth: u32,
-    priorities: BTreeMap<ThreadId, u64>,
+    /// Each thread's priority, indexed by its id; 0 for a thread not yet seen (every
+    /// priority given is at least 1).
+    priorities: Vec<u64>,
     change_points: Vec<u64>,
     lowered: u32,
 }
@@ -275,18 +276,30 @@ impl PctStrategy {
         let mut change_points: Vec<u64> =
             (1..depth.max(1)).map(|_| 1 + uniform_below(&mut rng, horizon.max(1))).collect();
         change_points.sort_unstable();
-        PctStrategy { rng, depth: depth.max(1), priorities: BTreeMap::new(), change_points, lowered: 0 }
+        PctStrategy { rng, depth: depth.max(1), priorities: Vec::new(), change_points, lowered: 0 }
     }
 
     fn highest(&mut self, runnable: &[ThreadId]) -> usize {
         let floor = u64::from(self.depth);
         for &thread in runnable {
-            if !self.priorities.contains_key(&thread) {
+            if self.priority(thread) == 0 {
                 let priority = floor + 1 + (self.rng.next_u64() >> 1);
-                self.priorities.insert(thread, priority);
+                self.set_priority(thread, priority);
             }
         }
-        (0..runnable.len()).max_by_key(|&i| self.priorities[&runnable[i]]).unwrap_or(0)
+        (0..runnable.len()).max_by_key(|&i| self.priority(runnable[i])).unwrap_or(0)
+    }
+
+    fn priority(&self, thread: ThreadId) -> u64 {
+        self.priorities.get(thread.0 as usize).copied().unwrap_or(0)
+    }
+
+    fn set_priority(&mut self, thread: ThreadId, priority: u64) {
+        let index = thread.0 as usize;
+        if index >= self.priorities.len() {
+            self.priorities.resize(index + 1, 0);
+        }
+        self.priorities[index] = priority;
     }
 }
 
@@ -301,7 +314,7 @@ impl Strategy for PctStrategy {
             self.lowered += 1;
             // At most `depth - 1` change points, so the lowered priorities are `depth - 1 ..= 1`,
             // below every initial priority (which are above `depth`).
-            self.priorities.insert(point.runnable[best], u64::from(self.depth - self.lowered));
+            self.set_priority(point.runnable[best], u64::from(self.depth - self.lowered));
             best = self.highest(point.runnable);
         }
         Ok(best)
