@@ -22,8 +22,8 @@ use plughost_model::wire::HookKind;
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::spec::{
-    E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, is_instance_lock,
-    is_wslc_operation, latched_message,
+    E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, is_wslc_operation,
+    latched_message,
 };
 use super::{Findings, Judge};
 
@@ -104,7 +104,8 @@ pub struct FatalJudge {
     /// when they took it (outermost acquisition). `_CreateVm` checks the latch under that
     /// lock (§5.3), so a VM whose creating thread took the lock before the latch was set
     /// passed the check legally, even if its `OnVMStarted` is sent after the latch.
-    latched_at_lock: BTreeMap<ThreadId, bool>,
+    /// (A few threads at most: a list.)
+    latched_at_lock: Vec<(ThreadId, bool)>,
 }
 
 impl Judge for FatalJudge {
@@ -154,14 +155,18 @@ impl Judge for FatalJudge {
                 }
             }
             Fact::LockAcquired { thread, lock, .. }
-                if is_instance_lock(seen.lock_name(*lock)) && seen.depth(*thread, *lock) == 1 =>
+                if seen.is_instance_lock(*lock) && seen.depth(*thread, *lock) == 1 =>
             {
-                self.latched_at_lock.insert(*thread, self.gate.is_set());
+                let latched = self.gate.is_set();
+                match self.latched_at_lock.iter_mut().find(|(t, _)| t == thread) {
+                    Some((_, at_lock)) => *at_lock = latched,
+                    None => self.latched_at_lock.push((*thread, latched)),
+                }
             }
             Fact::LockReleased { thread, lock }
-                if is_instance_lock(seen.lock_name(*lock)) && seen.depth(*thread, *lock) == 0 =>
+                if seen.is_instance_lock(*lock) && seen.depth(*thread, *lock) == 0 =>
             {
-                self.latched_at_lock.remove(thread);
+                self.latched_at_lock.retain(|(t, _)| t != thread);
             }
             Fact::CallStarted { call, caller, target, request: CallRequest::Hook { hook, .. } } => {
                 let plugin = seen.plugin_of(*target).cloned().unwrap_or_else(|| "an unknown plugin".into());
@@ -199,7 +204,9 @@ impl FatalJudge {
         // it) passed the latch check under the instance lock; without such a thread, now.
         let latched_at_creation = lineage
             .iter()
-            .find_map(|thread| self.latched_at_lock.get(thread).copied())
+            .find_map(|thread| {
+                self.latched_at_lock.iter().find(|(t, _)| t == thread).map(|(_, at_lock)| *at_lock)
+            })
             .unwrap_or_else(|| self.gate.is_set());
         if hook == HookKind::VmStarted && latched_at_creation {
             out.violate(

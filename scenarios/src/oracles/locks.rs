@@ -4,17 +4,18 @@
 //! plugin hook) and I-6 (a callback's RPC thread never makes an untimed acquisition of an
 //! instance lock before its work was routed: every attempt before routing is a 25 ms try).
 //!
-//! Judged from lock, wait and call facts alone.
+//! Judged from lock, wait and call facts alone (which locks are instance or leaf locks: the
+//! observed view classifies each by the spec's names when it is created).
 
 use std::collections::BTreeSet;
 
 use plughost_model::event::ModelEvent;
-use plughost_model::fact::{Blocker, CallRequest, Fact};
+use plughost_model::fact::{Blocker, CallRequest, Fact, LockId};
 use plughost_model::platform::ThreadId;
 
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
-use super::spec::{WSLC_SESSIONS_LOCK, is_instance_lock, is_leaf_lock};
+use super::spec::WSLC_SESSIONS_LOCK;
 use super::{Findings, Judge};
 
 /// I-5 and I-6.
@@ -59,7 +60,7 @@ impl Judge for LockJudge {
     fn fact(&mut self, seen: &Observed, fact: &Fact, out: &mut Findings) {
         match fact {
             Fact::Blocked { thread, on, timed } => {
-                for name in seen.held_names(*thread).filter(|n| is_leaf_lock(n)) {
+                for name in seen.held_leaf_names(*thread) {
                     let who = seen.thread_name(*thread);
                     out.violate(
                         "I-5",
@@ -69,14 +70,14 @@ impl Judge for LockJudge {
                 if let Blocker::Lock(lock) = on
                     && !timed
                 {
-                    self.untimed_attempt(seen, *thread, seen.lock_name(*lock), out);
+                    self.untimed_attempt(seen, *thread, *lock, out);
                 }
             }
             Fact::LockAcquired { thread, lock, timed: false, .. } if seen.depth(*thread, *lock) == 1 => {
-                self.untimed_attempt(seen, *thread, seen.lock_name(*lock), out);
+                self.untimed_attempt(seen, *thread, *lock, out);
             }
             Fact::CallStarted { caller, request, .. } => {
-                for name in seen.held_names(*caller).filter(|n| is_leaf_lock(n)) {
+                for name in seen.held_leaf_names(*caller) {
                     let who = seen.thread_name(*caller);
                     out.violate("I-5", format!("{who} makes a cross-process call while holding {name}"));
                 }
@@ -93,17 +94,18 @@ impl Judge for LockJudge {
 
 impl LockJudge {
     /// I-6: an untimed first acquisition of an instance lock by an RPC thread not yet routed.
-    fn untimed_attempt(&self, seen: &Observed, thread: ThreadId, lock: &str, out: &mut Findings) {
+    fn untimed_attempt(&self, seen: &Observed, thread: ThreadId, lock: LockId, out: &mut Findings) {
         if self.routing
-            && is_instance_lock(lock)
+            && seen.is_instance_lock(lock)
             && seen.is_service_rpc_thread(thread)
             && !self.routed.contains(&thread)
         {
             out.violate(
                 "I-6",
                 format!(
-                    "RPC thread {} made an untimed acquisition of {lock} before its callback was routed (every attempt must be a 25 ms try)",
-                    seen.thread_name(thread)
+                    "RPC thread {} made an untimed acquisition of {} before its callback was routed (every attempt must be a 25 ms try)",
+                    seen.thread_name(thread),
+                    seen.lock_name(lock)
                 ),
             );
         }

@@ -4,6 +4,8 @@
 //!
 //! Built only from platform facts and the driver's step events; it never reads a model
 //! event's opinion of itself (which lock it holds, where its work ran). Oracles query it.
+//! Each lock is classified once, when the platform reports its creation, by the spec's names
+//! ([`super::spec`]): whether it is a session's instance lock, whether it is a leaf lock.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,8 @@ use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact, LockId, Proce
 use plughost_model::hresult::HResult;
 use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
+
+use super::spec::{is_instance_lock, is_leaf_lock};
 
 #[derive(Default)]
 struct ThreadView {
@@ -23,6 +27,16 @@ struct ThreadView {
     alive: bool,
     /// The client step this thread is running, while it runs one.
     step: Option<u32>,
+}
+
+/// A lock: its name, and what the spec's names make of it.
+#[derive(Clone, Copy)]
+struct LockView {
+    name: NameSpan,
+    /// A session's `m_instanceLock` ([`is_instance_lock`]).
+    instance: bool,
+    /// A lock never held while waiting ([`is_leaf_lock`]).
+    leaf: bool,
 }
 
 /// Where a name lies in [`Observed::names`] (every name of a run in one buffer: a run
@@ -113,7 +127,7 @@ impl<V: Default> Dense<V> {
 pub struct Observed {
     threads: Dense<ThreadView>,
     processes: BTreeMap<ProcessId, ProcessView>,
-    locks: Dense<NameSpan>,
+    locks: Dense<LockView>,
     /// Every thread's and lock's name, one after the other.
     names: String,
     /// Locks held, with their recursion depth: each thread's in its acquisition order.
@@ -182,9 +196,10 @@ impl Observed {
                 self.threads.entry(u64::from(thread.0)).alive = false;
                 self.held.retain(|h| h.thread != *thread);
             }
-            Fact::LockCreated { lock, name } => {
-                let name = self.name(name);
-                self.locks.insert(u64::from(lock.0), name);
+            Fact::LockCreated { lock, name: text } => {
+                let (instance, leaf) = (is_instance_lock(text), is_leaf_lock(text));
+                let name = self.name(text);
+                self.locks.insert(u64::from(lock.0), LockView { name, instance, leaf });
             }
             Fact::LockAcquired { thread, lock, .. } => {
                 match self.held.iter_mut().find(|h| h.thread == *thread && h.lock == *lock) {
@@ -250,7 +265,18 @@ impl Observed {
 
     /// The name a lock was created with.
     pub fn lock_name(&self, lock: LockId) -> &str {
-        self.locks.get(u64::from(lock.0)).map_or("an unnamed lock", |span| self.text(*span))
+        self.locks.get(u64::from(lock.0)).map_or("an unnamed lock", |view| self.text(view.name))
+    }
+
+    /// Whether `lock` is a session's `m_instanceLock`.
+    pub fn is_instance_lock(&self, lock: LockId) -> bool {
+        self.locks.get(u64::from(lock.0)).is_some_and(|view| view.instance)
+    }
+
+    /// The leaf locks (I-5) `thread` holds, by name.
+    pub fn held_leaf_names(&self, thread: ThreadId) -> impl Iterator<Item = &str> {
+        let leaf = |h: &&Held| self.locks.get(u64::from(h.lock.0)).is_some_and(|view| view.leaf);
+        self.held.iter().filter(move |h| h.thread == thread).filter(leaf).map(|h| self.lock_name(h.lock))
     }
 
     /// The locks `thread` holds, by name.
