@@ -26,12 +26,14 @@ pub fn mismatches(
     let mut problems = Vec::new();
     for (index, step) in scenario.numbered_steps() {
         let Some(expected) = &step.expect else { continue };
-        let what = step.action.describe();
+        // Described only when it went wrong: this runs after every run of an exploration.
+        let what = || step.action.describe();
         match results.get(&index) {
             None if *expected == ExpectedResult::Hangs => {}
-            None => problems.push(format!("step {index} ({what}) never finished")),
+            None => problems.push(format!("step {index} ({}) never finished", what())),
             Some(actual) if !result_matches(expected, actual) => problems.push(format!(
-                "step {index} ({what}): expected {}, got {}",
+                "step {index} ({}): expected {}, got {}",
+                what(),
                 show_expected(expected),
                 show(actual)
             )),
