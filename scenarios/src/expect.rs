@@ -163,25 +163,37 @@ fn augment(
 
 /// `PathMatchSpec`-style matching: `*` any run of characters, `?` any one character.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return pattern == text;
+    }
+    // ASCII (every log line the scenarios write) is matched byte by byte, without copying.
+    if pattern.is_ascii() && text.is_ascii() {
+        return matches(pattern.as_bytes(), text.as_bytes(), b'*', b'?');
+    }
     let (pattern, text): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    matches(&pattern, &text, '*', '?')
+}
+
+/// Greedy matching with one backtrack point: the last `star` seen.
+fn matches<T: Copy + PartialEq>(pattern: &[T], text: &[T], star: T, any: T) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut backtrack: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+        if p < pattern.len() && (pattern[p] == any || pattern[p] == text[t]) {
             p += 1;
             t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
+        } else if p < pattern.len() && pattern[p] == star {
             backtrack = Some((p, t));
             p += 1;
-        } else if let Some((star, matched)) = backtrack {
-            p = star + 1;
+        } else if let Some((star_at, matched)) = backtrack {
+            p = star_at + 1;
             t = matched + 1;
-            backtrack = Some((star, matched + 1));
+            backtrack = Some((star_at, matched + 1));
         } else {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|&c| c == star)
 }
 
 #[cfg(test)]
@@ -197,6 +209,10 @@ mod tests {
         assert!(!wildcard_match("a?c", "ac"));
         assert!(!wildcard_match("abc", "abcd"));
         assert!(!wildcard_match("*x", "xy"));
+        // `?` is one character, not one byte, outside ASCII too.
+        assert!(wildcard_match("a?c", "aéc"));
+        assert!(wildcard_match("é*", "été"));
+        assert!(!wildcard_match("a?c", "aééc"));
     }
 
     #[test]
