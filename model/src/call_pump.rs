@@ -61,8 +61,8 @@ impl<P: Platform, W: PumpWork> CallPump<P, W> {
     pub fn new(platform: &P, id: PumpId, variant: Variant) -> CallPump<P, W> {
         CallPump {
             consumer: platform.current_thread(),
-            lock: platform.srw_lock(format!("{id}.lock")),
-            call_available: platform.event(format!("{id}.call_available"), Reset::Auto),
+            lock: platform.srw_lock(id.member("lock")),
+            call_available: platform.event(id.member("call_available"), Reset::Auto),
             guarded: Mutex::new(Guarded { queue: VecDeque::new(), stopped: false }),
             platform: platform.clone(),
             id,
@@ -84,7 +84,7 @@ impl<P: Platform, W: PumpWork> CallPump<P, W> {
         Fut: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        let worker_done = Arc::new(self.platform.event(format!("{}.worker_done", self.id), Reset::Manual));
+        let worker_done = Arc::new(self.platform.event(self.id.member("worker_done"), Reset::Manual));
         let result: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
         let worker = self
             .platform
@@ -158,7 +158,10 @@ impl<P: Platform, W: PumpWork> CallPump<P, W> {
     /// not run; `Some` carries the work's result.
     pub async fn invoke(&self, work: W) -> Option<CallbackReply> {
         let callback = work.callback();
-        let done = self.platform.event(format!("{}.{callback}.done", self.id), Reset::Auto);
+        let mut name = self.id.member("cb#");
+        crate::ids::push_number(&mut name, callback.0);
+        name.push_str(".done");
+        let done = self.platform.event(name, Reset::Auto);
         done.expect_signal_from(self.consumer);
         let call = Arc::new(Call { work, result: Mutex::new(None), done });
         let guard = self.lock.lock_exclusive().await;

@@ -28,6 +28,46 @@ pub struct PumpId(pub u64);
 /// A cheaply clonable name (plugin, distribution, worker).
 pub type Name = Arc<str>;
 
+/// Appends `n` in decimal to `text`, without the formatting machinery: names of per-run
+/// objects are built many thousands of times a second.
+pub fn push_number(text: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    text.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// `{prefix}{n}.{member}`: the name of an object a numbered owner holds.
+fn member_name(prefix: &str, n: u64, member: &str) -> String {
+    let mut name = String::with_capacity(prefix.len() + 21 + member.len());
+    name.push_str(prefix);
+    push_number(&mut name, n);
+    name.push('.');
+    name.push_str(member);
+    name
+}
+
+impl SessionCookie {
+    /// `session#N.member`, the name of one of the session's locks or events.
+    pub fn member(self, member: &str) -> String {
+        member_name("session#", u64::from(self.0), member)
+    }
+}
+
+impl PumpId {
+    /// `pump#N.member`, the name of one of the pump's locks or events.
+    pub fn member(self, member: &str) -> String {
+        member_name("pump#", self.0, member)
+    }
+}
+
 impl fmt::Display for SessionCookie {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "session#{}", self.0)
@@ -67,5 +107,24 @@ impl UniqueNames {
         }
         self.taken.insert(name.clone(), 1);
         name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_read_as_their_owner_displays() {
+        for n in [0, 1, 9, 10, 99, 1234, u32::MAX] {
+            assert_eq!(
+                SessionCookie(n).member("instance_lock"),
+                format!("{}.instance_lock", SessionCookie(n))
+            );
+            assert_eq!(PumpId(u64::from(n)).member("lock"), format!("{}.lock", PumpId(u64::from(n))));
+        }
+        let mut text = String::from("x");
+        push_number(&mut text, u64::MAX);
+        assert_eq!(text, format!("x{}", u64::MAX));
     }
 }

@@ -272,11 +272,13 @@ pub struct CallbackRequest {
 impl CallbackRequest {
     /// How traces and thread reports name the call: the API and the session it names.
     pub fn label(&self) -> String {
-        if self.api.is_wslc() {
-            format!("{} (wslc#{})", self.api.method(), self.session.0)
-        } else {
-            format!("{} ({})", self.api.method(), self.session)
-        }
+        let method = self.api.method();
+        let mut label = String::with_capacity(method.len() + 32);
+        label.push_str(method);
+        label.push_str(if self.api.is_wslc() { " (wslc#" } else { " (session#" });
+        crate::ids::push_number(&mut label, u64::from(self.session.0));
+        label.push(')');
+        label
     }
 }
 

@@ -110,7 +110,8 @@ where
         state.faults = config.faults;
     }
     let service = kernel.state().add_process("svc".to_string(), None);
-    let root_thread = kernel.spawn_thread(service, "main", None, root(SimPlatform::new(kernel.clone())));
+    let root_thread =
+        kernel.spawn_thread(service, "main", None, Box::pin(root(SimPlatform::new(kernel.clone()))));
     kernel.state().start(root_thread);
     IN_SIMULATION.with(|flag| flag.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(|| kernel.run_until_end()));

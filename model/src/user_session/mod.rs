@@ -112,9 +112,9 @@ impl<P: Platform> UserSession<P> {
             .collect();
         let wsl1 = world.wsl1_distros.iter().filter_map(|name| registered.get(name).copied()).collect();
         Arc::new_cyclic(|this| UserSession {
-            instance_lock: platform.recursive_mutex(format!("{cookie}.instance_lock")),
-            callback_lock: platform.srw_lock(format!("{cookie}.callback_lock")),
-            vm_terminating: platform.event(format!("{cookie}.vm_terminating"), Reset::Manual),
+            instance_lock: platform.recursive_mutex(cookie.member("instance_lock")),
+            callback_lock: platform.srw_lock(cookie.member("callback_lock")),
+            vm_terminating: platform.event(cookie.member("vm_terminating"), Reset::Manual),
             state: Mutex::new(SessionState {
                 vm: false,
                 next_distro_id: registered.len() as u32 + 1,

@@ -101,7 +101,7 @@ impl<P: Platform> UserSession<P> {
     /// `SetThreadpoolTimer(due)`: replaces any pending callback with one due after `timeout`.
     async fn arm_idle_timer(&self, timeout: Duration) {
         self.cancel_idle_timer().await;
-        let cancel = Arc::new(self.platform.event(format!("{}.idle_timer", self.cookie), Reset::Manual));
+        let cancel = Arc::new(self.platform.event(self.cookie.member("idle_timer"), Reset::Manual));
         self.state.lock().idle_timer = Some(cancel.clone());
         let session = self.arc();
         self.platform

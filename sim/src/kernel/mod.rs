@@ -18,14 +18,14 @@ mod state;
 mod tasks;
 mod transport;
 
-use std::future::{Future, poll_fn};
+use std::future::poll_fn;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use parking_lot::{Mutex, MutexGuard};
 use plughost_model::event::{EventSink, ModelEvent};
-use plughost_model::platform::ThreadId;
+use plughost_model::platform::{BoxFuture, ThreadId};
 
 pub use crate::budget::Budget;
 pub(crate) use objects::{LockKind, Mode};
@@ -109,19 +109,19 @@ impl Kernel {
 
     /// Starts a thread in `process` (no choice point: the caller had one), to serve inbound
     /// call `serves` if there is one.
-    pub fn spawn_thread<F>(&self, process: ProcessId, name: &str, serves: Option<CallId>, body: F) -> ThreadId
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        let id = {
-            let mut state = self.state();
-            let id = state.add_thread(process, name, serves);
-            if let Some(parent) = state.running {
-                state.trace_as(parent, |state| format!("spawn {}", state.thread_name(id)));
-            }
-            id
-        };
-        self.install_task(id, body);
+    pub fn spawn_thread(
+        &self,
+        process: ProcessId,
+        name: &str,
+        serves: Option<CallId>,
+        body: BoxFuture<()>,
+    ) -> ThreadId {
+        let mut state = self.state();
+        let id = state.add_thread(process, name, serves);
+        if let Some(parent) = state.running {
+            state.trace_as(parent, |state| format!("spawn {}", state.thread_name(id)));
+        }
+        state.thread(id).task = Some(self.thread_task(id, body));
         id
     }
 

@@ -232,7 +232,12 @@ impl State {
     /// Adds a runnable thread named `process/name` (made unique with `#n`), started by the
     /// running thread, or to serve inbound call `serves`.
     pub fn add_thread(&mut self, process: ProcessId, name: &str, serves: Option<CallId>) -> ThreadId {
-        let name = self.thread_names.claim_owned(format!("{}/{name}", self.processes[process].name));
+        let process_name = &self.processes[process].name;
+        let mut full = String::with_capacity(process_name.len() + 1 + name.len());
+        full.push_str(process_name);
+        full.push('/');
+        full.push_str(name);
+        let name = self.thread_names.claim_owned(full);
         let id = ThreadId(self.threads.len() as u32);
         self.threads.push(ThreadSlot {
             name,

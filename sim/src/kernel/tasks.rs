@@ -9,48 +9,39 @@
 //!
 //! Never poll or drop a future while holding the state lock: they take it themselves.
 
-use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
 use plughost_model::platform::{BoxFuture, ThreadId};
 
-use super::Kernel;
+use super::{Kernel, State};
 
 impl Kernel {
     /// Polls the running thread's future, then whoever runs next, until the run has an
     /// outcome.
     pub fn run_until_end(&self) {
         let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            let (thread, task) = {
-                let mut state = self.state();
-                let thread = match state.running {
-                    Some(thread) if state.outcome.is_none() => thread,
-                    None if state.outcome.is_none() => panic!("a run stopped with no thread running"),
-                    _ => return,
-                };
-                (thread, state.thread(thread).task.take())
-            };
-            let mut task = task.unwrap_or_else(|| panic!("running thread {} has no future", thread.0));
+        let mut next = self.state().take_running_task();
+        // Panics happen outside the lock: unwinding drops futures, whose guards take it.
+        while let Some((thread, mut task)) = next.unwrap_or_else(|broken| panic!("{broken}")) {
             let ready = task.as_mut().poll(&mut cx) == Poll::Ready(());
-            let (ended, doomed) = {
+            let (ended, doomed, stuck) = {
                 let mut state = self.state();
-                let doomed = std::mem::take(&mut state.doomed);
-                if ready || state.is_done(thread) {
-                    (Some(task), doomed)
+                let stuck = !ready && state.running == Some(thread) && state.outcome.is_none();
+                let ended = if ready || stuck || state.is_done(thread) {
+                    Some(task)
                 } else {
-                    if state.running == Some(thread) && state.outcome.is_none() {
-                        panic!(
-                            "{} is running but waits for something other than the kernel",
-                            state.thread_name(thread)
-                        );
-                    }
                     state.thread(thread).task = Some(task);
-                    (None, doomed)
-                }
+                    None
+                };
+                let stuck = stuck.then(|| state.thread_name(thread).to_string());
+                next = state.take_running_task();
+                (ended, std::mem::take(&mut state.doomed), stuck)
             };
             drop(ended);
             drop(doomed);
+            if let Some(name) = stuck {
+                panic!("{name} is running but waits for something other than the kernel");
+            }
         }
     }
 
@@ -66,18 +57,31 @@ impl Kernel {
         drop(tasks);
     }
 
-    /// Starts `thread`'s future (it is polled once the strategy runs the thread).
-    pub(super) fn install_task<F>(&self, thread: ThreadId, body: F)
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
+    /// `thread`'s future: its body, then its exit (polled once the strategy runs it).
+    pub(super) fn thread_task(&self, thread: ThreadId, body: BoxFuture<()>) -> BoxFuture<()> {
         let kernel = self.clone();
-        let task: BoxFuture<()> = Box::pin(async move {
+        Box::pin(async move {
             kernel.wait_turn(thread).await;
             body.await;
             kernel.trace(|_| "exits".to_string());
             kernel.state().exit(thread);
-        });
-        self.state().thread(thread).task = Some(task);
+        })
+    }
+}
+
+impl State {
+    /// The running thread and its future, to poll; `None` once the run has an outcome;
+    /// `Err` if the run stopped without one (a kernel bug).
+    fn take_running_task(&mut self) -> Result<Option<(ThreadId, BoxFuture<()>)>, String> {
+        if self.outcome.is_some() {
+            return Ok(None);
+        }
+        let Some(thread) = self.running else {
+            return Err("a run stopped with no thread running and no outcome".to_string());
+        };
+        match self.thread(thread).task.take() {
+            Some(task) => Ok(Some((thread, task))),
+            None => Err(format!("running thread {} has no future", self.thread_name(thread))),
+        }
     }
 }

@@ -177,7 +177,7 @@ impl Kernel {
             (me, call, format!("{prefix}-{}", process.rpc_threads))
         };
         self.trace(|state| format!("calls {} on {}", state.calls[call].label, state.processes[target].name));
-        let server = self.spawn_thread(target, &rpc_name, Some(call), serve(call));
+        let server = self.spawn_thread(target, &rpc_name, Some(call), Box::pin(serve(call)));
         self.state().calls[call].server = Some(server);
         self.fault_after_send(after_send, target, call).await;
         let early = {
