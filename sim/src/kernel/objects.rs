@@ -50,7 +50,10 @@ pub(crate) struct EventState {
 impl State {
     pub fn add_lock(&mut self, name: String, kind: LockKind) -> LockId {
         let id = self.locks.len();
-        self.fact(Fact::LockCreated { lock: fact::LockId(id as u32), name: name.clone() });
+        // The fact borrows the name for the sink's call; the lock keeps it (no copy).
+        let created = Fact::LockCreated { lock: fact::LockId(id as u32), name };
+        self.fact(&created);
+        let Fact::LockCreated { name, .. } = created else { unreachable!("built above") };
         self.locks.push(LockState {
             name,
             kind,
@@ -90,7 +93,7 @@ impl State {
             Mode::Exclusive => LockMode::Exclusive,
             Mode::Shared => LockMode::Shared,
         };
-        self.fact(Fact::LockAcquired { thread: me, lock: fact::LockId(lock as u32), mode, timed });
+        self.fact(&Fact::LockAcquired { thread: me, lock: fact::LockId(lock as u32), mode, timed });
         Some(depth)
     }
 
@@ -120,7 +123,7 @@ impl State {
                 }
             }
         }
-        self.fact(Fact::LockReleased { thread, lock: fact::LockId(lock as u32) });
+        self.fact(&Fact::LockReleased { thread, lock: fact::LockId(lock as u32) });
         let state = &self.locks[lock];
         if state.owner.is_none() && (state.shared.is_empty() || mode == Mode::Shared) {
             for waiter in std::mem::take(&mut self.locks[lock].waiters) {

@@ -60,7 +60,7 @@ impl State {
     /// ([`Kernel::SERVICE`]).
     pub fn add_process(&mut self, name: String, plugin: Option<Name>) -> ProcessId {
         let id = self.processes.len();
-        self.fact(Fact::ProcessStarted { process: fact::ProcessId(id as u32), plugin });
+        self.fact(&Fact::ProcessStarted { process: fact::ProcessId(id as u32), plugin });
         self.processes.push(ProcessState { name, alive: true, host: None, rpc_threads: 0 });
         id
     }
@@ -74,7 +74,7 @@ impl State {
         target: ProcessId,
     ) -> CallId {
         let call = self.calls.len();
-        self.fact(Fact::CallStarted {
+        self.fact(&Fact::CallStarted {
             call: fact::CallId(call as u64),
             caller,
             target: fact::ProcessId(target as u32),
@@ -100,7 +100,7 @@ impl State {
             CallResult::Callback(Ok(reply)) => CallOutcome::Replied { hr: reply.hr, message: None },
             CallResult::Host(Err(hr)) | CallResult::Callback(Err(hr)) => CallOutcome::Failed { hr: *hr },
         };
-        self.fact(Fact::CallEnded { call: fact::CallId(call as u64), outcome });
+        self.fact(&Fact::CallEnded { call: fact::CallId(call as u64), outcome });
         true
     }
 
@@ -128,7 +128,7 @@ impl State {
         }
         self.touch(Object::Global);
         self.processes[process].alive = false;
-        self.fact(Fact::ProcessDied { process: fact::ProcessId(process as u32) });
+        self.fact(&Fact::ProcessDied { process: fact::ProcessId(process as u32) });
         let running_dies = self.running.is_some_and(|t| self.threads[t.0 as usize].process == process);
         for index in 0..self.threads.len() {
             if self.threads[index].process == process {

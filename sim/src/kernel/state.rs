@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use plughost_model::event::EventSink;
 use plughost_model::fact::{self, Blocker, Fact};
-use plughost_model::ids::UniqueNames;
 use plughost_model::platform::{BoxFuture, ThreadId};
 
 use super::objects::{EventState, LockState};
@@ -85,6 +84,8 @@ pub(crate) enum ThreadState {
 
 pub(crate) struct ThreadSlot {
     pub name: String,
+    /// The length of the name it was started with (`name` may add `#n` to it).
+    base_len: usize,
     pub process: ProcessId,
     pub state: ThreadState,
     pub waker: Option<Waker>,
@@ -146,7 +147,6 @@ pub(crate) struct State {
     pub tracing: bool,
     /// End the run at the first choice point after the sink reports a violation.
     pub halt_on_violation: bool,
-    thread_names: UniqueNames,
 }
 
 impl State {
@@ -186,7 +186,6 @@ impl State {
             sink,
             tracing,
             halt_on_violation: false,
-            thread_names: UniqueNames::default(),
         }
     }
 
@@ -225,22 +224,28 @@ impl State {
     }
 
     /// Hands a platform fact to the sink, stamped with the current time.
-    pub fn fact(&self, fact: Fact) {
-        self.sink.fact(self.clock, &fact);
+    pub fn fact(&self, fact: &Fact) {
+        self.sink.fact(self.clock, fact);
     }
 
     /// Adds a runnable thread named `process/name` (made unique with `#n`), started by the
     /// running thread, or to serve inbound call `serves`.
     pub fn add_thread(&mut self, process: ProcessId, name: &str, serves: Option<CallId>) -> ThreadId {
-        let process_name = &self.processes[process].name;
-        let mut full = String::with_capacity(process_name.len() + 1 + name.len());
-        full.push_str(process_name);
-        full.push('/');
-        full.push_str(name);
-        let name = self.thread_names.claim_owned(full);
+        let (name, base_len) = self.unique_thread_name(process, name);
         let id = ThreadId(self.threads.len() as u32);
+        // The fact borrows the name for the sink's call; the slot keeps it (no copy).
+        let started = Fact::ThreadStarted {
+            thread: id,
+            name,
+            process: fact::ProcessId(process as u32),
+            parent: self.running,
+            serves: serves.map(|call| fact::CallId(call as u64)),
+        };
+        self.fact(&started);
+        let Fact::ThreadStarted { name, .. } = started else { unreachable!("built above") };
         self.threads.push(ThreadSlot {
             name,
+            base_len,
             process,
             state: ThreadState::Runnable,
             waker: None,
@@ -251,16 +256,33 @@ impl State {
             task: None,
         });
         self.runnable.push(id);
-        self.fact(Fact::ThreadStarted {
-            thread: id,
-            name: self.threads[id.0 as usize].name.clone(),
-            process: fact::ProcessId(process as u32),
-            parent: self.running,
-            serves: serves.map(|call| fact::CallId(call as u64)),
-        });
         self.touch(Object::Thread(id.0));
         self.touch_memory(process);
         id
+    }
+
+    /// `process/name`, as both platforms name threads: the first of its name stays as it
+    /// is, later ones become `process/name#2`, `#3`, … (counted over this run's threads).
+    /// Returns it with the length of `process/name`.
+    fn unique_thread_name(&self, process: ProcessId, name: &str) -> (String, usize) {
+        let process_name = &self.processes[process].name;
+        let base_len = process_name.len() + 1 + name.len();
+        let same = |slot: &&ThreadSlot| {
+            slot.base_len == base_len
+                && slot.name.as_bytes()[process_name.len()] == b'/'
+                && slot.name.starts_with(process_name.as_str())
+                && slot.name[process_name.len() + 1..base_len] == *name
+        };
+        let earlier = self.threads.iter().filter(same).count();
+        let mut full = String::with_capacity(base_len + if earlier > 0 { 4 } else { 0 });
+        full.push_str(process_name);
+        full.push('/');
+        full.push_str(name);
+        if earlier > 0 {
+            full.push('#');
+            plughost_model::ids::push_number(&mut full, earlier as u64 + 1);
+        }
+        (full, base_len)
     }
 
     /// Gives the processor to the run's first thread.
@@ -285,7 +307,7 @@ impl State {
             Wait::Hung => None,
         };
         if let Some(on) = on {
-            self.fact(Fact::Blocked { thread: me, on, timed: deadline.is_some() });
+            self.fact(&Fact::Blocked { thread: me, on, timed: deadline.is_some() });
         }
         if self.recorder.is_some() {
             self.touch_wait(&wait);
@@ -376,7 +398,7 @@ impl State {
     fn retire(&mut self, thread: ThreadId, end: ThreadState) {
         self.touch(Object::Thread(thread.0));
         self.thread(thread).state = end;
-        self.fact(Fact::ThreadEnded { thread });
+        self.fact(&Fact::ThreadEnded { thread });
         self.remove_runnable(thread);
         for joiner in std::mem::take(&mut self.thread(thread).joiners) {
             self.unblock(joiner, Wake::Joined);
