@@ -10,8 +10,6 @@
 //! threads make and how they ended, classifies crashes by value with its own copy of
 //! §5.2's set, and compares with what the client got.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use plughost_model::event::{ModelEvent, UserError};
 use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact};
 use plughost_model::hresult::HResult;
@@ -21,6 +19,7 @@ use plughost_model::wire::HookKind;
 
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
+use super::sorted::{SortedMap, SortedSet};
 use super::spec::{
     E_ILLEGAL_STATE_CHANGE, fatal_message, fatal_message_with, is_crash, is_fatal, is_wslc_operation,
     latched_message,
@@ -47,7 +46,7 @@ struct StepFacts {
     /// The client call (`start-distro`, `wslc-create-session`, …).
     op: &'static str,
     required: Option<Required>,
-    failed_hooks: BTreeSet<HookKind>,
+    failed_hooks: SortedSet<HookKind>,
     teardown_failures: Vec<(Name, HookKind, HResult)>,
 }
 
@@ -93,13 +92,13 @@ impl Gate {
 /// I-8, I-10 and §2's start-hook rules.
 #[derive(Default)]
 pub struct FatalJudge {
-    calls: BTreeMap<CallId, HookCall>,
-    steps: BTreeMap<u32, StepFacts>,
+    calls: SortedMap<CallId, HookCall>,
+    steps: SortedMap<u32, StepFacts>,
     gate: Gate,
     /// Crashes seen by fan-outs still in progress, with the caller's lineage.
     unsettled: Vec<(Vec<ThreadId>, (Name, HResult))>,
-    telemetry: BTreeSet<Name>,
-    activated: BTreeSet<Name>,
+    telemetry: SortedSet<Name>,
+    activated: SortedSet<Name>,
     /// Threads holding a session's instance lock, with whether the fatal error was latched
     /// when they took it (outermost acquisition). `_CreateVm` checks the latch under that
     /// lock (§5.3), so a VM whose creating thread took the lock before the latch was set
@@ -123,7 +122,7 @@ impl Judge for FatalJudge {
 
     fn event(&mut self, _seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
         match event {
-            ModelEvent::StepBegin { step, op, .. } => self.steps.entry(*step).or_default().op = op,
+            ModelEvent::StepBegin { step, op, .. } => self.steps.or_default(*step).op = op,
             ModelEvent::StepEnd { step, result } => self.step_ends(*step, result, out),
             ModelEvent::FanOutEnd { .. } => {
                 let (ended, rest) = std::mem::take(&mut self.unsettled)
@@ -235,7 +234,7 @@ impl FatalJudge {
             self.unsettled.push((call.lineage.clone(), (call.plugin.clone(), hr)));
         }
         let Some(step) = call.step else { return };
-        let facts = self.steps.entry(step).or_default();
+        let facts = self.steps.or_default(step);
         let (hook, plugin) = (call.hook, &call.plugin);
         if !is_fatal(hook) {
             if crash || hr.failed() {

@@ -7,8 +7,6 @@
 //! results, on the platform's threads), the process the platform says each thread belongs
 //! to, and the replies the service received.
 
-use std::collections::BTreeMap;
-
 use plughost_model::event::ModelEvent;
 use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact};
 use plughost_model::hresult::HResult;
@@ -18,6 +16,7 @@ use plughost_model::wire::HookKind;
 
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
+use super::sorted::SortedMap;
 use super::spec::{E_ILLEGAL_METHOD_CALL, E_ILLEGAL_STATE_CHANGE, S_OK, carries_message};
 use super::{Findings, Judge};
 
@@ -32,17 +31,17 @@ pub struct HostJudge {
     /// Whether plugins run in hosts of their own (I-14 then applies).
     hosts: bool,
     /// Hooks running, by plugin and thread.
-    active: BTreeMap<(Name, ThreadId), ActiveHook>,
+    active: SortedMap<(Name, ThreadId), ActiveHook>,
     /// Texts set by `PluginError` in hooks that returned, not yet seen in a reply.
-    set: BTreeMap<(Name, HookKind), Vec<String>>,
-    calls: BTreeMap<CallId, (Name, HookKind)>,
+    set: SortedMap<(Name, HookKind), Vec<String>>,
+    calls: SortedMap<CallId, (Name, HookKind)>,
 }
 
 impl HostJudge {
     /// I-15, and I-14 when `hosts` (in-process there is no host and no hook lock: hooks of
     /// several sessions may run at once in the service, Appendix A).
     pub fn new(hosts: bool) -> HostJudge {
-        HostJudge { hosts, active: BTreeMap::new(), set: BTreeMap::new(), calls: BTreeMap::new() }
+        HostJudge { hosts, active: SortedMap::new(), set: SortedMap::new(), calls: SortedMap::new() }
     }
 }
 
@@ -62,7 +61,7 @@ impl Judge for HostJudge {
                 if let Some(active) = self.active.remove(&(plugin.clone(), thread))
                     && let Some(text) = active.message
                 {
-                    self.set.entry((plugin.clone(), *hook)).or_default().push(text);
+                    self.set.or_default((plugin.clone(), *hook)).push(text);
                 }
             }
             ModelEvent::PluginErrorCalled { plugin, hr, message } => {

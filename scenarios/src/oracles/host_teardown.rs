@@ -7,23 +7,22 @@
 //! belongs to, when the service's `Release` of that process began and ended. It never asks
 //! the host whether it holds a lock or considers itself destroyed.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact, ProcessId};
 
 use super::interest::{FactKind, Interest};
 use super::observed::Observed;
+use super::sorted::{SortedMap, SortedSet};
 use super::{Findings, Judge};
 
 /// §9.10.
 #[derive(Default)]
 pub struct HostTeardownJudge {
     /// Callbacks in flight, by the host process whose stub made them.
-    callbacks: BTreeMap<CallId, ProcessId>,
+    callbacks: SortedMap<CallId, ProcessId>,
     /// `Release` calls in flight, by the host they release.
-    releases: BTreeMap<CallId, ProcessId>,
+    releases: SortedMap<CallId, ProcessId>,
     /// Hosts whose `Release` completed: their host object is gone.
-    destroyed: BTreeSet<ProcessId>,
+    destroyed: SortedSet<ProcessId>,
 }
 
 impl Judge for HostTeardownJudge {

@@ -7,21 +7,20 @@
 //! Judged from lock, wait and call facts alone (which locks are instance or leaf locks: the
 //! observed view classifies each by the spec's names when it is created).
 
-use std::collections::BTreeSet;
-
 use plughost_model::event::ModelEvent;
 use plughost_model::fact::{Blocker, CallRequest, Fact, LockId};
 use plughost_model::platform::ThreadId;
 
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
+use super::sorted::SortedSet;
 use super::spec::WSLC_SESSIONS_LOCK;
 use super::{Findings, Judge};
 
 /// I-5 and I-6.
 pub struct LockJudge {
     /// RPC threads whose callback work has begun (routing was decided).
-    routed: BTreeSet<ThreadId>,
+    routed: SortedSet<ThreadId>,
     /// Whether I-6 applies (the pump design: routing with a 25 ms try).
     routing: bool,
 }
@@ -30,7 +29,7 @@ impl LockJudge {
     /// I-5, and I-6 when `routing` (the pump design routes callbacks; PR 40120's never take
     /// the instance lock at all, which its own rule checks).
     pub fn new(routing: bool) -> LockJudge {
-        LockJudge { routed: BTreeSet::new(), routing }
+        LockJudge { routed: SortedSet::new(), routing }
     }
 }
 

@@ -30,6 +30,7 @@ mod lifetime;
 mod locks;
 pub mod observed;
 mod pump;
+mod sorted;
 pub mod spec;
 mod teardown;
 mod wslc;

@@ -9,8 +9,6 @@
 //! that thread is inside some pump's `Run`, and the locks the facts say it holds — never
 //! from the work's own account of its routing.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use plughost_model::event::ModelEvent;
 use plughost_model::fact::Fact;
 use plughost_model::hresult::HResult;
@@ -19,6 +17,7 @@ use plughost_model::platform::ThreadId;
 
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
+use super::sorted::{SortedMap, SortedSet};
 use super::spec::{ERROR_NOT_FOUND, instance_lock, is_instance_lock};
 use super::{Findings, Judge};
 
@@ -28,7 +27,7 @@ struct PumpRun {
     /// The instance locks its notifying thread held when `Run` began.
     held_at_begin: Vec<String>,
     /// Threads the notifying thread started during `Run` (its worker).
-    children: BTreeSet<ThreadId>,
+    children: SortedSet<ThreadId>,
     worker_ended: bool,
     wakes_after_worker: u32,
     active: Option<CallbackId>,
@@ -55,8 +54,8 @@ struct Work {
 /// I-1 to I-4 and the pump-lifetime bound.
 #[derive(Default)]
 pub struct PumpJudge {
-    pumps: BTreeMap<PumpId, PumpRun>,
-    works: BTreeMap<CallbackId, Work>,
+    pumps: SortedMap<PumpId, PumpRun>,
+    works: SortedMap<CallbackId, Work>,
 }
 
 impl Judge for PumpJudge {
@@ -82,7 +81,7 @@ impl Judge for PumpJudge {
             PumpRunEnd { pump, .. } => self.run_ends(*pump, out),
             PumpWoke { pump, .. } => self.woke(*pump, out),
             PumpEnqueued { pump, callback } => self.enqueued(*pump, *callback, out),
-            PumpRefused { pump, callback } => self.works.entry(*callback).or_default().refused_by.push(*pump),
+            PumpRefused { pump, callback } => self.works.or_default(*callback).refused_by.push(*pump),
             CallbackReceived { callback, session, .. } => {
                 self.works.insert(*callback, Work { session: Some(*session), ..Work::default() });
             }
@@ -123,7 +122,7 @@ impl PumpJudge {
             thread,
             running: true,
             held_at_begin,
-            children: BTreeSet::new(),
+            children: SortedSet::new(),
             worker_ended: false,
             wakes_after_worker: 0,
             active: None,
@@ -154,7 +153,7 @@ impl PumpJudge {
     }
 
     fn enqueued(&mut self, pump: PumpId, callback: CallbackId, out: &mut Findings) {
-        self.works.entry(callback).or_default().enqueued_on = Some(pump);
+        self.works.or_default(callback).enqueued_on = Some(pump);
         let Some(run) = self.run(pump, out) else { return };
         run.enqueued.push(callback);
         if !run.running {
@@ -194,7 +193,7 @@ impl PumpJudge {
         let held = seen.holds(thread, &lock);
         let running_here: Option<PumpId> =
             self.pumps.iter().find(|(_, r)| r.running && r.thread == thread).map(|(p, _)| *p);
-        let work = self.works.entry(callback).or_default();
+        let work = self.works.or_default(callback);
         work.runs += 1;
         if work.runs > 1 {
             out.violate("I-2", format!("{callback}'s work ran {} times", work.runs));

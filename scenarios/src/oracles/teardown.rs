@@ -7,8 +7,6 @@
 //! which plugins it reached and how each answered come from the call facts of that thread
 //! and of the pump workers it started.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use plughost_model::event::ModelEvent;
 use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact};
 use plughost_model::ids::Name;
@@ -17,23 +15,24 @@ use plughost_model::wire::HookKind;
 
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
+use super::sorted::{SortedMap, SortedSet};
 use super::spec::{is_crash, is_fatal};
 use super::{Findings, Judge};
 
 struct FanOut {
     hook: HookKind,
-    reached: BTreeSet<Name>,
+    reached: SortedSet<Name>,
     failed: bool,
 }
 
 /// I-9, I-11 and the start-hook fan-out rule.
 #[derive(Default)]
 pub struct TeardownJudge {
-    open: BTreeMap<ThreadId, FanOut>,
+    open: SortedMap<ThreadId, FanOut>,
     /// Hook calls in flight, with the notifying thread whose fan-out they belong to.
-    calls: BTreeMap<CallId, ThreadId>,
+    calls: SortedMap<CallId, ThreadId>,
     /// Notifying threads whose `OnVMStarted` failed and still owe every plugin `OnVMStopping`.
-    mirror_owed: BTreeSet<ThreadId>,
+    mirror_owed: SortedSet<ThreadId>,
 }
 
 impl Judge for TeardownJudge {
@@ -48,7 +47,7 @@ impl Judge for TeardownJudge {
     fn event(&mut self, seen: &Observed, thread: ThreadId, event: &ModelEvent, out: &mut Findings) {
         match event {
             ModelEvent::FanOutBegin { hook, .. } => {
-                self.open.insert(thread, FanOut { hook: *hook, reached: BTreeSet::new(), failed: false });
+                self.open.insert(thread, FanOut { hook: *hook, reached: SortedSet::new(), failed: false });
             }
             ModelEvent::FanOutEnd { hook, session, .. } => {
                 self.fan_out_ends(seen, thread, *hook, *session, out)

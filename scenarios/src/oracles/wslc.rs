@@ -8,8 +8,6 @@
 //! session's termination (`WslcSessionTerminated`, an action of the session, not the
 //! service's opinion of itself).
 
-use std::collections::BTreeMap;
-
 use plughost_model::event::ModelEvent;
 use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact};
 use plughost_model::ids::Name;
@@ -18,6 +16,7 @@ use plughost_model::wire::HookKind;
 
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
+use super::sorted::SortedMap;
 use super::spec::{ERROR_NOT_FOUND, is_crash, is_wslc_callback};
 use super::{Findings, Judge};
 
@@ -34,19 +33,19 @@ struct SessionFacts {
     stopped: u32,
     /// After the stopping fan-out, once the thread that ran it is done: the reference is gone.
     unregistered: bool,
-    stopping_calls: BTreeMap<Name, u32>,
+    stopping_calls: SortedMap<Name, u32>,
 }
 
 /// I-12 and I-13.
 #[derive(Default)]
 pub struct WslcJudge {
-    sessions: BTreeMap<u32, SessionFacts>,
+    sessions: SortedMap<u32, SessionFacts>,
     /// Sessions whose stopping fan-out ended on a thread, until that thread's step ends.
-    pending_unregister: BTreeMap<ThreadId, Vec<u32>>,
-    created_calls: BTreeMap<CallId, u32>,
+    pending_unregister: SortedMap<ThreadId, Vec<u32>>,
+    created_calls: SortedMap<CallId, u32>,
     /// WSLC callbacks in flight: the session id, and whether its reference had to resolve
     /// (or had to be gone) when the call started.
-    callbacks: BTreeMap<CallId, (u32, Expect)>,
+    callbacks: SortedMap<CallId, (u32, Expect)>,
     service_stopped: bool,
 }
 
@@ -75,7 +74,7 @@ impl Judge for WslcJudge {
             ModelEvent::FanOutEnd { hook, session, .. } => {
                 self.fan_out(*hook, session.0, false);
                 if *hook == HookKind::WslcSessionStopping {
-                    self.pending_unregister.entry(thread).or_default().push(session.0);
+                    self.pending_unregister.or_default(thread).push(session.0);
                 }
             }
             ModelEvent::StepEnd { .. } => self.unregistered(thread),
@@ -144,7 +143,7 @@ impl Judge for WslcJudge {
 
 impl WslcJudge {
     fn session(&mut self, id: u32) -> &mut SessionFacts {
-        self.sessions.entry(id).or_default()
+        self.sessions.or_default(id)
     }
 
     fn fan_out(&mut self, hook: HookKind, id: u32, begins: bool) {
@@ -190,7 +189,7 @@ impl WslcJudge {
             }
             HookKind::WslcSessionStopping => {
                 let Some(plugin) = plugin else { return };
-                let count = self.session(id).stopping_calls.entry(plugin.clone()).or_default();
+                let count = self.session(id).stopping_calls.or_default(plugin.clone());
                 *count += 1;
                 if *count == 2 {
                     out.violate("I-13", format!("OnSessionStopping reached {plugin} twice for wslc#{id} (DispatchSessionStopping fires once per session)"));
