@@ -37,6 +37,8 @@ mod wslc;
 
 #[cfg(test)]
 mod planted;
+#[cfg(test)]
+mod unfiltered;
 
 use std::time::Duration;
 
@@ -163,6 +165,17 @@ impl Oracles {
             fact_judges,
             event_judges,
         }
+    }
+
+    /// The judges of `design`, each handed every fact and model event whatever its interest
+    /// (to check that the interests lose nothing).
+    #[cfg(test)]
+    fn handing_every_judge_everything(design: Design) -> Oracles {
+        let mut oracles = Oracles::new(design);
+        let every_judge = u16::MAX >> (16 - oracles.judges.len());
+        oracles.fact_judges = [every_judge; FACT_KINDS];
+        oracles.event_judges = [every_judge; EVENT_KINDS];
+        oracles
     }
 
     /// The violations found so far.

@@ -2,6 +2,8 @@
 //! events that breaks exactly that invariant, and the judge that must name it and the
 //! mechanism; plus a stream of a correct run that no judge may fault. The streams are
 //! written here, not produced by the model, so a judge is tested on what it sees alone.
+//! Every stream is judged twice, by the judges handed only their interests' facts and
+//! events and by the same judges handed all of them: both must find the same.
 
 use std::time::Duration;
 
@@ -13,7 +15,7 @@ use plughost_model::ids::{CallbackId, Name, PumpId, SessionCookie};
 use plughost_model::platform::ThreadId;
 use plughost_model::wire::HookKind;
 
-use super::Oracles;
+use super::{Oracles, Violation};
 
 const S1: SessionCookie = SessionCookie(1);
 const MAIN: u32 = 0;
@@ -26,6 +28,8 @@ const HOST: ProcessId = ProcessId(1);
 /// A hand-written run.
 struct Stream {
     oracles: Oracles,
+    /// The same judges handed every fact and event: they must find what `oracles` finds.
+    everything: Oracles,
     at: u64,
     calls: u64,
     locks: Vec<String>,
@@ -40,7 +44,13 @@ impl Stream {
 
     /// [`Stream::new`] judged as `design` promises.
     fn of(design: Design) -> Stream {
-        let mut stream = Stream { oracles: Oracles::new(design), at: 0, calls: 0, locks: Vec::new() };
+        let mut stream = Stream {
+            oracles: Oracles::new(design),
+            everything: Oracles::handing_every_judge_everything(design),
+            at: 0,
+            calls: 0,
+            locks: Vec::new(),
+        };
         stream.fact(Fact::ProcessStarted { process: ProcessId::SERVICE, plugin: None });
         stream.thread(MAIN, ProcessId::SERVICE, None);
         stream.thread(T, ProcessId::SERVICE, Some(MAIN));
@@ -52,12 +62,14 @@ impl Stream {
     fn fact(&mut self, fact: Fact) -> &mut Self {
         self.at += 1;
         self.oracles.fact(Duration::from_millis(self.at), &fact);
+        self.everything.fact(Duration::from_millis(self.at), &fact);
         self
     }
 
     fn event(&mut self, thread: u32, event: ModelEvent) -> &mut Self {
         self.at += 1;
         self.oracles.observe(Duration::from_millis(self.at), ThreadId(thread), &event);
+        self.everything.observe(Duration::from_millis(self.at), ThreadId(thread), &event);
         self
     }
 
@@ -161,13 +173,23 @@ impl Stream {
 
     fn finish(&mut self) -> &mut Self {
         self.oracles.finish();
+        self.everything.finish();
         self
+    }
+
+    /// The violations found, the same whether the judges were handed only their interests'
+    /// facts and events or all of them.
+    #[track_caller]
+    fn found(&self) -> &[Violation] {
+        let found = self.oracles.violations();
+        assert_eq!(found, self.everything.violations(), "judges handed everything found otherwise");
+        found
     }
 
     /// Asserts exactly `invariant` fired, with a message containing `mechanism`.
     #[track_caller]
     fn fires(&self, invariant: &str, mechanism: &str) {
-        let found = self.oracles.violations();
+        let found = self.found();
         assert!(
             found.iter().any(|v| v.invariant == invariant && v.message.contains(mechanism)),
             "expected {invariant} naming `{mechanism}`, got {found:?}"
@@ -177,7 +199,8 @@ impl Stream {
 
     #[track_caller]
     fn clean(&self) {
-        assert!(self.oracles.violations().is_empty(), "{:?}", self.oracles.violations());
+        let found = self.found();
+        assert!(found.is_empty(), "{found:?}");
     }
 }
 
@@ -373,6 +396,21 @@ fn i10_a_vm_created_after_the_latch() {
     stream.fan_out(T, HookKind::VmStopping, false);
     stream.hook(W, HOST, HookKind::VmStarted, replied(S_OK));
     stream.fires("I-10", "a VM was created after the fatal plugin error");
+}
+
+#[test]
+fn i10_a_host_activated_a_second_time() {
+    let mut stream = Stream::new();
+    stream.host(ProcessId(2), "P");
+    stream.fires("I-10", "activated a second time");
+}
+
+#[test]
+fn i10_crash_telemetry_fired_twice() {
+    let mut stream = Stream::new();
+    stream.event(T, ModelEvent::CrashTelemetry { plugin: "P".into() });
+    stream.event(T, ModelEvent::CrashTelemetry { plugin: "P".into() });
+    stream.fires("I-10", "telemetry fired twice");
 }
 
 #[test]
