@@ -54,10 +54,21 @@ fn member_name(prefix: &str, n: u64, member: &str) -> String {
     name
 }
 
+/// What a WSL user session's name starts with.
+const SESSION_PREFIX: &str = "session#";
+/// What a WSLC session's name starts with.
+const WSLC_PREFIX: &str = "wslc#";
+
 impl SessionCookie {
     /// `session#N.member`, the name of one of the session's locks or events.
     pub fn member(self, member: &str) -> String {
-        member_name("session#", u64::from(self.0), member)
+        member_name(SESSION_PREFIX, u64::from(self.0), member)
+    }
+
+    /// Appends the session's name to `text`: `session#N`, or `wslc#N` for a WSLC session.
+    pub fn push_name(self, text: &mut String, wslc: bool) {
+        text.push_str(if wslc { WSLC_PREFIX } else { SESSION_PREFIX });
+        push_number(text, u64::from(self.0));
     }
 }
 
@@ -70,7 +81,7 @@ impl PumpId {
 
 impl fmt::Display for SessionCookie {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "session#{}", self.0)
+        write!(f, "{SESSION_PREFIX}{}", self.0)
     }
 }
 

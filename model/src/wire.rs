@@ -275,8 +275,8 @@ impl CallbackRequest {
         let method = self.api.method();
         let mut label = String::with_capacity(method.len() + 32);
         label.push_str(method);
-        label.push_str(if self.api.is_wslc() { " (wslc#" } else { " (session#" });
-        crate::ids::push_number(&mut label, u64::from(self.session.0));
+        label.push_str(" (");
+        self.session.push_name(&mut label, self.api.is_wslc());
         label.push(')');
         label
     }
@@ -297,5 +297,19 @@ impl CallbackReply {
     /// A reply without output.
     pub fn hr(hr: HResult) -> CallbackReply {
         CallbackReply { hr, output: None, errno: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_callback_is_labelled_by_its_api_and_the_session_it_names() {
+        let request = |api| CallbackRequest { session: SessionCookie(12), api };
+        let run = ApiCall::ExecuteBinary { path: "/bin/true".into(), args: Vec::new() };
+        assert_eq!(request(run).label(), "ExecuteBinary (session#12)");
+        let unmount = ApiCall::WslcUnmountFolder { mountpoint: "/mnt/x".into() };
+        assert_eq!(request(unmount).label(), "WSLCUnmountFolder (wslc#12)");
     }
 }
