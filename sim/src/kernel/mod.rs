@@ -121,7 +121,7 @@ impl Kernel {
         if let Some(parent) = state.running {
             state.trace_as(parent, |state| format!("spawn {}", state.thread_name(id)));
         }
-        state.thread(id).task = Some(self.thread_task(id, body));
+        state.thread(id).task = Some(body);
         id
     }
 

@@ -4,8 +4,10 @@
 //! Exactly one thread runs at a time and only the strategy changes which ([`State::pick`]),
 //! so there is nothing for an executor to choose: after each poll it polls whoever runs
 //! now. Futures are polled with a no-op waker (whoever is granted the processor is polled
-//! next; nothing else can make progress). A killed thread's future is dropped after the
-//! poll that killed it, the remaining ones at the end of the run, in thread order.
+//! next; nothing else can make progress). A thread's future is its body: it is first
+//! polled when the strategy first runs the thread, and when it returns the thread exits
+//! (in the same step). A killed thread's future is dropped after the poll that killed it,
+//! the remaining ones at the end of the run, in thread order.
 //!
 //! Never poll or drop a future while holding the state lock: they take it themselves.
 
@@ -26,6 +28,12 @@ impl Kernel {
             let ready = task.as_mut().poll(&mut cx) == Poll::Ready(());
             let (ended, doomed, stuck) = {
                 let mut state = self.state();
+                if ready {
+                    if state.tracing {
+                        state.trace_as(state.current(), |_| "exits".to_string());
+                    }
+                    state.exit(thread);
+                }
                 let stuck = !ready && state.running == Some(thread) && state.outcome.is_none();
                 let ended = if ready || stuck || state.is_done(thread) {
                     Some(task)
@@ -55,17 +63,6 @@ impl Kernel {
             tasks
         };
         drop(tasks);
-    }
-
-    /// `thread`'s future: its body, then its exit (polled once the strategy runs it).
-    pub(super) fn thread_task(&self, thread: ThreadId, body: BoxFuture<()>) -> BoxFuture<()> {
-        let kernel = self.clone();
-        Box::pin(async move {
-            kernel.wait_turn(thread).await;
-            body.await;
-            kernel.trace(|_| "exits".to_string());
-            kernel.state().exit(thread);
-        })
     }
 }
 
