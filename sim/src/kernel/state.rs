@@ -492,7 +492,9 @@ impl State {
             .timers
             .first()
             .is_some_and(|&(due, _)| threads == 0 || due <= self.clock + self.budget.preemption);
-        let point = ChoicePoint { runnable: &self.runnable, can_advance, step: self.steps, current };
+        let timeout_due = can_advance && self.timer_ends_timed_wait();
+        let point =
+            ChoicePoint { runnable: &self.runnable, can_advance, timeout_due, step: self.steps, current };
         let options = point.options();
         let choice = match options {
             0 => return Pick::Nothing,
@@ -512,6 +514,16 @@ impl State {
             },
         };
         if choice < threads { Pick::Thread(self.runnable[choice]) } else { Pick::AdvanceClock }
+    }
+
+    /// Whether the next timer belongs to a timed wait on a lock or events (not a sleep).
+    fn timer_ends_timed_wait(&self) -> bool {
+        self.timers.first().is_some_and(|&(_, thread)| {
+            matches!(
+                self.threads[thread.0 as usize].state,
+                ThreadState::Blocked { wait: Wait::Lock(_) | Wait::Events(_), .. }
+            )
+        })
     }
 
     /// A decision that is not about scheduling (an error code, a fault), taken inside the
