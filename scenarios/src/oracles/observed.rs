@@ -15,6 +15,7 @@ use plughost_model::hresult::HResult;
 use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
 
+use super::sorted::SortedMap;
 use super::spec::{is_instance_lock, is_leaf_lock};
 
 #[derive(Default)]
@@ -74,13 +75,13 @@ struct Dense<V> {
 /// Ids below this are kept in the vector.
 const DENSE_LIMIT: u64 = 1 << 16;
 
-impl<V> Default for Dense<V> {
-    fn default() -> Self {
-        Dense { dense: Vec::new(), sparse: BTreeMap::new() }
-    }
-}
-
 impl<V> Dense<V> {
+    /// An empty table with room for ids below `room` (no regrowth while a run's few ids
+    /// arrive one by one).
+    fn with_room(room: usize) -> Self {
+        Dense { dense: Vec::with_capacity(room), sparse: BTreeMap::new() }
+    }
+
     fn get(&self, id: u64) -> Option<&V> {
         if id < DENSE_LIMIT {
             self.dense.get(id as usize).and_then(Option::as_ref)
@@ -126,7 +127,7 @@ impl<V: Default> Dense<V> {
 /// The platform's view of the run so far.
 pub struct Observed {
     threads: Dense<ThreadView>,
-    processes: BTreeMap<ProcessId, ProcessView>,
+    processes: SortedMap<ProcessId, ProcessView>,
     locks: Dense<LockView>,
     /// Every thread's and lock's name, one after the other.
     names: String,
@@ -146,16 +147,20 @@ struct Held {
 
 /// Room for the names of a run's threads and locks (a few dozen short names).
 const NAMES_CAPACITY: usize = 1024;
+/// Room for a run's threads, locks and calls, and for the locks held at once (a run of a
+/// catalogue scenario has a few dozen at most; more only regrow the table).
+const TABLE_ROOM: usize = 32;
+const HELD_ROOM: usize = 8;
 
 impl Default for Observed {
     fn default() -> Self {
         Observed {
-            threads: Dense::default(),
-            processes: BTreeMap::new(),
-            locks: Dense::default(),
+            threads: Dense::with_room(TABLE_ROOM),
+            processes: SortedMap::new(),
+            locks: Dense::with_room(TABLE_ROOM),
             names: String::with_capacity(NAMES_CAPACITY),
-            held: Vec::new(),
-            calls: Dense::default(),
+            held: Vec::with_capacity(HELD_ROOM),
+            calls: Dense::with_room(TABLE_ROOM),
             initialized: Vec::new(),
         }
     }
