@@ -5,13 +5,7 @@ use std::process::{Command, Output};
 
 use plughost_model::design::{Design, Mutant};
 
-fn plughost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plughost")).args(args).output().expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use crate::binary::{plughost, stdout};
 
 #[test]
 fn list_names_every_mutant_with_a_scenario_that_catches_it() {

@@ -3,35 +3,9 @@
 //! the run does or goes on after it, and a list without a header are errors that name what
 //! does not fit — never a run of something else.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn plughost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plughost")).args(args).output().expect("the binary runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A temporary file, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(tag: &str) -> TempFile {
-        TempFile(std::env::temp_dir().join(format!("plughost-{tag}-{}.decisions", std::process::id())))
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("a UTF-8 path")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+use crate::binary::{TempFile, plughost, stderr};
 
 const SCENARIO: [&str; 2] = ["--scenario", "pre_registration_race"];
 
@@ -54,7 +28,7 @@ fn replay(file: &TempFile, extra: &[&str]) -> Output {
 
 #[test]
 fn a_recorded_list_replays_its_run() {
-    let file = TempFile::new("ok");
+    let file = TempFile::new("ok", "decisions");
     let text = recorded(&file);
     assert!(text.starts_with(
         "# plughost decision list: plughost replay --scenario pre_registration_race --decisions"
@@ -74,7 +48,7 @@ fn a_recorded_list_replays_its_run() {
 
 #[test]
 fn a_header_that_does_not_match_names_the_field() {
-    let file = TempFile::new("header");
+    let file = TempFile::new("header", "decisions");
     recorded(&file);
     let output = replay(&file, &[]);
     assert_eq!(output.status.code(), Some(2));
@@ -97,7 +71,7 @@ fn a_header_that_does_not_match_names_the_field() {
 
 #[test]
 fn a_decision_the_run_does_not_offer_is_named() {
-    let file = TempFile::new("option");
+    let file = TempFile::new("option", "decisions");
     let text = recorded(&file);
     let (head, body) = text.split_once("---\n").expect("a body");
     let mut tokens: Vec<String> = body.split_whitespace().map(str::to_string).collect();
@@ -114,7 +88,7 @@ fn a_decision_the_run_does_not_offer_is_named() {
 
 #[test]
 fn a_list_that_ends_early_or_goes_on_is_an_error() {
-    let file = TempFile::new("length");
+    let file = TempFile::new("length", "decisions");
     let text = recorded(&file);
     let (head, body) = text.split_once("---\n").expect("a body");
     let tokens: Vec<&str> = body.split_whitespace().collect();
@@ -143,7 +117,7 @@ fn a_list_that_ends_early_or_goes_on_is_an_error() {
 
 #[test]
 fn a_list_without_a_header_is_refused() {
-    let file = TempFile::new("bare");
+    let file = TempFile::new("bare", "decisions");
     std::fs::write(&file.0, "2 0 1 1\n").unwrap();
     let output = replay(&file, &[]);
     assert_eq!(output.status.code(), Some(2));

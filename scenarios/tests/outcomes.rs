@@ -5,37 +5,11 @@
 //! file is unusable input. (COM runs write the same file under Wine or on Windows: CI's
 //! Windows leg checks them with the same command.)
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use plughost_scenarios::outcome::RecordedRun;
 
-fn plughost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plughost")).args(args).output().expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// A file in the temporary folder, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(tag: &str) -> TempFile {
-        TempFile(std::env::temp_dir().join(format!("plughost-{tag}-{}.jsonl", std::process::id())))
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("a UTF-8 temporary path")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+use crate::binary::{TempFile, plughost, stdout};
 
 /// Two real runs each of `success` and `host_crash_in_vm_stopping` on the pipe, recorded.
 fn record(file: &TempFile) {
@@ -63,7 +37,7 @@ fn read_runs(path: &Path) -> Vec<RecordedRun> {
 
 #[test]
 fn real_outcomes_on_the_pipe_lie_in_the_simulators_outcomes() {
-    let file = TempFile::new("outcomes-pipe");
+    let file = TempFile::new("outcomes-pipe", "jsonl");
     record(&file);
     let runs = read_runs(&file.0);
     assert_eq!(runs.len(), 4, "one line per run");
@@ -83,7 +57,7 @@ fn real_outcomes_on_the_pipe_lie_in_the_simulators_outcomes() {
 
 #[test]
 fn an_outcome_the_simulator_never_produces_is_reported_with_both_traces() {
-    let file = TempFile::new("outcomes-planted");
+    let file = TempFile::new("outcomes-planted", "jsonl");
     record(&file);
     let mut runs = read_runs(&file.0);
     let planted = runs.iter_mut().find(|run| run.scenario == "success").expect("a run of success");
@@ -104,7 +78,7 @@ fn an_outcome_the_simulator_never_produces_is_reported_with_both_traces() {
 
 #[test]
 fn an_unreadable_outcomes_file_is_unusable_input() {
-    let file = TempFile::new("outcomes-garbage");
+    let file = TempFile::new("outcomes-garbage", "jsonl");
     std::fs::write(&file.0, "{\"scenario\": 3}\n").expect("a garbage file");
     let conform = plughost(&["conform", "--outcomes", file.path()]);
     assert_eq!(conform.status.code(), Some(2));

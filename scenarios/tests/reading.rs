@@ -4,13 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn plughost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plughost")).args(args).output().expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use crate::binary::{plughost, stdout};
 
 fn scratch(what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("plughost-reading-{what}-{}", std::process::id()));

@@ -35,6 +35,8 @@
 //! process lifetime.
 
 #[cfg(not(windows))]
+mod binary;
+#[cfg(not(windows))]
 mod util;
 
 #[cfg(not(windows))]
