@@ -8,130 +8,48 @@
 use plughost_model::event::ModelEvent;
 use plughost_model::fact::Fact;
 
-/// A platform fact's variant.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum FactKind {
-    ProcessStarted,
-    ProcessDied,
-    ThreadStarted,
-    ThreadEnded,
-    LockCreated,
-    LockAcquired,
-    LockReleased,
-    Blocked,
-    CallStarted,
-    CallEnded,
-}
-
-impl FactKind {
-    /// The variant of `fact`.
-    pub fn of(fact: &Fact) -> FactKind {
-        match fact {
-            Fact::ProcessStarted { .. } => FactKind::ProcessStarted,
-            Fact::ProcessDied { .. } => FactKind::ProcessDied,
-            Fact::ThreadStarted { .. } => FactKind::ThreadStarted,
-            Fact::ThreadEnded { .. } => FactKind::ThreadEnded,
-            Fact::LockCreated { .. } => FactKind::LockCreated,
-            Fact::LockAcquired { .. } => FactKind::LockAcquired,
-            Fact::LockReleased { .. } => FactKind::LockReleased,
-            Fact::Blocked { .. } => FactKind::Blocked,
-            Fact::CallStarted { .. } => FactKind::CallStarted,
-            Fact::CallEnded { .. } => FactKind::CallEnded,
+/// Declares `$kind`, a plain enum with a variant per listed variant of `$of`, its `of`, and
+/// `$count`, how many variants it has: the list is written once.
+macro_rules! kinds {
+    ($(#[$doc:meta])* $kind:ident of $of:ident, $count:ident: $($variant:ident),+ $(,)?) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub enum $kind {
+            $($variant),+
         }
-    }
-}
 
-/// How many fact variants there are.
-pub const FACT_KINDS: usize = FactKind::CallEnded as usize + 1;
-
-/// A model event's variant.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum EventKind {
-    StepBegin,
-    StepEnd,
-    HostActivated,
-    PluginLoadFailed,
-    FatalErrorChecked,
-    FanOutBegin,
-    FanOutEnd,
-    HookCall,
-    HookReturned,
-    CrashLatched,
-    CrashTelemetry,
-    PumpRegistered,
-    PumpUnregistered,
-    PumpRunBegin,
-    PumpWoke,
-    PumpWorkerDone,
-    PumpStopped,
-    PumpRunEnd,
-    PumpEnqueued,
-    PumpRefused,
-    CallbackReceived,
-    DirectAcquireTimedOut,
-    WorkBegin,
-    WorkEnd,
-    CallbackReplied,
-    VmCreated,
-    VmTerminated,
-    DistroStarted,
-    DistroStopped,
-    PluginLog,
-    PluginHookEntered,
-    PluginHookLeft,
-    PluginErrorCalled,
-    ServiceStopped,
-    WslcResolved,
-    WslcSessionTerminated,
-}
-
-impl EventKind {
-    /// The variant of `event`.
-    pub fn of(event: &ModelEvent) -> EventKind {
-        use ModelEvent as E;
-        match event {
-            E::StepBegin { .. } => EventKind::StepBegin,
-            E::StepEnd { .. } => EventKind::StepEnd,
-            E::HostActivated { .. } => EventKind::HostActivated,
-            E::PluginLoadFailed { .. } => EventKind::PluginLoadFailed,
-            E::FatalErrorChecked { .. } => EventKind::FatalErrorChecked,
-            E::FanOutBegin { .. } => EventKind::FanOutBegin,
-            E::FanOutEnd { .. } => EventKind::FanOutEnd,
-            E::HookCall { .. } => EventKind::HookCall,
-            E::HookReturned { .. } => EventKind::HookReturned,
-            E::CrashLatched { .. } => EventKind::CrashLatched,
-            E::CrashTelemetry { .. } => EventKind::CrashTelemetry,
-            E::PumpRegistered { .. } => EventKind::PumpRegistered,
-            E::PumpUnregistered { .. } => EventKind::PumpUnregistered,
-            E::PumpRunBegin { .. } => EventKind::PumpRunBegin,
-            E::PumpWoke { .. } => EventKind::PumpWoke,
-            E::PumpWorkerDone { .. } => EventKind::PumpWorkerDone,
-            E::PumpStopped { .. } => EventKind::PumpStopped,
-            E::PumpRunEnd { .. } => EventKind::PumpRunEnd,
-            E::PumpEnqueued { .. } => EventKind::PumpEnqueued,
-            E::PumpRefused { .. } => EventKind::PumpRefused,
-            E::CallbackReceived { .. } => EventKind::CallbackReceived,
-            E::DirectAcquireTimedOut { .. } => EventKind::DirectAcquireTimedOut,
-            E::WorkBegin { .. } => EventKind::WorkBegin,
-            E::WorkEnd { .. } => EventKind::WorkEnd,
-            E::CallbackReplied { .. } => EventKind::CallbackReplied,
-            E::VmCreated { .. } => EventKind::VmCreated,
-            E::VmTerminated { .. } => EventKind::VmTerminated,
-            E::DistroStarted { .. } => EventKind::DistroStarted,
-            E::DistroStopped { .. } => EventKind::DistroStopped,
-            E::PluginLog { .. } => EventKind::PluginLog,
-            E::PluginHookEntered { .. } => EventKind::PluginHookEntered,
-            E::PluginHookLeft { .. } => EventKind::PluginHookLeft,
-            E::PluginErrorCalled { .. } => EventKind::PluginErrorCalled,
-            E::ServiceStopped => EventKind::ServiceStopped,
-            E::WslcResolved { .. } => EventKind::WslcResolved,
-            E::WslcSessionTerminated { .. } => EventKind::WslcSessionTerminated,
+        impl $kind {
+            /// The variant of `value`.
+            pub fn of(value: &$of) -> $kind {
+                match value {
+                    $($of::$variant { .. } => $kind::$variant),+
+                }
+            }
         }
-    }
+
+        /// How many variants there are.
+        pub const $count: usize = [$($kind::$variant),+].len();
+    };
 }
 
-/// How many model event variants there are.
-pub const EVENT_KINDS: usize = EventKind::WslcSessionTerminated as usize + 1;
+kinds! {
+    /// A platform fact's variant.
+    FactKind of Fact, FACT_KINDS:
+        ProcessStarted, ProcessDied, ThreadStarted, ThreadEnded, LockCreated, LockAcquired,
+        LockReleased, Blocked, CallStarted, CallEnded,
+}
+
+kinds! {
+    /// A model event's variant.
+    EventKind of ModelEvent, EVENT_KINDS:
+        StepBegin, StepEnd, HostActivated, PluginLoadFailed, FatalErrorChecked, FanOutBegin,
+        FanOutEnd, HookCall, HookReturned, CrashLatched, CrashTelemetry, PumpRegistered,
+        PumpUnregistered, PumpRunBegin, PumpWoke, PumpWorkerDone, PumpStopped, PumpRunEnd,
+        PumpEnqueued, PumpRefused, CallbackReceived, DirectAcquireTimedOut, WorkBegin, WorkEnd,
+        CallbackReplied, VmCreated, VmTerminated, DistroStarted, DistroStopped, PluginLog,
+        PluginHookEntered, PluginHookLeft, PluginErrorCalled, ServiceStopped, WslcResolved,
+        WslcSessionTerminated,
+}
 
 // Every kind has its bit in an [`Interest`].
 const _: () = assert!(FACT_KINDS <= 16 && EVENT_KINDS <= 64);
