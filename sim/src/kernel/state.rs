@@ -6,7 +6,7 @@
 //! time moves only in [`State::advance_clock`], to the earliest deadline. Nothing here
 //! awaits: async operations live in `kernel::mod` and the platform handles.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::task::Waker;
@@ -26,20 +26,25 @@ use crate::outcome::Outcome;
 use crate::strategy::{ChoicePoint, Strategy, ValuePoint, guided_continuation};
 use crate::waitfor;
 
-/// The sizes of a run's tables.
-#[derive(Clone, Copy, Default)]
-struct Sizes {
-    threads: usize,
-    locks: usize,
-    events: usize,
-    processes: usize,
-    calls: usize,
-    decisions: usize,
+/// A finished run's emptied tables, kept for the next run on the same OS thread (runs of
+/// one scenario come in thousands and are much alike: their tables are allocated once).
+/// Capacity only: never behaviour.
+#[derive(Default)]
+struct Tables {
+    threads: Vec<ThreadSlot>,
+    runnable: Vec<ThreadId>,
+    locks: Vec<LockState>,
+    events: Vec<EventState>,
+    processes: Vec<ProcessState>,
+    calls: Vec<CallState>,
 }
 
 thread_local! {
-    /// The last run's table sizes on this OS thread (capacity only: never behaviour).
-    static LAST_SIZES: Cell<Sizes> = const { Cell::new(Sizes { threads: 0, locks: 0, events: 0, processes: 0, calls: 0, decisions: 0 }) };
+    /// The last run's emptied tables on this OS thread.
+    static SPARE_TABLES: RefCell<Option<Tables>> = const { RefCell::new(None) };
+    /// The last run's number of decisions on this OS thread (its decision lists leave with
+    /// the run's report, so only their size is kept).
+    static LAST_DECISIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Index into [`State::locks`].
@@ -161,24 +166,25 @@ impl State {
             footprint: Footprint::default(),
             decided_inside: false,
         });
-        let sizes = LAST_SIZES.with(Cell::get);
+        let decisions = LAST_DECISIONS.with(Cell::get);
+        let tables = SPARE_TABLES.try_with(RefCell::take).ok().flatten().unwrap_or_default();
         State {
             recorder,
             preemptions: 0,
-            continuations: Vec::with_capacity(sizes.decisions),
+            continuations: Vec::with_capacity(decisions),
             faults: FaultBudget::NONE,
             injected: Vec::new(),
-            threads: Vec::with_capacity(sizes.threads),
+            threads: tables.threads,
             running: None,
-            runnable: Vec::with_capacity(sizes.threads),
+            runnable: tables.runnable,
             clock: Duration::ZERO,
             timers: BTreeSet::new(),
-            locks: Vec::with_capacity(sizes.locks),
-            events: Vec::with_capacity(sizes.events),
-            processes: Vec::with_capacity(sizes.processes),
-            calls: Vec::with_capacity(sizes.calls),
+            locks: tables.locks,
+            events: tables.events,
+            processes: tables.processes,
+            calls: tables.calls,
             strategy,
-            decisions: Vec::with_capacity(sizes.decisions),
+            decisions: Vec::with_capacity(decisions),
             steps: 0,
             budget,
             outcome: None,
@@ -189,18 +195,10 @@ impl State {
         }
     }
 
-    /// Remembers this run's table sizes, so the next run on this OS thread allocates its
-    /// tables once (runs of one scenario come in thousands and are much alike).
+    /// Remembers this run's number of decisions, so the next run on this OS thread
+    /// allocates its decision lists once.
     pub fn remember_sizes(&self) {
-        let sizes = Sizes {
-            threads: self.threads.len(),
-            locks: self.locks.len(),
-            events: self.events.len(),
-            processes: self.processes.len(),
-            calls: self.calls.len(),
-            decisions: self.decisions.len(),
-        };
-        LAST_SIZES.with(|last| last.set(sizes));
+        LAST_DECISIONS.with(|last| last.set(self.decisions.len()));
     }
 
     /// The running thread. Only running code calls this.
@@ -691,5 +689,27 @@ impl State {
         threads.sort();
         threads.dedup();
         threads
+    }
+}
+
+impl Drop for State {
+    /// Empties the tables (dropping what is left in them, outside any lock: the state is
+    /// being dropped) and keeps them for the next run on this OS thread.
+    fn drop(&mut self) {
+        let mut tables = Tables {
+            threads: std::mem::take(&mut self.threads),
+            runnable: std::mem::take(&mut self.runnable),
+            locks: std::mem::take(&mut self.locks),
+            events: std::mem::take(&mut self.events),
+            processes: std::mem::take(&mut self.processes),
+            calls: std::mem::take(&mut self.calls),
+        };
+        tables.threads.clear();
+        tables.runnable.clear();
+        tables.locks.clear();
+        tables.events.clear();
+        tables.processes.clear();
+        tables.calls.clear();
+        let _ = SPARE_TABLES.try_with(|spare| spare.replace(Some(tables)));
     }
 }
