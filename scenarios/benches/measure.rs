@@ -1,12 +1,15 @@
 //! `cargo bench -p plughost-scenarios --bench measure`: the figures quoted in the README,
-//! measured in one run on this machine (one core: no `--jobs`).
+//! measured in one run on this machine (one core, but for the `scaling` section).
 //!
 //! 1. every scenario on the pump design: seeds run, failures, schedules per second
 //!    (10,000 seeds each; 20,000 for `pump_kernel`);
 //! 2. every mutant against every scenario that claims it, under random, PCT (depth 3, the
 //!    horizon of a pilot run) and the portfolio of both: the median, over 20 starting seeds
 //!    spaced 100,000 apart, of seeds run until the first failure (at most 2,000);
-//! 3. memory: peak RSS after 1,000 and after 100,000 seeds of `pump_kernel`.
+//! 3. memory: peak RSS after 1,000 and after 100,000 seeds of `pump_kernel`;
+//! 4. scaling: 100,000 seeds of `pump_kernel` under the portfolio with one job and with
+//!    two, alternated three times so a busy machine slows both alike (the only section
+//!    that uses more than one core).
 
 use std::sync::Arc;
 
@@ -142,5 +145,25 @@ fn main() {
     }
     if sections("mutants") {
         mutants(&scenarios);
+    }
+    if sections("scaling") {
+        scaling(&scenarios);
+    }
+}
+
+fn scaling(scenarios: &[Arc<Scenario>]) {
+    let kernel = scenarios.iter().find(|s| s.name == "pump_kernel").expect("pump_kernel is in the catalogue");
+    let seeds = 100_000;
+    println!("\n4. scaling: pump_kernel, {seeds} seeds of the portfolio, schedules/s");
+    println!("{:<6} {:>10} {:>10} {:>8}", "round", "1 job", "2 jobs", "ratio");
+    for round in 1..=3 {
+        let rate = |jobs| {
+            let strategy = StrategyFamily::COMMAND_LINE;
+            let on_jobs = Exploration { jobs, ..exploration(kernel, None, strategy, 0, seeds, false) };
+            let (summary, seconds) = timed(|| explore(&on_jobs));
+            summary.seeds_run as f64 / seconds
+        };
+        let (one, two) = (rate(1), rate(2));
+        println!("{round:<6} {one:>10.0} {two:>10.0} {:>7.2}x", two / one);
     }
 }
