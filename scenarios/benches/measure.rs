@@ -121,7 +121,7 @@ fn seeds_to_failure(
 }
 
 fn memory(scenarios: &[Arc<Scenario>]) {
-    let kernel = scenarios.iter().find(|s| s.name == "pump_kernel").expect("pump_kernel is in the catalogue");
+    let kernel = pump_kernel(scenarios);
     println!("\n3. memory: pump_kernel, peak RSS (KiB)");
     let mut start = 0;
     for seeds in [1_000, 100_000] {
@@ -152,18 +152,22 @@ fn main() {
 }
 
 fn scaling(scenarios: &[Arc<Scenario>]) {
-    let kernel = scenarios.iter().find(|s| s.name == "pump_kernel").expect("pump_kernel is in the catalogue");
+    let kernel = pump_kernel(scenarios);
     let seeds = 100_000;
     println!("\n4. scaling: pump_kernel, {seeds} seeds of the portfolio, schedules/s");
     println!("{:<6} {:>10} {:>10} {:>8}", "round", "1 job", "2 jobs", "ratio");
+    let rate = |jobs| {
+        let strategy = StrategyFamily::COMMAND_LINE;
+        let on_jobs = Exploration { jobs, ..exploration(kernel, None, strategy, 0, seeds, false) };
+        let (summary, seconds) = timed(|| explore(&on_jobs));
+        summary.seeds_run as f64 / seconds
+    };
     for round in 1..=3 {
-        let rate = |jobs| {
-            let strategy = StrategyFamily::COMMAND_LINE;
-            let on_jobs = Exploration { jobs, ..exploration(kernel, None, strategy, 0, seeds, false) };
-            let (summary, seconds) = timed(|| explore(&on_jobs));
-            summary.seeds_run as f64 / seconds
-        };
         let (one, two) = (rate(1), rate(2));
         println!("{round:<6} {one:>10.0} {two:>10.0} {:>7.2}x", two / one);
     }
+}
+
+fn pump_kernel(scenarios: &[Arc<Scenario>]) -> &Arc<Scenario> {
+    scenarios.iter().find(|s| s.name == "pump_kernel").expect("pump_kernel is in the catalogue")
 }

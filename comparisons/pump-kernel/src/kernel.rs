@@ -326,17 +326,18 @@ impl Pump {
         *done
     }
 
-    /// `WaitForMultipleObjects` on `{m_callAvailable, workerDone}`, wait-any: the lowest
-    /// signalled index; the auto-reset event is reset by the wait that reports it.
-    fn wait_any(&self) -> usize {
+    /// `WaitForMultipleObjects` on `{m_callAvailable, workerDone}`, wait-any: returns once
+    /// either is set; the auto-reset event is reset by the wait that reports it (the pump
+    /// drains and polls "worker done" whichever woke it, so the index is not kept).
+    fn wait_any(&self) {
         let mut signals = self.events.lock().unwrap();
         loop {
             if signals.call_available {
                 signals.call_available = false;
-                return 0;
+                return;
             }
             if signals.worker_done {
-                return 1;
+                return;
             }
             signals = self.signalled.wait(signals).unwrap();
         }
