@@ -296,6 +296,8 @@ fn meaningless_counts_and_ignored_options_exit_2() {
         (&["matrix", "--seeds", "0"], "--seeds 0"),
         (&["real", "--iterations", "0"], "--iterations 0"),
         (&["real", "--watchdog-secs", "0"], "--watchdog-secs 0"),
+        (&["real", "--jobs", "0"], "--jobs 0"),
+        (&["real", "--jobs", "2", "--backend", "com"], "--jobs above 1 needs --backend pipe"),
         (&["explore", "--strategy", "pct", "--depth", "4000000000"], "--depth 4000000000"),
         (&["explore", "--strategy", "pct", "--depth", "20", "--horizon", "5"], "more than the --horizon"),
         (&["explore", "--shard", "3/2"], "not a shard"),

@@ -56,6 +56,27 @@ fn real_outcomes_on_the_pipe_lie_in_the_simulators_outcomes() {
 }
 
 #[test]
+fn scenarios_soaked_at_once_report_in_the_order_given() {
+    // The first scenario's runs last its idle timer (about 0.4 s each), the others' a few
+    // milliseconds: finishing order is the reverse of the order given.
+    let file = TempFile::new("outcomes-jobs", "jsonl");
+    let given = ["vm_idle_timeout", "success", "plugin_token"];
+    let mut args = vec!["real", "--jobs", "3", "--iterations", "2", "--outcomes", file.path()];
+    args.extend(given.iter().flat_map(|name| ["--scenario", name]));
+    let real = plughost(&args);
+    let text = stdout(&real);
+    assert!(real.status.success(), "{text}");
+    let rows: Vec<&str> =
+        text.lines().skip(1).filter_map(|line| line.split_whitespace().next()).take(given.len()).collect();
+    assert_eq!(rows, given, "{text}");
+    let runs: Vec<(String, u32)> =
+        read_runs(&file.0).into_iter().map(|run| (run.scenario, run.iteration)).collect();
+    let expected: Vec<(String, u32)> =
+        given.iter().flat_map(|name| (0..2).map(move |iteration| (name.to_string(), iteration))).collect();
+    assert_eq!(runs, expected, "the outcomes file lists each scenario's runs together, in order");
+}
+
+#[test]
 fn an_outcome_the_simulator_never_produces_is_reported_with_both_traces() {
     let file = TempFile::new("outcomes-planted", "jsonl");
     record(&file);

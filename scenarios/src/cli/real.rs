@@ -1,7 +1,10 @@
 //! `plughost real`: scenarios end to end on OS threads and real `plughost-host` processes,
 //! many iterations, judged by the same oracles as the simulator, with per-iteration timing.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use clap::Args;
@@ -50,6 +53,11 @@ pub(super) struct RealArgs {
     /// needs), or `registered` (the class `plughost com register` registered).
     #[arg(long, default_value = "per-run")]
     com_class: String,
+    /// Scenarios soaked at once, each on its own OS thread (`pipe` only: a COM class is
+    /// registered once per machine). Rows still print in the scenarios' order. Runs sharing
+    /// the cores take longer, so wall-time figures are `--jobs 1`'s.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
 }
 
 /// The transport `--backend` and `--com-class` name.
@@ -90,9 +98,15 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
     let variant = variant(&args.variant)?;
     at_least_one("--iterations", args.iterations)?;
     let watchdog = Duration::from_secs(at_least_one("--watchdog-secs", args.watchdog_secs)?);
+    let jobs = at_least_one("--jobs", args.jobs)?;
     let scenarios = scenarios(&args.scenarios)?;
-    let config =
-        real_config(watchdog).map_err(UsageError)?.with_transport(transport(&args)?).map_err(UsageError)?;
+    let transport = transport(&args)?;
+    if jobs > 1 && transport != Transport::Pipe {
+        return Err(UsageError(
+            "--jobs above 1 needs --backend pipe: a COM class is registered once per machine".into(),
+        ));
+    }
+    let config = real_config(watchdog).map_err(UsageError)?.with_transport(transport).map_err(UsageError)?;
     if !args.json {
         say!(
             "{:<30} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}  result",
@@ -113,13 +127,20 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
             })?)),
             None => None,
         };
+    let progress = Progress::new(scenarios.iter().map(|s| u64::from(runs_of(s, &args))).sum(), "real runs");
+    let soak = |scenario: &Arc<Scenario>| {
+        let mut config = config.clone();
+        config.watchdog = scenario.real.watchdog.map_or(watchdog, |w| w.min(watchdog));
+        iterate(scenario, variant, &config, &args, &progress)
+    };
     let mut all_ok = true;
     let mut reports = Vec::new();
     let mut retries = Vec::new();
-    for scenario in &scenarios {
-        let mut config = config.clone();
-        config.watchdog = scenario.real.watchdog.map_or(watchdog, |w| w.min(watchdog));
-        let tally = iterate(scenario, variant, &config, &args, outcomes.as_mut())?;
+    soak_in_order(&scenarios, jobs, &soak, |scenario, soaked| {
+        if let Some(out) = outcomes.as_mut() {
+            write_lines(out, &soaked.outcomes?)?;
+        }
+        let tally = soaked.tally;
         let ok = match variant.mutant {
             None => {
                 let expected = crate::explore::Expectation::of(scenario, variant);
@@ -135,21 +156,17 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
         all_ok &= ok;
         if args.json {
             say!("{}", json_of(scenario, variant, &tally));
-        } else {
-            if let Some(trace) = &tally.trace {
-                say_raw!("{trace}");
-            }
-            say!("{}", style::result_row(&row(scenario, &tally, ok)));
+            return Ok(());
         }
-        if !args.json
-            && let Some(report) = failure_report(scenario, variant, &tally)
-        {
-            reports.push(report);
+        if let Some(trace) = &tally.trace {
+            say_raw!("{trace}");
         }
-        if !args.json {
-            retries.extend(tally.activation_retries.iter().map(|note| format!("{}, {note}", scenario.name)));
-        }
-    }
+        say!("{}", style::result_row(&row(scenario, &tally, ok)));
+        reports.extend(failure_report(scenario, variant, &tally));
+        retries.extend(tally.activation_retries.iter().map(|note| format!("{}, {note}", scenario.name)));
+        Ok(())
+    })?;
+    progress.finish();
     if !args.json {
         for report in reports {
             say!("\n{report}");
@@ -164,13 +181,70 @@ pub(super) fn real_command(args: RealArgs) -> Result<ExitCode, UsageError> {
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
+/// One scenario's soak: its tally, and its runs' lines for the `--outcomes` file (none
+/// without `--outcomes`), or why one could not be written.
+struct Soaked {
+    tally: Tally,
+    outcomes: Result<Vec<String>, UsageError>,
+}
+
+/// Soaks every scenario, `jobs` at a time on OS threads, and hands each one's result to
+/// `report` in the scenarios' order, as soon as it and every one before it are done. An
+/// error from `report` stops the soak: scenarios not yet started are not.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "--jobs soaks whole scenarios on OS threads; their real runs are on OS threads already"
+)]
+fn soak_in_order(
+    scenarios: &[Arc<Scenario>],
+    jobs: usize,
+    soak: &(dyn Fn(&Arc<Scenario>) -> Soaked + Sync),
+    mut report: impl FnMut(&Arc<Scenario>, Soaked) -> Result<(), UsageError>,
+) -> Result<(), UsageError> {
+    let next = AtomicUsize::new(0);
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(scenarios.len()) {
+            let (send, next) = (send.clone(), &next);
+            scope.spawn(move || {
+                loop {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(scenario) = scenarios.get(at) else { return };
+                    if send.send((at, soak(scenario))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(send);
+        let mut done = BTreeMap::new();
+        let result = scenarios.iter().enumerate().try_for_each(|(at, scenario)| {
+            let soaked = loop {
+                if let Some(soaked) = done.remove(&at) {
+                    break soaked;
+                }
+                let (finished, soaked) = receive.recv().expect("a worker ended without soaking its scenario");
+                done.insert(finished, soaked);
+            };
+            report(scenario, soaked)
+        });
+        next.store(scenarios.len(), Ordering::Relaxed);
+        result
+    })
+}
+
+/// How many real runs `scenario` gets: `--iterations`, at most its `[real] max_runs`.
+fn runs_of(scenario: &Scenario, args: &RealArgs) -> u32 {
+    scenario.real.max_runs.map_or(args.iterations, |cap| cap.min(args.iterations))
+}
+
 fn iterate(
-    scenario: &std::sync::Arc<Scenario>,
+    scenario: &Arc<Scenario>,
     variant: plughost_model::design::Variant,
     config: &plughost_real::RealConfig,
     args: &RealArgs,
-    mut outcomes: Option<&mut std::io::BufWriter<std::fs::File>>,
-) -> Result<Tally, UsageError> {
+    progress: &Progress,
+) -> Soaked {
     let mut tally = Tally {
         verdicts: Default::default(),
         millis: Vec::new(),
@@ -180,17 +254,21 @@ fn iterate(
         failed_calls: Default::default(),
         activation_retries: Vec::new(),
     };
-    let runs = scenario.real.max_runs.map_or(args.iterations, |cap| cap.min(args.iterations));
-    let progress = Progress::new(u64::from(runs), &scenario.name);
+    let mut outcomes = Ok(Vec::new());
     let mut seen_outcomes = std::collections::BTreeSet::new();
-    for iteration in 0..runs {
+    for iteration in 0..runs_of(scenario, args) {
         let run = run_real(scenario, variant, config, args.trace);
         progress.tick();
-        if let Some(out) = outcomes.as_deref_mut() {
+        if args.outcomes.is_some()
+            && let Ok(lines) = outcomes.as_mut()
+        {
             // A trace goes with the first run of each outcome only: conform needs one per
             // outcome, and a trace per run of a long soak would be hundreds of megabytes.
             let first_of_its_outcome = seen_outcomes.insert(run.outcome.comparable(scenario));
-            write_outcome(out, scenario, variant, args, iteration, &run, first_of_its_outcome)?;
+            match outcome_line(scenario, variant, args, iteration, &run, first_of_its_outcome) {
+                Ok(line) => lines.push(line),
+                Err(error) => outcomes = Err(error),
+            }
         }
         if iteration == 0 {
             tally.trace.clone_from(&run.trace);
@@ -210,22 +288,29 @@ fn iterate(
             tally.first_failure = Some((iteration, run));
         }
     }
-    progress.finish();
-    Ok(tally)
+    Soaked { tally, outcomes }
+}
+
+/// Appends a scenario's lines to the `--outcomes` file.
+fn write_lines(out: &mut std::io::BufWriter<std::fs::File>, lines: &[String]) -> Result<(), UsageError> {
+    use std::io::Write;
+    lines
+        .iter()
+        .try_for_each(|line| writeln!(out, "{line}"))
+        .and_then(|()| out.flush())
+        .map_err(|e| UsageError(format!("cannot write the outcomes file: {e}")))
 }
 
 /// One line of the `--outcomes` file: the run as `plughost conform` reads it, with its trace
 /// when it was recorded and `with_trace`.
-fn write_outcome(
-    out: &mut std::io::BufWriter<std::fs::File>,
+fn outcome_line(
     scenario: &Scenario,
     variant: plughost_model::design::Variant,
     args: &RealArgs,
     iteration: u32,
     run: &RealRun,
     with_trace: bool,
-) -> Result<(), UsageError> {
-    use std::io::Write;
+) -> Result<String, UsageError> {
     let failed_calls = run
         .failed_calls
         .iter()
@@ -251,10 +336,7 @@ fn write_outcome(
             .filter(|_| with_trace)
             .map(|trace| trace.lines().map(str::to_string).collect()),
     };
-    let line = serde_json::to_string(&record).map_err(|e| UsageError(e.to_string()))?;
-    writeln!(out, "{line}")
-        .and_then(|()| out.flush())
-        .map_err(|e| UsageError(format!("cannot write the outcomes file: {e}")))
+    serde_json::to_string(&record).map_err(|e| UsageError(e.to_string()))
 }
 
 fn percentile(millis: &[f64], fraction: f64) -> f64 {
