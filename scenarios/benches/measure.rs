@@ -4,7 +4,8 @@
 //! 1. every scenario on the pump design: seeds run, failures, schedules per second
 //!    (10,000 seeds each; 20,000 for `pump_kernel`);
 //! 2. every mutant against every scenario that claims it, under random, PCT (depth 3, the
-//!    horizon of a pilot run) and the portfolio of both: the median, over 20 starting seeds
+//!    horizon of a pilot run), delay bounding (one delay, the horizon of a pilot run) and
+//!    the portfolio of the three: the median, over 20 starting seeds
 //!    spaced 100,000 apart, of seeds run until the first failure (at most 2,000);
 //! 3. memory: peak RSS after 1,000 and after 100,000 seeds of `pump_kernel`;
 //! 4. scaling: 100,000 seeds of `pump_kernel` under the portfolio with one job and with
@@ -82,7 +83,8 @@ fn mutants(scenarios: &[Arc<Scenario>]) {
     let strategies = [
         StrategyFamily::Random,
         StrategyFamily::Pct { depth: 3, horizon: None },
-        StrategyFamily::Portfolio { depth: 3, horizon: None },
+        StrategyFamily::Delay { delays: 1, horizon: None },
+        StrategyFamily::COMMAND_LINE,
     ];
     for scenario in scenarios {
         for &(mutant, _) in &scenario.catches {

@@ -18,6 +18,9 @@ use plughost_model::design::{Design, Variant};
 use plughost_sim::StrategySpec;
 use plughost_sim::dfs::{SearchConfig, SearchStats};
 use plughost_sim::faults::FaultBudget;
+use plughost_sim::strategy::PORTFOLIO_DELAYS;
+#[cfg(not(windows))]
+use plughost_sim::strategy::{ContestedCounter, DelayStrategy, SharedStrategy, Strategy};
 
 use crate::coverage::Coverage;
 #[cfg(not(windows))]
@@ -38,26 +41,39 @@ pub enum StrategyFamily {
     /// PCT with this bug depth and change-point horizon (`None`: the choice points of a
     /// pilot run, see [`StrategyFamily::resolved`]).
     Pct { depth: u32, horizon: Option<u64> },
-    /// Even seeds random, odd seeds PCT with this depth and horizon: random interleaves
-    /// finely, PCT starves threads, and each finds quickly what the other rarely does.
-    Portfolio { depth: u32, horizon: Option<u64> },
+    /// Seeds in turn random, PCT with this depth and horizon, and delay bounding with this
+    /// many delays and this delay horizon (by the seed modulo 3): random interleaves finely,
+    /// PCT starves threads, delay bounding makes one well-placed preemption of the oldest
+    /// thread, and each finds quickly what the others rarely do.
+    Portfolio { depth: u32, horizon: Option<u64>, delays: u32, delay_horizon: Option<u64> },
+    /// Delay bounding with this many delays among the first `horizon` contested choice
+    /// points (`None`: a pilot run's, see [`StrategyFamily::resolved`]).
+    Delay { delays: u32, horizon: Option<u64> },
     /// Depth-first search of every schedule within a preemption bound (`crate::search`).
     Dfs(SearchConfig),
 }
 
 impl StrategyFamily {
-    /// What `--strategy` means when it is not given: random on even seeds, PCT of depth 3
-    /// with a pilot run's horizon on odd ones.
-    pub const COMMAND_LINE: StrategyFamily = StrategyFamily::Portfolio { depth: 3, horizon: None };
+    /// What `--strategy` means when it is not given: in turn random, PCT of depth 3 and
+    /// delay bounding with one delay, each horizon a pilot run's.
+    pub const COMMAND_LINE: StrategyFamily =
+        StrategyFamily::Portfolio { depth: 3, horizon: None, delays: PORTFOLIO_DELAYS, delay_horizon: None };
 
     /// Every family's command-line name and one-line summary, for `plughost list`.
-    pub const SUMMARIES: [(&'static str, &'static str); 4] = [
+    pub const SUMMARIES: [(&'static str, &'static str); 5] = [
         ("random", "uniform over runnable threads and letting the clock run, seeded ChaCha8"),
         (
             "pct",
             "random thread priorities with depth-1 change points (--depth, --horizon: a pilot run's choice points)",
         ),
-        ("portfolio", "random on even seeds, pct on odd seeds (--depth, --horizon)"),
+        (
+            "delay",
+            "the oldest runnable thread runs, but for --delays delays, each at a contested choice point drawn among a pilot run's (--horizon)",
+        ),
+        (
+            "portfolio",
+            "random, pct and delay in turn by seed (seed mod 3: 0, 1, 2), each horizon a pilot run's (--depth, --horizon, --delays)",
+        ),
         (
             "dfs",
             "every schedule within a preemption bound, with sleep sets (--preemption-bound, --reduction)",
@@ -74,35 +90,56 @@ impl StrategyFamily {
                 depth,
                 horizon: horizon.expect("a pilot horizon is resolved before any seed runs"),
             },
-            StrategyFamily::Portfolio { .. } => unreachable!("a portfolio's seed is a random or a PCT seed"),
+            StrategyFamily::Delay { delays, horizon } => StrategySpec::Delay {
+                seed,
+                delays,
+                horizon: horizon.expect("a pilot horizon is resolved before any seed runs"),
+            },
+            StrategyFamily::Portfolio { .. } => {
+                unreachable!("a portfolio's seed is a random, a PCT or a delay-bounding seed")
+            }
             StrategyFamily::Dfs(_) => unreachable!("a search's runs come from the search, not from a seed"),
         }
     }
 
     /// The family with a PCT horizon left open set to the number of choice points of a
     /// pilot run of `scenario` under `variant` (the guided run: no preemption, no fault), so
-    /// that PCT's change points fall where the run is, not past its end. Deterministic: the
-    /// same scenario and variant always give the same horizon.
+    /// that PCT's change points fall where the run is, not past its end; and a delay horizon
+    /// left open to the number of contested choice points of a run of delay bounding's own
+    /// schedule without delays ([`DelayStrategy::pilot`]), so that every delay falls where
+    /// more than one thread can run. Deterministic: the same scenario and variant always
+    /// give the same horizons.
     #[cfg(not(windows))]
     pub fn resolved(self, scenario: &Arc<Scenario>, variant: Variant) -> StrategyFamily {
-        let pilot = || pilot_choice_points(scenario, variant);
+        let steps = |given: Option<u64>| given.or_else(|| Some(pilot_choice_points(scenario, variant)));
+        let contested =
+            |given: Option<u64>| given.or_else(|| Some(pilot_contested_points(scenario, variant)));
         match self {
-            StrategyFamily::Pct { depth, horizon: None } => {
-                StrategyFamily::Pct { depth, horizon: Some(pilot()) }
+            StrategyFamily::Pct { depth, horizon } => StrategyFamily::Pct { depth, horizon: steps(horizon) },
+            StrategyFamily::Delay { delays, horizon } => {
+                StrategyFamily::Delay { delays, horizon: contested(horizon) }
             }
-            StrategyFamily::Portfolio { depth, horizon: None } => {
-                StrategyFamily::Portfolio { depth, horizon: Some(pilot()) }
+            StrategyFamily::Portfolio { depth, horizon, delays, delay_horizon } => {
+                StrategyFamily::Portfolio {
+                    depth,
+                    horizon: steps(horizon),
+                    delays,
+                    delay_horizon: contested(delay_horizon),
+                }
             }
             other => other,
         }
     }
 
-    /// The family one seed of this family runs under: a portfolio's seed is a random or a
-    /// PCT seed, every other family's its own.
+    /// The family one seed of this family runs under: a portfolio's seed is a random, a PCT
+    /// or a delay-bounding seed (by the seed modulo 3), every other family's its own.
     pub fn of_seed(self, seed: u64) -> StrategyFamily {
         match self {
-            StrategyFamily::Portfolio { .. } if seed.is_multiple_of(2) => StrategyFamily::Random,
-            StrategyFamily::Portfolio { depth, horizon } => StrategyFamily::Pct { depth, horizon },
+            StrategyFamily::Portfolio { depth, horizon, delays, delay_horizon } => match seed % 3 {
+                0 => StrategyFamily::Random,
+                1 => StrategyFamily::Pct { depth, horizon },
+                _ => StrategyFamily::Delay { delays, horizon: delay_horizon },
+            },
             other => other,
         }
     }
@@ -113,6 +150,7 @@ impl StrategyFamily {
             StrategyFamily::Random => "random",
             StrategyFamily::Pct { .. } => "pct",
             StrategyFamily::Portfolio { .. } => "portfolio",
+            StrategyFamily::Delay { .. } => "delay",
             StrategyFamily::Dfs(_) => "dfs",
         }
     }
@@ -121,9 +159,15 @@ impl StrategyFamily {
     pub fn arguments_after_name(self) -> String {
         match self {
             StrategyFamily::Random => String::new(),
-            StrategyFamily::Pct { depth, horizon } | StrategyFamily::Portfolio { depth, horizon } => {
-                let horizon = horizon.map(|h| format!(" --horizon {h}")).unwrap_or_default();
-                format!(" --depth {depth}{horizon}")
+            StrategyFamily::Pct { depth, horizon } => {
+                format!(" --depth {depth}{}", horizon_argument(horizon))
+            }
+            StrategyFamily::Delay { delays, horizon } => {
+                format!(" --delays {delays}{}", horizon_argument(horizon))
+            }
+            // The delay horizon has no flag of its own: it is always the pilot's.
+            StrategyFamily::Portfolio { depth, horizon, delays, .. } => {
+                format!(" --depth {depth}{} --delays {delays}", horizon_argument(horizon))
             }
             StrategyFamily::Dfs(config) => {
                 let bound =
@@ -143,12 +187,19 @@ impl StrategyFamily {
     }
 
     /// The command-line arguments that run `seed` as this family runs it: the seed's own
-    /// strategy (a portfolio's seed is named as the random or PCT seed it is), none when the
-    /// command line's default runs that seed the same way (an even seed of random).
+    /// strategy (a portfolio's seed is named as the random, PCT or delay-bounding seed it
+    /// is), none when the
+    /// command line's default runs that seed the same way (a random seed that is a multiple
+    /// of 3).
     pub fn seed_arguments(self, seed: u64) -> String {
         let own = self.of_seed(seed);
         if own == StrategyFamily::COMMAND_LINE.of_seed(seed) { String::new() } else { own.arguments() }
     }
+}
+
+/// ` --horizon H`, or nothing for a horizon left to a pilot run.
+fn horizon_argument(horizon: Option<u64>) -> String {
+    horizon.map(|h| format!(" --horizon {h}")).unwrap_or_default()
 }
 
 /// Random seeds whose runs stand in for a pilot that spun.
@@ -162,20 +213,39 @@ const SPARE_PILOTS: u64 = 9;
 /// taken by the median over random seeds 0..9 of the runs that did not spin, when any did not.
 #[cfg(not(windows))]
 fn pilot_choice_points(scenario: &Arc<Scenario>, variant: Variant) -> u64 {
-    let run = |strategy| {
-        try_run(scenario, &RunSpec::new(variant, strategy))
-            .map_or((1, false), |run| (run.steps.max(1), run.verdict == Verdict::Livelock))
+    pilot(scenario, variant, StrategySpec::Guided { prefix: Vec::new() }.build()).0
+}
+
+/// The contested choice points (more than one thread could run; at least 1) of a run of
+/// `scenario` under `variant` by delay bounding's schedule without delays, or, when that run
+/// spins, of the median random run that does not (as for [`pilot_choice_points`]).
+#[cfg(not(windows))]
+fn pilot_contested_points(scenario: &Arc<Scenario>, variant: Variant) -> u64 {
+    pilot(scenario, variant, Box::new(DelayStrategy::pilot())).1
+}
+
+/// A pilot run by `strategy`: its choice points and its contested choice points (each at
+/// least 1); when it spins, those of the median (by choice points) of random seeds 0..9's
+/// runs that do not, if any.
+#[cfg(not(windows))]
+fn pilot(scenario: &Arc<Scenario>, variant: Variant, strategy: Box<dyn Strategy>) -> (u64, u64) {
+    let run = |strategy: Box<dyn Strategy>| {
+        let counter = Arc::new(Mutex::new(ContestedCounter::new(strategy)));
+        let spec = RunSpec::new(variant, StrategySpec::Shared(SharedStrategy(counter.clone())));
+        let run = try_run(scenario, &spec);
+        let contested = counter.lock().contested.max(1);
+        run.map_or(((1, 1), false), |run| ((run.steps.max(1), contested), run.verdict == Verdict::Livelock))
     };
-    let (guided, spun) = run(StrategySpec::Guided { prefix: Vec::new() });
+    let (first, spun) = run(strategy);
     if !spun {
-        return guided;
+        return first;
     }
-    let mut spares: Vec<u64> = (0..SPARE_PILOTS)
-        .map(|seed| run(StrategySpec::Random { seed }))
-        .filter_map(|(steps, spun)| (!spun).then_some(steps))
+    let mut spares: Vec<(u64, u64)> = (0..SPARE_PILOTS)
+        .map(|seed| run(StrategySpec::Random { seed }.build()))
+        .filter_map(|(counts, spun)| (!spun).then_some(counts))
         .collect();
     spares.sort_unstable();
-    spares.get(spares.len() / 2).copied().unwrap_or(guided)
+    spares.get(spares.len() / 2).copied().unwrap_or(first)
 }
 
 /// What one exploration asks for.

@@ -9,12 +9,17 @@ use crate::binary::{TempFile, plughost, stderr};
 
 const SCENARIO: [&str; 2] = ["--scenario", "pre_registration_race"];
 
-/// Records seed 3's list under `no-recheck` into `file` and returns its text.
+/// Records seed 4's list under `no-recheck` into `file` and returns its text.
 fn recorded(file: &TempFile) -> String {
+    recorded_seed(file, "4")
+}
+
+/// Records `seed`'s list under `no-recheck` into `file` and returns its text.
+fn recorded_seed(file: &TempFile, seed: &str) -> String {
     let args = [
         &["replay"][..],
         &SCENARIO,
-        &["--seed", "3", "--mutant", "no-recheck", "--save-decisions", file.path()],
+        &["--seed", seed, "--mutant", "no-recheck", "--save-decisions", file.path()],
     ]
     .concat();
     let output = plughost(&args);
@@ -37,11 +42,21 @@ fn a_recorded_list_replays_its_run() {
         "format = 1",
         "scenario = \"pre_registration_race\"",
         "mutant = \"no-recheck\"",
-        // Seed 3 of the default portfolio is a PCT seed, and the header says so.
+        // Seed 4 of the default portfolio is a PCT seed, and the header says so.
         "strategy = \"pct --depth 3 --horizon ",
     ] {
         assert!(text.contains(field), "{field} missing:\n{text}");
     }
+    let output = replay(&file, &["--mutant", "no-recheck"]);
+    assert!(output.status.code().is_some_and(|c| c < 2), "{}", stderr(&output));
+}
+
+#[test]
+fn a_delay_seed_s_header_names_its_delays_and_horizon() {
+    let file = TempFile::new("delay", "decisions");
+    // Seed 5 of the default portfolio is a delay-bounding seed.
+    let text = recorded_seed(&file, "5");
+    assert!(text.contains("strategy = \"delay --delays 1 --horizon "), "{text}");
     let output = replay(&file, &["--mutant", "no-recheck"]);
     assert!(output.status.code().is_some_and(|c| c < 2), "{}", stderr(&output));
 }

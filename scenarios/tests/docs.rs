@@ -180,7 +180,7 @@ fn the_readme_failure_report_is_what_explore_prints() {
     let blocks = readme_blocks();
     let report = blocks
         .iter()
-        .find(|b| b.trim_start().starts_with("plughost replay --scenario pre_registration_race --seed 5"))
+        .find(|b| b.trim_start().starts_with("plughost replay --scenario pre_registration_race --seed 3"))
         .expect("the README shows a failure report");
     let output = plughost(&[
         "explore",

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use plughost_model::design::{Design, Mutant, Variant};
 use plughost_scenarios::catalogue;
 use plughost_scenarios::explore::{Exploration, explore};
-use plughost_scenarios::generate::judge::{Class, STRATEGY, strategy_with};
+use plughost_scenarios::generate::judge::{Class, STRATEGY};
 use plughost_scenarios::generate::{
     DefectPolicy, Generation, SEEDS_PER_CASE, SHRINK_SEED_FACTOR, draw, finding_file, generate,
     replay_command,
@@ -151,7 +151,7 @@ fn generate_finds_a_planted_bug_shrinks_it_and_the_file_replays_it() {
     assert!(file.contains(&command), "the file carries its replay command:\n{file}");
     assert!(file.ends_with(&found.text), "the minimal scenario is written verbatim");
     let scenario = catalogue::load(shown).unwrap_or_else(|e| panic!("{e}"));
-    let strategy = strategy_with(found.failed.horizon).spec(found.failed.seed);
+    let strategy = found.failed.strategy.spec(found.failed.seed);
     let replayed = run_sim(&scenario, generation.variant, strategy, false);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(replayed.verdict, Verdict::Invariant, "{:?}", replayed.details);

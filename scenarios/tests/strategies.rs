@@ -1,7 +1,7 @@
 //! Strategy defaults that fit the scenario: PCT's horizon is a pilot run's choice points
-//! (not a fixed 1,000 that `pump_kernel`'s runs never reach), and the portfolio runs random
-//! on even seeds and PCT on odd ones, finding every mutant `pump_kernel` claims in a few
-//! seeds.
+//! (not a fixed 1,000 that `pump_kernel`'s runs never reach), delay bounding's a pilot run's
+//! contested choice points, and the portfolio runs random, PCT and delay bounding in turn,
+//! finding every mutant `pump_kernel` claims in a few seeds.
 
 use plughost_model::design::Mutant;
 use plughost_scenarios::explore::{Exploration, StrategyFamily, explore};
@@ -46,15 +46,69 @@ fn a_pilot_that_spins_gives_way_to_random_runs_that_end() {
     assert!(ended, "the horizon {horizon} is the length of one of the random runs that ended");
 }
 
+/// Delay bounding's horizon is what its own schedule without delays passes, counting only
+/// the choice points where more than one thread can run: fewer than PCT's, and every one of
+/// them a place where a delay changes who runs.
 #[test]
-fn the_portfolio_runs_random_on_even_seeds_and_pct_on_odd_ones() {
+fn an_open_delay_horizon_is_the_contested_choice_points_of_its_pilot() {
+    use std::sync::Arc;
+
+    use parking_lot::Mutex;
+    use plughost_sim::strategy::{ContestedCounter, DelayStrategy, SharedStrategy};
+
+    let kernel = scenario("pump_kernel");
+    for mutant in [None, Some(Mutant::NoRecheck)] {
+        let counter = Arc::new(Mutex::new(ContestedCounter::new(Box::new(DelayStrategy::pilot()))));
+        let pilot = try_run(
+            &kernel,
+            &RunSpec::new(variant(mutant), StrategySpec::Shared(SharedStrategy(counter.clone()))),
+        )
+        .expect("a pilot never stops");
+        let contested = counter.lock().contested;
+        let resolved = StrategyFamily::Delay { delays: 1, horizon: None }.resolved(&kernel, variant(mutant));
+        assert_eq!(resolved, StrategyFamily::Delay { delays: 1, horizon: Some(contested) });
+        assert!((2..pilot.steps).contains(&contested), "{contested} of {} choice points", pilot.steps);
+        let StrategyFamily::Portfolio { horizon: Some(steps), delay_horizon: Some(delays), .. } =
+            StrategyFamily::COMMAND_LINE.resolved(&kernel, variant(mutant))
+        else {
+            panic!("the portfolio's horizons are resolved");
+        };
+        assert_eq!(delays, contested, "the portfolio's delay seeds use the same horizon");
+        assert_eq!(
+            StrategyFamily::Pct { depth: 3, horizon: None }.resolved(&kernel, variant(mutant)),
+            StrategyFamily::Pct { depth: 3, horizon: Some(steps) },
+            "and its PCT seeds the guided run's"
+        );
+        let given = StrategyFamily::Delay { delays: 2, horizon: Some(7) };
+        assert_eq!(given.resolved(&kernel, variant(mutant)), given, "a given horizon stays");
+    }
+    // Up to its delay a run is the pilot's, so one delay at each contested point gives as
+    // many different schedules (the clock aside): none is wasted past the run's end.
+    let open = StrategyFamily::Delay { delays: 1, horizon: None };
+    let horizon = match open.resolved(&kernel, variant(None)) {
+        StrategyFamily::Delay { horizon: Some(horizon), .. } => horizon,
+        other => panic!("{other:?}"),
+    };
+    let schedules: std::collections::BTreeSet<String> = (0..400)
+        .map(|seed| {
+            let run = traced_run(&kernel, None, StrategySpec::Delay { seed, delays: 1, horizon });
+            let threads: Vec<String> = run.decisions.iter().map(|d| d.to_string()).collect();
+            threads.join(" ")
+        })
+        .collect();
+    assert!(schedules.len() as u64 >= horizon, "{} schedules from {horizon} delay points", schedules.len());
+}
+
+#[test]
+fn the_portfolio_runs_random_pct_and_delay_bounding_in_turn() {
     let kernel = scenario("concurrent_callbacks");
-    let portfolio = StrategyFamily::Portfolio { depth: 3, horizon: Some(40) };
-    for seed in 0..6_u64 {
-        let alone = if seed.is_multiple_of(2) {
-            StrategySpec::Random { seed }
-        } else {
-            StrategySpec::Pct { seed, depth: 3, horizon: 40 }
+    let portfolio =
+        StrategyFamily::Portfolio { depth: 3, horizon: Some(40), delays: 1, delay_horizon: Some(9) };
+    for seed in 0..9_u64 {
+        let alone = match seed % 3 {
+            0 => StrategySpec::Random { seed },
+            1 => StrategySpec::Pct { seed, depth: 3, horizon: 40 },
+            _ => StrategySpec::Delay { seed, delays: 1, horizon: 9 },
         };
         let (ours, theirs) =
             (traced_run(&kernel, None, portfolio.spec(seed)), traced_run(&kernel, None, alone));
@@ -87,11 +141,12 @@ fn median_seeds_to_failure(name: &str, mutant: Mutant, family: StrategyFamily) -
 
 #[test]
 fn the_portfolio_finds_every_mutant_pump_kernel_claims_within_a_few_dozen_seeds() {
-    let portfolio = StrategyFamily::Portfolio { depth: 3, horizon: None };
+    let portfolio = StrategyFamily::COMMAND_LINE;
     for (mutant, _) in scenario("pump_kernel").catches.clone() {
         let median = median_seeds_to_failure("pump_kernel", mutant, portfolio);
-        // Measured over these seven starts: no-recheck 43, the others 7 or fewer.
-        assert!(median <= 60, "{mutant}: a median of {median} seeds to the first failure");
+        // Measured over these seven starts: no-recheck 12 (17 without the delay-bounding
+        // seeds), the others 8 or fewer.
+        assert!(median <= 15, "{mutant}: a median of {median} seeds to the first failure");
     }
 }
 

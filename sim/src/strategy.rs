@@ -2,7 +2,8 @@
 //!
 //! Owns the [`Strategy`] trait and its implementations: random over a seeded ChaCha
 //! generator, PCT (probabilistic concurrency testing: random thread priorities with a few
-//! priority change points, after Burckhardt et al.), strict replay of a recorded decision
+//! priority change points, after Burckhardt et al.), delay bounding (the oldest runnable
+//! thread runs, but for a few delays, after Emmi et al.), strict replay of a recorded decision
 //! list, and a guided run (a prefix of option indices, then a fixed, named continuation)
 //! that shrinking builds its candidates from. The depth-first search lives in `dfs`.
 //!
@@ -171,6 +172,10 @@ pub enum StrategySpec {
     /// PCT: random thread priorities, `depth - 1` change points within the first `horizon`
     /// choice points, seeded.
     Pct { seed: u64, depth: u32, horizon: u64 },
+    /// Delay bounding: the lowest-numbered runnable thread runs, but for `delays` delays,
+    /// each at a contested choice point (more than one thread can run) drawn uniformly among
+    /// the first `horizon` ones, seeded (see [`DelayStrategy`]).
+    Delay { seed: u64, delays: u32, horizon: u64 },
     /// Replays a recorded decision list exactly: a decision of another kind or with another
     /// number of options than the run offers, a list that ends before the run does, or one
     /// that goes on after it ended, stops the run with an error naming the decision.
@@ -188,16 +193,22 @@ impl StrategySpec {
         match self {
             StrategySpec::Random { .. } => "random",
             StrategySpec::Pct { .. } => "pct",
+            StrategySpec::Delay { .. } => "delay",
             StrategySpec::Replay { .. } => "replay",
             StrategySpec::Guided { .. } => "guided",
             StrategySpec::Shared(_) => "dfs",
         }
     }
 
-    pub(crate) fn build(&self) -> Box<dyn Strategy> {
+    /// The strategy object (a run builds its own; a pilot run wraps one to count its choice
+    /// points).
+    pub fn build(&self) -> Box<dyn Strategy> {
         match self {
             StrategySpec::Random { seed } => Box::new(RandomStrategy::new(*seed)),
             StrategySpec::Pct { seed, depth, horizon } => Box::new(PctStrategy::new(*seed, *depth, *horizon)),
+            StrategySpec::Delay { seed, delays, horizon } => {
+                Box::new(DelayStrategy::new(*seed, *delays, *horizon))
+            }
             StrategySpec::Replay { decisions } => {
                 Box::new(ReplayStrategy { decisions: decisions.clone(), next: 0 })
             }
@@ -356,6 +367,143 @@ impl Strategy for PctStrategy {
 
     fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop> {
         Ok(random_value(&mut self.rng, point))
+    }
+}
+
+/// Delay bounding (after Emmi, Qadeer and Rakamarić, "Delay-bounded scheduling", POPL 2011)
+/// over a deterministic schedule: the lowest-numbered runnable thread runs (threads are
+/// numbered as they are created, so the oldest runs first, and a thread that becomes
+/// runnable again takes over from younger ones). A delay skips the thread that schedule is
+/// about to run and keeps it skipped: it runs again only when no thread that was not delayed
+/// can run (of two delayed threads, the one delayed first). Delays happen at contested
+/// choice points (more than one thread can run: a choice between one thread and the clock is
+/// not one), drawn uniformly among the first `horizon`; with a horizon counted by a pilot
+/// run of the same schedule (`DelayStrategy::pilot`), a run is the pilot's up to its first
+/// delay, so every delay falls where it changes who runs. Two delays drawn at one choice
+/// point skip two threads. The clock runs ahead, error codes and faults are drawn as with
+/// [`PctStrategy`].
+///
+/// On `pump_kernel` one delay is what `no-recheck` needs (the notifying thread skipped while
+/// it holds the instance lock after the pump stopped), and a second mostly undoes it: with
+/// one delay it fails at 29 % of seeds, with two at none (see [`PORTFOLIO_DELAYS`]).
+pub struct DelayStrategy {
+    rng: ChaCha8Rng,
+    /// The contested choice points (1-based) still to delay at, ascending.
+    delay_points: Vec<u64>,
+    /// Contested choice points passed so far.
+    contested: u64,
+    /// Threads delayed so far, in the order they were (a thread delayed twice counts at its
+    /// last delay).
+    delayed: Vec<ThreadId>,
+    /// Whether the clock may run ahead of a runnable thread (not in a pilot run).
+    lets_clock_run: bool,
+    /// How many more waits may be timed out at [`TIMEOUT_ODDS`].
+    eager_timeouts: u32,
+}
+
+/// The delays of the delay-bounding member of the command line's portfolio.
+pub const PORTFOLIO_DELAYS: u32 = 1;
+
+impl DelayStrategy {
+    /// A strategy with `delays` delays among the first `horizon` contested choice points.
+    pub fn new(seed: u64, delays: u32, horizon: u64) -> DelayStrategy {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut delay_points: Vec<u64> =
+            (0..delays).map(|_| 1 + uniform_below(&mut rng, horizon.max(1))).collect();
+        delay_points.sort_unstable();
+        DelayStrategy {
+            rng,
+            delay_points,
+            contested: 0,
+            delayed: Vec::new(),
+            lets_clock_run: true,
+            eager_timeouts: PCT_EAGER_TIMEOUTS,
+        }
+    }
+
+    /// The schedule without delays, never letting the clock run ahead of a runnable thread:
+    /// the pilot run whose contested choice points are the horizon.
+    pub fn pilot() -> DelayStrategy {
+        DelayStrategy { lets_clock_run: false, ..DelayStrategy::new(0, 0, 1) }
+    }
+
+    /// The contested choice points (1-based) at which this run will delay, ascending.
+    pub fn delay_points(&self) -> &[u64] {
+        &self.delay_points
+    }
+
+    /// The runnable thread to run: the lowest-numbered one not delayed, else the one delayed
+    /// first.
+    fn first(&self, runnable: &[ThreadId]) -> usize {
+        let rank = |thread: ThreadId| self.delayed.iter().position(|&t| t == thread).map_or(0, |at| at + 1);
+        (0..runnable.len()).min_by_key(|&i| (rank(runnable[i]), runnable[i])).unwrap_or(0)
+    }
+}
+
+impl Strategy for DelayStrategy {
+    fn choose(&mut self, point: ChoicePoint<'_>) -> Result<usize, Stop> {
+        let eager = point.timeout_due && self.eager_timeouts > 0;
+        if self.lets_clock_run
+            && advances(&mut self.rng, &point, if eager { TIMEOUT_ODDS } else { ADVANCE_ODDS })
+        {
+            self.eager_timeouts -= u32::from(eager);
+            return Ok(point.threads());
+        }
+        let mut chosen = self.first(point.runnable);
+        if point.threads() < 2 {
+            return Ok(chosen);
+        }
+        self.contested += 1;
+        while self.delay_points.first() == Some(&self.contested) {
+            self.delay_points.remove(0);
+            let skipped = point.runnable[chosen];
+            self.delayed.retain(|&t| t != skipped);
+            self.delayed.push(skipped);
+            chosen = self.first(point.runnable);
+        }
+        Ok(chosen)
+    }
+
+    fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop> {
+        Ok(random_value(&mut self.rng, point))
+    }
+}
+
+/// Another strategy, counting the contested choice points (more than one thread can run) of
+/// its run: how a pilot run tells [`DelayStrategy`] its horizon.
+pub struct ContestedCounter {
+    inner: Box<dyn Strategy>,
+    /// Contested choice points passed so far.
+    pub contested: u64,
+}
+
+impl ContestedCounter {
+    /// Counts the choice points `inner` decides.
+    pub fn new(inner: Box<dyn Strategy>) -> ContestedCounter {
+        ContestedCounter { inner, contested: 0 }
+    }
+}
+
+impl Strategy for ContestedCounter {
+    fn choose(&mut self, point: ChoicePoint<'_>) -> Result<usize, Stop> {
+        self.contested += u64::from(point.threads() > 1);
+        self.inner.choose(point)
+    }
+
+    fn choose_value(&mut self, point: ValuePoint) -> Result<usize, Stop> {
+        self.inner.choose_value(point)
+    }
+
+    fn records_steps(&self) -> bool {
+        self.inner.records_steps()
+    }
+
+    fn stepped(&mut self, step: &StepRecord) -> Result<(), Stop> {
+        self.inner.stepped(step)
+    }
+
+    fn finished(&mut self) -> Result<(), Stop> {
+        self.inner.finished()
     }
 }
 
@@ -554,6 +702,79 @@ mod tests {
         assert!(matches!(strategy.choose(running), Err(Stop::Diverged(_))), "an index out of range stops");
         assert_eq!(strategy.choose(running), Ok(2), "the current thread continues");
         assert_eq!(strategy.choose(point(3, true)), Ok(0), "else the lowest thread runs");
+    }
+
+    #[test]
+    fn delay_bounding_repeats_per_seed_and_draws_its_delays_within_the_horizon() {
+        let draw = |seed| {
+            let mut strategy = DelayStrategy::new(seed, 2, 12);
+            let points = strategy.delay_points().to_vec();
+            let picks: Vec<usize> =
+                (0..60).map(|i| strategy.choose(point(1 + i % 4, i % 3 == 0)).unwrap()).collect();
+            (points, picks)
+        };
+        let first = draw(5);
+        assert_eq!(first, draw(5));
+        assert!((0..20).any(|seed| draw(seed) != first), "seeds differ");
+        for seed in 0..200 {
+            let points = DelayStrategy::new(seed, 3, 12).delay_points().to_vec();
+            assert_eq!(points.len(), 3);
+            assert!(points.windows(2).all(|w| w[0] <= w[1]), "{points:?}");
+            assert!(points.iter().all(|&p| (1..=12).contains(&p)), "{points:?}");
+        }
+        let seen: std::collections::BTreeSet<u64> =
+            (0..400).map(|seed| DelayStrategy::new(seed, 1, 12).delay_points()[0]).collect();
+        assert_eq!(seen.len(), 12, "every contested point can be drawn: {seen:?}");
+    }
+
+    #[test]
+    fn a_delay_demotes_the_oldest_thread_at_its_contested_point_and_nowhere_else() {
+        for seed in 0..50 {
+            let mut strategy = DelayStrategy::new(seed, 1, 8);
+            let at = strategy.delay_points()[0];
+            let mut contested = 0;
+            for i in 0..40_u64 {
+                if i % 3 == 1 {
+                    // One thread and the clock: not contested, so never counted.
+                    let lone = ChoicePoint { runnable: &THREADS[2..3], ..point(1, true) };
+                    assert!(strategy.choose(lone).unwrap() <= 1);
+                    continue;
+                }
+                contested += 1;
+                let runnable = ChoicePoint { current: Some(ThreadId(2)), ..point(3, false) };
+                let expected = usize::from(contested >= at);
+                assert_eq!(
+                    strategy.choose(runnable).unwrap(),
+                    expected,
+                    "seed {seed}, contested point {contested}, delay at {at}: thread 0 runs until delayed, \
+                     then thread 1 (the running thread 2 is preempted either way)"
+                );
+            }
+        }
+        let mut twice = DelayStrategy { delay_points: vec![2, 2], ..DelayStrategy::pilot() };
+        let picks: Vec<usize> = (0..4).map(|_| twice.choose(point(3, false)).unwrap()).collect();
+        assert_eq!(picks, [0, 2, 2, 2], "two delays at one point skip two threads");
+        let only_delayed = ChoicePoint { runnable: &THREADS[..2], ..point(2, false) };
+        assert_eq!(twice.choose(only_delayed).unwrap(), 0, "the thread delayed first runs first");
+    }
+
+    #[test]
+    fn a_pilot_never_delays_nor_lets_the_clock_run() {
+        let mut pilot = DelayStrategy::pilot();
+        assert!(pilot.delay_points().is_empty());
+        for i in 0..200 {
+            let timeout = ChoicePoint { timeout_due: i % 2 == 0, ..point(1 + i % 3, true) };
+            assert_eq!(pilot.choose(timeout).unwrap(), 0);
+        }
+    }
+
+    #[test]
+    fn a_counter_counts_the_choice_points_where_more_than_one_thread_can_run() {
+        let mut counter = ContestedCounter::new(Box::new(DelayStrategy::pilot()));
+        for threads in [1, 2, 3, 1, 5, 1] {
+            counter.choose(point(threads, true)).unwrap();
+        }
+        assert_eq!(counter.contested, 3);
     }
 
     #[test]

@@ -30,8 +30,8 @@ pub(super) struct ConformArgs {
     /// The outcomes file `plughost real --outcomes FILE` wrote (JSON Lines, one run each).
     #[arg(long, value_name = "FILE")]
     outcomes: PathBuf,
-    /// Simulator seeds per scenario and variant (the portfolio strategy: random on even
-    /// seeds, PCT on odd ones).
+    /// Simulator seeds per scenario and variant (the portfolio strategy: random, PCT and
+    /// delay bounding in turn).
     #[arg(long, default_value_t = 2_000)]
     seeds: u64,
 }
@@ -146,9 +146,9 @@ fn read_groups(path: &PathBuf) -> Result<Vec<Group>, UsageError> {
     Ok(groups)
 }
 
-/// The sweep's strategies: the portfolio with PCT's horizon from a pilot run.
+/// The sweep's strategies: the portfolio with its horizons from pilot runs.
 fn family(scenario: &Arc<Scenario>, variant: Variant) -> StrategyFamily {
-    StrategyFamily::Portfolio { depth: 3, horizon: None }.resolved(scenario, variant)
+    StrategyFamily::COMMAND_LINE.resolved(scenario, variant)
 }
 
 /// Every outcome of seeds `0..seeds` without faults (as conformance compares them), with the

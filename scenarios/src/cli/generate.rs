@@ -25,7 +25,7 @@ pub(super) struct GenerateArgs {
     /// Draw only this case of the seed (again).
     #[arg(long, conflicts_with = "cases")]
     case: Option<u64>,
-    /// Seeds each scenario is explored for (random on even seeds, PCT on odd ones).
+    /// Seeds each scenario is explored for (random, PCT and delay bounding in turn).
     #[arg(long, default_value_t = SEEDS_PER_CASE)]
     seeds_per_case: u64,
     #[command(flatten)]

@@ -50,6 +50,7 @@ use com::{ComArgs, com_command};
 use list::{ListArgs, list_command};
 use plughost_sim::dfs::SearchConfig;
 use plughost_sim::faults::FaultBudget;
+use plughost_sim::strategy::PORTFOLIO_DELAYS;
 use real::{RealArgs, real_command};
 simulator_only! {
     use conform::{ConformArgs, conform_command};
@@ -134,8 +135,9 @@ pub(super) struct VariantArgs {
 /// How the simulator decides choice points.
 #[derive(Args)]
 pub(super) struct StrategyArgs {
-    /// Scheduling strategy: `portfolio` (random on even seeds, pct on odd ones: the
-    /// default), `random`, `pct` (probabilistic concurrency testing), or `dfs` (every
+    /// Scheduling strategy: `portfolio` (random, pct and delay in turn by seed: the
+    /// default), `random`, `pct` (probabilistic concurrency testing), `delay` (delay
+    /// bounding: the oldest runnable thread runs, but for a few delays), or `dfs` (every
     /// schedule within a preemption bound).
     #[arg(long, default_value = "portfolio")]
     strategy: String,
@@ -143,9 +145,14 @@ pub(super) struct StrategyArgs {
     #[arg(long, default_value_t = 3)]
     depth: u32,
     /// PCT: change points fall within this many choice points (default: as many as a pilot
-    /// run of the scenario passes).
+    /// run of the scenario passes); delay: delays fall within this many contested choice
+    /// points, where more than one thread can run (default: as many as a pilot run of its
+    /// schedule without delays passes; a portfolio's delay seeds always take the pilot's).
     #[arg(long)]
     horizon: Option<u64>,
+    /// Delay bounding (`delay`, and the portfolio's delay seeds): delays per run.
+    #[arg(long, default_value_t = PORTFOLIO_DELAYS)]
+    delays: u32,
     /// DFS: most preemptions per schedule (default: no bound, every schedule).
     #[arg(long)]
     preemption_bound: Option<u32>,
@@ -247,10 +254,20 @@ pub(super) fn variant(selection: &VariantArgs) -> Result<Variant, UsageError> {
 /// chance of hitting a bug of depth `d` shrinks geometrically with `d`.
 const MAX_PCT_DEPTH: u32 = 100;
 
+/// The most delays accepted: each is one more skipped thread, and delay bounding's chance
+/// of placing `d` delays where a bug needs them shrinks geometrically with `d`.
+const MAX_DELAYS: u32 = 100;
+
 pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, UsageError> {
-    let (depth, horizon) = (selection.depth, selection.horizon);
+    let (depth, horizon, delays) = (selection.depth, selection.horizon, selection.delays);
     match selection.strategy.as_str() {
         "random" => Ok(StrategyFamily::Random),
+        "delay" | "portfolio" if delays == 0 => Err(UsageError("--delays is at least 1".to_string())),
+        "delay" | "portfolio" if delays > MAX_DELAYS => Err(UsageError(format!(
+            "--delays {delays} is more than delay bounding can place (at most {MAX_DELAYS}; 1 to 3 is usual)"
+        ))),
+        "delay" if horizon == Some(0) => Err(UsageError("--horizon is at least 1".to_string())),
+        "delay" => Ok(StrategyFamily::Delay { delays, horizon }),
         "pct" | "portfolio" if depth == 0 || horizon == Some(0) => {
             Err(UsageError("--depth and --horizon are at least 1".to_string()))
         }
@@ -263,7 +280,7 @@ pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, Usage
             horizon.unwrap_or_default()
         ))),
         "pct" => Ok(StrategyFamily::Pct { depth, horizon }),
-        "portfolio" => Ok(StrategyFamily::Portfolio { depth, horizon }),
+        "portfolio" => Ok(StrategyFamily::Portfolio { depth, horizon, delays, delay_horizon: None }),
         "dfs" => {
             let sleep_sets = match selection.reduction.as_str() {
                 "sleep-sets" => true,
@@ -272,9 +289,9 @@ pub(super) fn strategy(selection: &StrategyArgs) -> Result<StrategyFamily, Usage
             };
             Ok(StrategyFamily::Dfs(SearchConfig { preemption_bound: selection.preemption_bound, sleep_sets }))
         }
-        other => {
-            Err(UsageError(format!("unknown strategy `{other}` (available: random, pct, portfolio, dfs)")))
-        }
+        other => Err(UsageError(format!(
+            "unknown strategy `{other}` (available: random, pct, delay, portfolio, dfs)"
+        ))),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Judging one generated scenario: a few seeds of the random + PCT portfolio (PCT's horizon
-//! from a pilot run), each run judged as any scenario is — a generated file expects nothing
+//! Judging one generated scenario: a few seeds of the random + PCT + delay-bounding
+//! portfolio (each horizon from a pilot run), each run judged as any scenario is — a generated file expects nothing
 //! of its steps and logs, so only the always-on oracles and the verdict speak — and the
 //! first seed that does not pass, classified.
 //!
@@ -15,8 +15,11 @@ use crate::runner::{RunSpec, try_run};
 use crate::scenario::Scenario;
 use crate::verdict::Verdict;
 
-/// The strategy every generated case is explored with (its horizon resolved per scenario).
-pub const STRATEGY: StrategyFamily = StrategyFamily::Portfolio { depth: 3, horizon: None };
+/// The strategy every generated case is explored with (its horizons resolved per scenario).
+pub const STRATEGY: StrategyFamily = StrategyFamily::COMMAND_LINE;
+
+/// The pilot runs that resolve [`STRATEGY`]'s horizons (PCT's and delay bounding's).
+const PILOT_RUNS: u64 = 2;
 
 /// What kind of failure a failing run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -93,34 +96,20 @@ impl Kind {
 /// The first seed of a generated scenario that did not pass.
 #[derive(Clone, Debug)]
 pub struct Failed {
-    /// Its seed (under [`STRATEGY`] with `horizon`).
+    /// Its seed (under `strategy`).
     pub seed: u64,
-    /// PCT's resolved horizon.
-    pub horizon: u64,
+    /// [`STRATEGY`] with its horizons resolved for the scenario.
+    pub strategy: StrategyFamily,
     /// How it failed.
     pub kind: Kind,
     /// Why.
     pub details: Vec<String>,
 }
 
-/// The strategy family with the horizon a failure was found under.
-pub fn strategy_with(horizon: u64) -> StrategyFamily {
-    match STRATEGY {
-        StrategyFamily::Portfolio { depth, .. } => {
-            StrategyFamily::Portfolio { depth, horizon: Some(horizon) }
-        }
-        other => other,
-    }
-}
-
 /// Runs `seeds` seeds of `scenario` under `variant`; the first that does not pass, and the
-/// number of runs made (the pilot included).
+/// number of runs made (the pilots included).
 pub fn first_failure(scenario: &Arc<Scenario>, variant: Variant, seeds: u64) -> (Option<Failed>, u64) {
     let strategy = STRATEGY.resolved(scenario, variant);
-    let horizon = match strategy {
-        StrategyFamily::Portfolio { horizon: Some(horizon), .. } => horizon,
-        _ => 0,
-    };
     for seed in 0..seeds {
         let spec = RunSpec::new(variant, strategy.spec(seed)).with_faults(scenario.faults);
         let run = try_run(scenario, &spec).expect("a seeded strategy never stops a run");
@@ -130,10 +119,10 @@ pub fn first_failure(scenario: &Arc<Scenario>, variant: Variant, seeds: u64) -> 
                 _ => first_invariant(&run.details),
             };
             let kind = Kind { verdict: run.verdict, invariant };
-            return (Some(Failed { seed, horizon, kind, details: run.details }), seed + 2);
+            return (Some(Failed { seed, strategy, kind, details: run.details }), seed + 1 + PILOT_RUNS);
         }
     }
-    (None, seeds + 1)
+    (None, seeds + PILOT_RUNS)
 }
 
 /// The invariant of the first `I-n violated at …` line.

@@ -1,7 +1,7 @@
 //! Generated scenarios (`plughost generate`): proptest draws scenario shapes
 //! ([`shape`]), each is rendered as scenario-file text ([`render`]) and read by the same
-//! parser as any file, then explored for a few seeds of the random + PCT portfolio and
-//! judged by the always-on oracles alone ([`judge`]). The first case of each new way of
+//! parser as any file, then explored for a few seeds of the random + PCT + delay-bounding
+//! portfolio and judged by the always-on oracles alone ([`judge`]). The first case of each new way of
 //! failing is shrunk by proptest's own value trees to a minimal scenario whose text is
 //! written out verbatim, with the command that replays it.
 //!
@@ -24,7 +24,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use crate::explore::{seed_command, variant_arguments};
 use crate::parse::{ScenarioError, parse};
 use crate::scenario::Scenario;
-use judge::{Class, Failed, Kind, first_failure, strategy_with};
+use judge::{Class, Failed, Kind, first_failure};
 use shape::Shape;
 
 /// Seeds each generated scenario is explored for, unless told otherwise.
@@ -337,7 +337,7 @@ pub const OVERLAP_NOTE: &str = "A registration runs at once with another step of
 
 /// The command that replays `found` from the file at `path`.
 pub fn replay_command(found: &Found, variant: Variant, path: &str) -> String {
-    seed_command("replay", path, variant, strategy_with(found.failed.horizon), found.failed.seed)
+    seed_command("replay", path, variant, found.failed.strategy, found.failed.seed)
 }
 
 /// The file written for `found`: a comment header (how it was drawn, how it fails, the
