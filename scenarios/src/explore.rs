@@ -548,10 +548,14 @@ fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered
     let tally = Mutex::new(Tally { coverage: coverage.clone(), ..Tally::default() });
     let lowest_failure = AtomicU64::new(u64::MAX);
     let jobs = exploration.jobs.max(1) as u64;
-    // Each job tallies its own seeds and merges once at its end: no lock per seed.
+    // Each job tallies its own seeds and merges once at its end: no lock per seed. With
+    // more than one, each runs its own copy of the scenario (`Scenario::unshared`).
     let work = |job: u64| {
+        let scenario =
+            if jobs == 1 { exploration.scenario.clone() } else { Arc::new(exploration.scenario.unshared()) };
         let mut own = Tally { coverage: coverage.clone(), ..Tally::default() };
-        run_stride(exploration, expected, job, jobs, &mut own, &lowest_failure, on_seed);
+        let stride = Stride { scenario: &scenario, expected, job, jobs };
+        run_stride(exploration, &stride, &mut own, &lowest_failure, on_seed);
         tally.lock().merge(own);
     };
     if jobs == 1 {
@@ -595,16 +599,25 @@ fn run_on_threads(jobs: u64, work: &(dyn Fn(u64) + Sync)) {
     });
 }
 
+/// One job's share of an exploration: seeds `job`, `job + jobs`, … from the start seed, run
+/// on `scenario` (the job's own copy when there are several).
 #[cfg(not(windows))]
-fn run_stride(
-    exploration: &Exploration,
+struct Stride<'a> {
+    scenario: &'a Arc<Scenario>,
     expected: Expectation,
     job: u64,
     jobs: u64,
+}
+
+#[cfg(not(windows))]
+fn run_stride(
+    exploration: &Exploration,
+    stride: &Stride<'_>,
     tally: &mut Tally,
     lowest_failure: &AtomicU64,
     on_seed: &(dyn Fn() + Sync),
 ) {
+    let Stride { scenario, expected, job, jobs } = *stride;
     let end = exploration.start_seed + exploration.seeds;
     let mut seed = exploration.start_seed + job;
     while seed < end {
@@ -614,7 +627,7 @@ fn run_stride(
         let mut spec = RunSpec::new(exploration.variant, exploration.strategy.spec(seed))
             .with_faults(exploration.faults);
         spec.coverage = tally.coverage.is_some();
-        let run = try_run(&exploration.scenario, &spec).expect("a seeded strategy never stops a run");
+        let run = try_run(scenario, &spec).expect("a seeded strategy never stops a run");
         let failed = expected.is_failure(run.verdict);
         let counted = Counted { seed, verdict: run.verdict, faults: run.faults, served: run.served };
         if exploration.stop_at_first_failure {

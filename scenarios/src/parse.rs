@@ -63,6 +63,7 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Scenario, ScenarioErr
     })?;
     let mut scenario = Checker { file }.scenario(name, raw)?;
     scenario.content_hash = crate::scenario::content_hash(text);
+    scenario.text = Arc::from(text);
     Ok(scenario)
 }
 
@@ -151,6 +152,7 @@ impl Checker<'_> {
             name: name.to_string(),
             source: name.to_string(),
             content_hash: 0,
+            text: Arc::from(""),
             description: raw.description,
             spec: raw.spec,
             world: Arc::new(world),

@@ -51,3 +51,22 @@ fn no_scenario_ends_unexpectedly_under_pct() {
         );
     }
 }
+
+/// What `--jobs` runs on each OS thread: the same scenario, down to the last field, holding
+/// none of the original's reference-counted parts (its world, plugin names, scripts, text).
+#[test]
+fn an_unshared_copy_is_the_same_scenario_sharing_nothing() {
+    use std::sync::Arc;
+    let from_file =
+        plughost_scenarios::catalogue::load("catalogue/pump_kernel.toml").expect("the file loads");
+    for scenario in all_scenarios().into_iter().chain([from_file]) {
+        let copy = scenario.unshared();
+        assert_eq!(format!("{copy:?}"), format!("{scenario:?}"), "{}", scenario.source);
+        assert!(!Arc::ptr_eq(&copy.world, &scenario.world), "{}", scenario.source);
+        assert!(!Arc::ptr_eq(&copy.text, &scenario.text), "{}", scenario.source);
+        for (mine, theirs) in copy.plugins.iter().zip(&scenario.plugins) {
+            assert!(!Arc::ptr_eq(&mine.name, &theirs.name), "{}", scenario.source);
+            assert!(!Arc::ptr_eq(&mine.script, &theirs.script), "{}", scenario.source);
+        }
+    }
+}
