@@ -121,12 +121,14 @@ where
     };
     let _ = panic::catch_unwind(AssertUnwindSafe(|| kernel.drop_tasks()));
     IN_SIMULATION.with(|flag| flag.set(false));
-    kernel.teardown(outcome)
+    let report = kernel.teardown(outcome);
+    drop(kernel.end());
+    report
 }
 
 impl Kernel {
     /// Breaks every reference cycle through the kernel (wakers, host objects) and returns
-    /// the run's report. Drops happen outside the state lock.
+    /// the run's report. Drops happen outside any borrow of the state.
     fn teardown(&self, outcome: Outcome) -> RunReport {
         let (wakers, hosts, report) = {
             let mut state = self.state();

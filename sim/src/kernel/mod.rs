@@ -1,4 +1,4 @@
-//! The simulation kernel: one [`State`] behind one lock, shared by every simulated thread,
+//! The simulation kernel: one [`State`] per run, shared by every simulated thread,
 //! and the async operations the platform handles are made of.
 //!
 //! Exactly one simulated thread runs at a time. Every operation starts with a choice point
@@ -8,8 +8,12 @@
 //! (or the clock) wakes it *and* the strategy picks it. The executor (`tasks`) polls only
 //! the running thread's future, so nothing but the strategy orders the threads.
 //!
-//! Never hold the state lock across an await, and never drop a future, a waker or a host
-//! object while holding it (their destructors may re-enter the kernel).
+//! A run lives on one OS thread, and its state lives there too (`STATE`): a handle
+//! borrows it by taking it out of the thread-local slot and putting it back when the
+//! borrow ends ([`StateGuard`]), so no atomic operation is paid per kernel operation (a
+//! lock's were a large share of a run's time). Never hold the state across an await, and
+//! never drop a future, a waker or a host object while holding it (their destructors may
+//! re-enter the kernel): the borrow would find the slot empty and panic.
 
 mod objects;
 mod ops;
@@ -18,12 +22,13 @@ mod state;
 mod tasks;
 mod transport;
 
+use std::cell::Cell;
 use std::future::poll_fn;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use parking_lot::{Mutex, MutexGuard};
 use plughost_model::event::{EventSink, ModelEvent};
 use plughost_model::platform::{BoxFuture, ThreadId};
 
@@ -35,29 +40,78 @@ use crate::footprint::Object;
 use crate::strategy::Strategy;
 use crate::trace;
 
-/// A handle to the kernel of one run.
+/// A handle to the kernel of one run: the run's number on its OS thread, whose
+/// thread-local slot holds the state.
 #[derive(Clone)]
-pub(crate) struct Kernel(Arc<Shared>);
+pub(crate) struct Kernel {
+    run: u64,
+}
 
-/// What every handle of one run shares: the state, and whether the run is traced (fixed
-/// for the run, so an untraced run's trace calls cost no lock).
-struct Shared {
-    state: Mutex<State>,
-    tracing: bool,
+thread_local! {
+    /// The state of the run on this OS thread, while no handle borrows it.
+    static STATE: Cell<Option<Box<State>>> = const { Cell::new(None) };
+    /// The number the next run on this OS thread takes.
+    static NEXT_RUN: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A borrow of the run's state; dropping it puts the state back in its slot.
+pub(crate) struct StateGuard {
+    state: Option<Box<State>>,
+}
+
+impl Deref for StateGuard {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        self.state.as_deref().expect("a guard holds the state until it is dropped")
+    }
+}
+
+impl DerefMut for StateGuard {
+    fn deref_mut(&mut self) -> &mut State {
+        self.state.as_deref_mut().expect("a guard holds the state until it is dropped")
+    }
+}
+
+impl Drop for StateGuard {
+    fn drop(&mut self) {
+        STATE.with(|slot| slot.set(self.state.take()));
+    }
 }
 
 impl Kernel {
+    /// Starts a run on this OS thread: its state goes into the thread's slot, which must
+    /// be empty (runs on one OS thread never nest).
     pub fn new(
         strategy: Box<dyn Strategy>,
         budget: Budget,
         sink: Arc<dyn EventSink>,
         tracing: bool,
     ) -> Kernel {
-        Kernel(Arc::new(Shared { state: Mutex::new(State::new(strategy, budget, sink, tracing)), tracing }))
+        let run = NEXT_RUN.with(|next| next.replace(next.get() + 1));
+        let mut state = Box::new(State::new(strategy, budget, sink, tracing));
+        state.run = run;
+        let previous = STATE.with(|slot| slot.replace(Some(state)));
+        assert!(previous.is_none(), "a run started on an OS thread where another had not ended");
+        Kernel { run }
     }
 
-    pub fn state(&self) -> MutexGuard<'_, State> {
-        self.0.state.lock()
+    /// Borrows the run's state; panics if it is borrowed already (the kernel re-entered
+    /// itself), or if this handle's run ended.
+    pub fn state(&self) -> StateGuard {
+        let guard = StateGuard { state: STATE.with(Cell::take) };
+        match guard.state.as_deref() {
+            Some(state) if state.run == self.run => guard,
+            Some(_) => panic!("a kernel handle outlived its run"),
+            None => panic!("the kernel's state is borrowed already, or its run ended"),
+        }
+    }
+
+    /// Ends the run: takes its state out of the thread's slot, to be dropped by the caller
+    /// outside any borrow.
+    pub fn end(&self) -> Box<State> {
+        let mut guard = self.state();
+        guard.state.take().expect("a guard holds the state until it is dropped")
     }
 
     /// The running thread.
@@ -139,8 +193,8 @@ impl Kernel {
     /// Writes a trace line for the running thread, built (from the locked state) only when
     /// recording.
     pub fn trace(&self, text: impl FnOnce(&State) -> String) {
-        if self.0.tracing {
-            let state = self.state();
+        let state = self.state();
+        if state.tracing {
             state.trace_as(state.current(), text);
         }
     }
@@ -148,5 +202,54 @@ impl Kernel {
     /// Current virtual time.
     pub fn now(&self) -> Duration {
         self.state().clock
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use plughost_model::fact::Fact;
+    use plughost_model::platform::ThreadId;
+
+    use super::*;
+    use crate::strategy::StrategySpec;
+
+    struct Deaf;
+
+    impl EventSink for Deaf {
+        fn record(&self, _: Duration, _: ThreadId, _: &ModelEvent) {}
+        fn fact(&self, _: Duration, _: &Fact) {}
+    }
+
+    fn kernel() -> Kernel {
+        let budget =
+            Budget { time: Duration::from_secs(1), steps: 100, preemption: Duration::from_millis(1) };
+        Kernel::new(StrategySpec::Random { seed: 0 }.build(), budget, Arc::new(Deaf), false)
+    }
+
+    fn panics(f: impl FnOnce()) -> bool {
+        catch_unwind(AssertUnwindSafe(f)).is_err()
+    }
+
+    #[test]
+    fn a_borrow_of_a_borrowed_state_panics_and_the_state_survives_it() {
+        let kernel = kernel();
+        let outer = kernel.state();
+        assert!(panics(|| drop(kernel.state())));
+        drop(outer);
+        assert_eq!(kernel.state().clock, Duration::ZERO);
+        drop(kernel.end());
+    }
+
+    #[test]
+    fn a_handle_of_an_ended_run_cannot_reach_the_next_runs_state() {
+        let ended = kernel();
+        drop(ended.end());
+        assert!(panics(|| drop(ended.state())));
+        let next = kernel();
+        assert!(panics(|| drop(ended.state())));
+        assert_eq!(next.state().run, ended.run + 1);
+        drop(next.end());
     }
 }

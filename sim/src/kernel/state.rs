@@ -150,6 +150,8 @@ pub(crate) struct State {
     pub doomed: Vec<BoxFuture<()>>,
     pub sink: Arc<dyn EventSink>,
     pub tracing: bool,
+    /// The run's number on its OS thread (`Kernel`'s handles carry it).
+    pub run: u64,
     /// End the run at the first choice point after the sink reports a violation.
     pub halt_on_violation: bool,
 }
@@ -191,6 +193,7 @@ impl State {
             doomed: Vec::new(),
             sink,
             tracing,
+            run: 0,
             halt_on_violation: false,
         }
     }

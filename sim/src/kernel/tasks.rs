@@ -9,7 +9,7 @@
 //! (in the same step). A killed thread's future is dropped after the poll that killed it,
 //! the remaining ones at the end of the run, in thread order.
 //!
-//! Never poll or drop a future while holding the state lock: they take it themselves.
+//! Never poll or drop a future while holding the state: they borrow it themselves.
 
 use std::task::{Context, Poll, Waker};
 
@@ -54,7 +54,7 @@ impl Kernel {
     }
 
     /// Drops every future still alive (threads blocked when the run ended), in thread
-    /// order, outside the state lock.
+    /// order, outside any borrow of the state.
     pub fn drop_tasks(&self) {
         let tasks: Vec<BoxFuture<()>> = {
             let mut state = self.state();
