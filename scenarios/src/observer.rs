@@ -14,14 +14,16 @@ use plughost_model::event::{EventSink, ModelEvent, UserError};
 use plughost_model::fact::Fact;
 use plughost_model::ids::Name;
 use plughost_model::platform::ThreadId;
-use plughost_sim::Outcome;
+use plughost_sim::{Outcome, RunSink};
 
 use crate::expect;
 use crate::oracles::Oracles;
 use crate::scenario::Scenario;
 use crate::verdict::Verdict;
 
-struct Seen {
+/// What an observer has seen of a run so far: a simulated run owns it while it lasts
+/// ([`Observer::seeing`], [`Observer::of_run`]).
+pub(crate) struct Seen {
     oracles: Oracles,
     results: BTreeMap<u32, Result<(), UserError>>,
     logs: BTreeMap<Name, Vec<String>>,
@@ -70,9 +72,11 @@ pub struct Judgement {
     pub oracle_failed: bool,
 }
 
-impl EventSink for Observer {
-    fn record(&self, at: Duration, thread: ThreadId, event: &ModelEvent) {
-        let mut seen = self.seen.lock();
+/// A simulated run delivers to what it sees directly (it owns it while it lasts); a real
+/// run, from many OS threads, through the observer's lock.
+impl RunSink for Seen {
+    fn record(&mut self, at: Duration, thread: ThreadId, event: &ModelEvent) {
+        let seen = self;
         match event {
             ModelEvent::StepEnd { step, result } => {
                 seen.results.insert(*step, result.clone());
@@ -95,16 +99,41 @@ impl EventSink for Observer {
         }
     }
 
-    fn fact(&self, at: Duration, fact: &Fact) {
-        self.seen.lock().oracles.fact(at, fact);
+    fn fact(&mut self, at: Duration, fact: &Fact) {
+        self.oracles.fact(at, fact);
     }
 
     fn violated(&self) -> bool {
-        !self.seen.lock().oracles.violations().is_empty()
+        !self.oracles.violations().is_empty()
+    }
+}
+
+impl EventSink for Observer {
+    fn record(&self, at: Duration, thread: ThreadId, event: &ModelEvent) {
+        self.seen.lock().record(at, thread, event);
+    }
+
+    fn fact(&self, at: Duration, fact: &Fact) {
+        self.seen.lock().fact(at, fact);
+    }
+
+    fn violated(&self) -> bool {
+        self.seen.lock().violated()
     }
 }
 
 impl Observer {
+    /// What a simulated run on `design` delivers to, keeping every model event's text when
+    /// `keep_texts` (as [`Observer::keeping_event_texts`] does).
+    pub(crate) fn seeing(design: Design, keep_texts: bool) -> Seen {
+        Seen::new(design, keep_texts.then(Vec::new))
+    }
+
+    /// The observer of a run of `scenario` that delivered to `seen`.
+    pub(crate) fn of_run(scenario: Arc<Scenario>, seen: Seen) -> Observer {
+        Observer { scenario, seen: Mutex::new(seen) }
+    }
+
     /// An observer for a run of `scenario` on `design`, whose invariants it judges.
     pub fn new(scenario: Arc<Scenario>, design: Design) -> Observer {
         Observer { scenario, seen: Mutex::new(Seen::new(design, None)) }

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use plughost_model::design::Variant;
 use plughost_sim::faults::FaultBudget;
-use plughost_sim::{Decision, Ends, Outcome, RunConfig, Stop, StrategySpec};
-
-use plughost_model::event::EventSink;
+use plughost_sim::{Decision, Ends, Outcome, RunConfig, RunReport, SimPlatform, Stop, StrategySpec};
 
 use crate::coverage::{CoverageSink, Served};
 use crate::driver::drive;
@@ -101,26 +99,22 @@ pub struct SimRun {
 /// list that does not fit it (the message names the decision), or a branch the search
 /// prunes.
 pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop> {
-    let observer = Arc::new(if spec.record_trace {
-        Observer::keeping_event_texts(scenario.clone(), spec.variant.design)
-    } else {
-        Observer::new(scenario.clone(), spec.variant.design)
-    });
     let config = RunConfig {
         strategy: spec.strategy.clone(),
         budget: scenario.explore.budget,
         ends: spec.ends,
         faults: spec.faults,
     };
-    let coverage = spec.coverage.then(|| Arc::new(CoverageSink::new(observer.clone())));
-    let sink: Arc<dyn EventSink> = match &coverage {
-        Some(coverage) => coverage.clone(),
-        None => observer.clone(),
-    };
     let (root_scenario, variant) = (scenario.clone(), spec.variant);
-    let go =
-        || plughost_sim::run(&config, sink.clone(), move |platform| drive(platform, root_scenario, variant));
-    let (report, trace) = plughost_sim::trace::record_if(spec.record_trace, go);
+    let root = move |platform| drive(platform, root_scenario, variant);
+    let (report, trace, observer, served) = if spec.coverage {
+        run_covered(scenario, spec, &config, root)
+    } else {
+        let seen = Observer::seeing(spec.variant.design, spec.record_trace);
+        let go = || plughost_sim::run_with_sink(&config, seen, root);
+        let ((report, seen), trace) = plughost_sim::trace::record_if(spec.record_trace, go);
+        (report, trace, Observer::of_run(scenario.clone(), seen), None)
+    };
     if let Outcome::Stopped(stop) = report.outcome {
         return Err(stop);
     }
@@ -138,9 +132,32 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
         faults: report.faults,
         trace,
         marks,
-        served: coverage.map(|coverage| coverage.served()),
+        served,
         outcome: spec.outcome.then(|| observer.outcome(judgement.verdict)),
     })
+}
+
+/// A run whose coverage is collected: its events pass through a [`CoverageSink`] in front
+/// of the observer, shared with the run.
+fn run_covered<Fut: Future<Output = ()> + Send + 'static>(
+    scenario: &Arc<Scenario>,
+    spec: &RunSpec,
+    config: &RunConfig,
+    root: impl FnOnce(SimPlatform) -> Fut,
+) -> (RunReport, Option<String>, Observer, Option<BTreeSet<Served>>) {
+    let observer = Arc::new(if spec.record_trace {
+        Observer::keeping_event_texts(scenario.clone(), spec.variant.design)
+    } else {
+        Observer::new(scenario.clone(), spec.variant.design)
+    });
+    let coverage = Arc::new(CoverageSink::new(observer.clone()));
+    let go = || plughost_sim::run(config, coverage.clone(), root);
+    let (report, trace) = plughost_sim::trace::record_if(spec.record_trace, go);
+    let served = coverage.served();
+    drop(coverage);
+    let observer = Arc::try_unwrap(observer)
+        .unwrap_or_else(|_| unreachable!("an ended run and its coverage sink hold no observer"));
+    (report, trace, observer, Some(served))
 }
 
 /// Runs `scenario` once to completion under `variant` with a seeded strategy (random or

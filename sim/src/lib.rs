@@ -32,6 +32,8 @@ mod outcome;
 mod platform;
 #[cfg(not(windows))]
 mod run;
+#[cfg(not(windows))]
+mod sink;
 pub mod strategy;
 pub mod trace;
 #[cfg(not(windows))]
@@ -46,5 +48,7 @@ pub use platform::{
     SimThread,
 };
 #[cfg(not(windows))]
-pub use run::{Ends, RunConfig, RunReport, install_quiet_panic_hook, run};
+pub use run::{Ends, RunConfig, RunReport, install_quiet_panic_hook, run, run_with_sink};
+#[cfg(not(windows))]
+pub use sink::RunSink;
 pub use strategy::{Stop, StrategySpec};

@@ -6,6 +6,7 @@
 //! matters comes from the strategy, and the clock is the kernel's. The result carries the
 //! decision list that replays the run without the seed.
 
+use std::any::Any;
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
@@ -19,6 +20,7 @@ use crate::faults::FaultBudget;
 use crate::kernel::{Budget, Kernel};
 use crate::outcome::Outcome;
 use crate::platform::SimPlatform;
+use crate::sink::{HandedBack, RunSink};
 use crate::strategy::StrategySpec;
 use crate::trace;
 
@@ -103,7 +105,18 @@ where
     F: FnOnce(SimPlatform) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let kernel = Kernel::new(config.strategy.build(), config.budget, sink, trace::enabled());
+    run_with_sink(config, sink, root).0
+}
+
+/// Runs `root` as [`run`] does, delivering to `sink`, which the run owns while it lasts
+/// and hands back with its report.
+pub fn run_with_sink<S, F, Fut>(config: &RunConfig, sink: S, root: F) -> (RunReport, S)
+where
+    S: RunSink,
+    F: FnOnce(SimPlatform) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let kernel = Kernel::new(config.strategy.build(), config.budget, Box::new(sink), trace::enabled());
     {
         let mut state = kernel.state();
         state.halt_on_violation = config.ends == Ends::FirstViolation;
@@ -122,8 +135,13 @@ where
     let _ = panic::catch_unwind(AssertUnwindSafe(|| kernel.drop_tasks()));
     IN_SIMULATION.with(|flag| flag.set(false));
     let report = kernel.teardown(outcome);
-    drop(kernel.end());
-    report
+    let mut state = kernel.end();
+    let sink: Box<dyn RunSink> = std::mem::replace(&mut state.sink, Box::new(HandedBack));
+    let sink: Box<dyn Any> = sink;
+    drop(state);
+    let sink =
+        sink.downcast::<S>().unwrap_or_else(|_| unreachable!("the run's sink is the one it was given"));
+    (report, *sink)
 }
 
 impl Kernel {

@@ -25,11 +25,12 @@ mod transport;
 use std::cell::Cell;
 use std::future::poll_fn;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use plughost_model::event::{EventSink, ModelEvent};
+use plughost_model::event::ModelEvent;
+
+use crate::sink::RunSink;
 use plughost_model::platform::{BoxFuture, ThreadId};
 
 pub use crate::budget::Budget;
@@ -82,12 +83,7 @@ impl Drop for StateGuard {
 impl Kernel {
     /// Starts a run on this OS thread: its state goes into the thread's slot, which must
     /// be empty (runs on one OS thread never nest).
-    pub fn new(
-        strategy: Box<dyn Strategy>,
-        budget: Budget,
-        sink: Arc<dyn EventSink>,
-        tracing: bool,
-    ) -> Kernel {
+    pub fn new(strategy: Box<dyn Strategy>, budget: Budget, sink: Box<dyn RunSink>, tracing: bool) -> Kernel {
         let run = NEXT_RUN.with(|next| next.replace(next.get() + 1));
         let mut state = Box::new(State::new(strategy, budget, sink, tracing));
         state.run = run;
@@ -181,7 +177,8 @@ impl Kernel {
 
     /// Emits a model event: oracles always, the trace when recording.
     pub fn emit(&self, event: ModelEvent) {
-        let mut state = self.state();
+        let mut guard = self.state();
+        let state = &mut *guard;
         state.touch(Object::Observer);
         let me = state.current();
         state.sink.record(state.clock, me, &event);
@@ -217,15 +214,18 @@ mod tests {
 
     struct Deaf;
 
-    impl EventSink for Deaf {
-        fn record(&self, _: Duration, _: ThreadId, _: &ModelEvent) {}
-        fn fact(&self, _: Duration, _: &Fact) {}
+    impl RunSink for Deaf {
+        fn record(&mut self, _: Duration, _: ThreadId, _: &ModelEvent) {}
+        fn fact(&mut self, _: Duration, _: &Fact) {}
+        fn violated(&self) -> bool {
+            false
+        }
     }
 
     fn kernel() -> Kernel {
         let budget =
             Budget { time: Duration::from_secs(1), steps: 100, preemption: Duration::from_millis(1) };
-        Kernel::new(StrategySpec::Random { seed: 0 }.build(), budget, Arc::new(Deaf), false)
+        Kernel::new(StrategySpec::Random { seed: 0 }.build(), budget, Box::new(Deaf), false)
     }
 
     fn panics(f: impl FnOnce()) -> bool {

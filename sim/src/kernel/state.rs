@@ -8,11 +8,10 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-use plughost_model::event::EventSink;
+use crate::sink::RunSink;
 use plughost_model::fact::{self, Blocker, Fact};
 use plughost_model::platform::{BoxFuture, ThreadId};
 
@@ -148,7 +147,7 @@ pub(crate) struct State {
     /// Futures of threads killed during the step being polled, dropped by the executor
     /// after the poll (outside the lock).
     pub doomed: Vec<BoxFuture<()>>,
-    pub sink: Arc<dyn EventSink>,
+    pub sink: Box<dyn RunSink>,
     pub tracing: bool,
     /// The run's number on its OS thread (`Kernel`'s handles carry it).
     pub run: u64,
@@ -157,12 +156,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub fn new(
-        strategy: Box<dyn Strategy>,
-        budget: Budget,
-        sink: Arc<dyn EventSink>,
-        tracing: bool,
-    ) -> State {
+    pub fn new(strategy: Box<dyn Strategy>, budget: Budget, sink: Box<dyn RunSink>, tracing: bool) -> State {
         let recorder = strategy.records_steps().then(|| Recorder {
             actor: None,
             footprint: Footprint::default(),
@@ -225,7 +219,7 @@ impl State {
     }
 
     /// Hands a platform fact to the sink, stamped with the current time.
-    pub fn fact(&self, fact: &Fact) {
+    pub fn fact(&mut self, fact: &Fact) {
         self.sink.fact(self.clock, fact);
     }
 
