@@ -29,8 +29,6 @@ use std::task::Poll;
 use std::time::Duration;
 
 use plughost_model::event::ModelEvent;
-
-use crate::sink::RunSink;
 use plughost_model::platform::{BoxFuture, ThreadId};
 
 pub use crate::budget::Budget;
@@ -38,6 +36,7 @@ pub(crate) use objects::{LockKind, Mode};
 pub(crate) use state::{CallId, EventId, LockId, ProcessId, State, ThreadState, Wait, Wake};
 
 use crate::footprint::Object;
+use crate::sink::RunSink;
 use crate::strategy::Strategy;
 use crate::trace;
 
@@ -187,7 +186,7 @@ impl Kernel {
         }
     }
 
-    /// Writes a trace line for the running thread, built (from the locked state) only when
+    /// Writes a trace line for the running thread, built (from the state) only when
     /// recording.
     pub fn trace(&self, text: impl FnOnce(&State) -> String) {
         let state = self.state();
