@@ -111,10 +111,27 @@ impl StrategyFamily {
     /// give the same horizons.
     #[cfg(not(windows))]
     pub fn resolved(self, scenario: &Arc<Scenario>, variant: Variant) -> StrategyFamily {
-        let steps = |given: Option<u64>| given.or_else(|| Some(pilot_choice_points(scenario, variant)));
-        let contested =
-            |given: Option<u64>| given.or_else(|| Some(pilot_contested_points(scenario, variant)));
-        match self {
+        self.resolved_counting_runs(scenario, variant).0
+    }
+
+    /// [`StrategyFamily::resolved`], and the runs its pilots made (a pilot that spins is
+    /// followed by spare random runs).
+    #[cfg(not(windows))]
+    pub fn resolved_counting_runs(self, scenario: &Arc<Scenario>, variant: Variant) -> (StrategyFamily, u64) {
+        let runs = std::cell::Cell::new(0);
+        let pilot_of = |strategy: Box<dyn Strategy>| {
+            let pilot = pilot(scenario, variant, strategy);
+            runs.set(runs.get() + pilot.runs);
+            pilot
+        };
+        let steps = |given: Option<u64>| {
+            given
+                .or_else(|| Some(pilot_of(StrategySpec::Guided { prefix: Vec::new() }.build()).choice_points))
+        };
+        let contested = |given: Option<u64>| {
+            given.or_else(|| Some(pilot_of(Box::new(DelayStrategy::pilot())).contested_points))
+        };
+        let family = match self {
             StrategyFamily::Pct { depth, horizon } => StrategyFamily::Pct { depth, horizon: steps(horizon) },
             StrategyFamily::Delay { delays, horizon } => {
                 StrategyFamily::Delay { delays, horizon: contested(horizon) }
@@ -128,7 +145,8 @@ impl StrategyFamily {
                 }
             }
             other => other,
-        }
+        };
+        (family, runs.get())
     }
 
     /// The family one seed of this family runs under: a portfolio's seed is a random, a PCT
@@ -206,29 +224,25 @@ fn horizon_argument(horizon: Option<u64>) -> String {
 #[cfg(not(windows))]
 const SPARE_PILOTS: u64 = 9;
 
-/// The choice points of `scenario`'s guided run under `variant` (at least 1). A guided run
-/// that ends in a livelock counted a spin up to the step budget, not the scenario's work
-/// (`register_erases_pump`'s pilot spins for 24,110 choice points where its runs that end
-/// take about a hundred, and PCT's change points then never fall in the race): its place is
-/// taken by the median over random seeds 0..9 of the runs that did not spin, when any did not.
+/// What a pilot run found: the choice points and the contested choice points (more than
+/// one thread could run) of its run, each at least 1, and the runs it made.
+///
+/// PCT's pilot is the guided run (no preemption, no fault); delay bounding's is its own
+/// schedule without delays ([`DelayStrategy::pilot`]). A pilot that ends in a livelock
+/// counted a spin up to the step budget, not the scenario's work (`register_erases_pump`'s
+/// guided run spins for 24,110 choice points where its runs that end take about a hundred,
+/// and PCT's change points then never fall in the race): its place is taken by the median
+/// (by choice points) of random seeds 0..9's runs that do not spin, when any do not.
 #[cfg(not(windows))]
-fn pilot_choice_points(scenario: &Arc<Scenario>, variant: Variant) -> u64 {
-    pilot(scenario, variant, StrategySpec::Guided { prefix: Vec::new() }.build()).0
+struct Pilot {
+    choice_points: u64,
+    contested_points: u64,
+    runs: u64,
 }
 
-/// The contested choice points (more than one thread could run; at least 1) of a run of
-/// `scenario` under `variant` by delay bounding's schedule without delays, or, when that run
-/// spins, of the median random run that does not (as for [`pilot_choice_points`]).
+/// A pilot run by `strategy` ([`Pilot`]).
 #[cfg(not(windows))]
-fn pilot_contested_points(scenario: &Arc<Scenario>, variant: Variant) -> u64 {
-    pilot(scenario, variant, Box::new(DelayStrategy::pilot())).1
-}
-
-/// A pilot run by `strategy`: its choice points and its contested choice points (each at
-/// least 1); when it spins, those of the median (by choice points) of random seeds 0..9's
-/// runs that do not, if any.
-#[cfg(not(windows))]
-fn pilot(scenario: &Arc<Scenario>, variant: Variant, strategy: Box<dyn Strategy>) -> (u64, u64) {
+fn pilot(scenario: &Arc<Scenario>, variant: Variant, strategy: Box<dyn Strategy>) -> Pilot {
     let run = |strategy: Box<dyn Strategy>| {
         let counter = Arc::new(Mutex::new(ContestedCounter::new(strategy)));
         let spec = RunSpec::new(variant, StrategySpec::Shared(SharedStrategy(counter.clone())));
@@ -237,15 +251,17 @@ fn pilot(scenario: &Arc<Scenario>, variant: Variant, strategy: Box<dyn Strategy>
         run.map_or(((1, 1), false), |run| ((run.steps.max(1), contested), run.verdict == Verdict::Livelock))
     };
     let (first, spun) = run(strategy);
-    if !spun {
-        return first;
-    }
-    let mut spares: Vec<(u64, u64)> = (0..SPARE_PILOTS)
-        .map(|seed| run(StrategySpec::Random { seed }.build()))
-        .filter_map(|(counts, spun)| (!spun).then_some(counts))
-        .collect();
-    spares.sort_unstable();
-    spares.get(spares.len() / 2).copied().unwrap_or(first)
+    let ((choice_points, contested_points), runs) = if spun {
+        let mut spares: Vec<(u64, u64)> = (0..SPARE_PILOTS)
+            .map(|seed| run(StrategySpec::Random { seed }.build()))
+            .filter_map(|(counts, spun)| (!spun).then_some(counts))
+            .collect();
+        spares.sort_unstable();
+        (spares.get(spares.len() / 2).copied().unwrap_or(first), 1 + SPARE_PILOTS)
+    } else {
+        (first, 1)
+    };
+    Pilot { choice_points, contested_points, runs }
 }
 
 /// What one exploration asks for.

@@ -46,6 +46,19 @@ fn a_pilot_that_spins_gives_way_to_random_runs_that_end() {
     assert!(ended, "the horizon {horizon} is the length of one of the random runs that ended");
 }
 
+/// Resolving counts its pilots' runs, spares included: `generate` reports the runs it made.
+#[test]
+fn resolving_counts_the_runs_its_pilots_made() {
+    let portfolio = StrategyFamily::COMMAND_LINE;
+    let (_, runs) = portfolio.resolved_counting_runs(&scenario("pump_kernel"), variant(None));
+    assert_eq!(runs, 2, "a PCT pilot and a delay pilot, neither spinning");
+    let pct = StrategyFamily::Pct { depth: 3, horizon: None };
+    let (_, runs) = pct.resolved_counting_runs(&scenario("register_erases_pump"), variant(None));
+    assert_eq!(runs, 10, "a guided run that spins, then nine random spares");
+    let given = StrategyFamily::Pct { depth: 3, horizon: Some(7) };
+    assert_eq!(given.resolved_counting_runs(&scenario("pump_kernel"), variant(None)), (given, 0));
+}
+
 /// Delay bounding's horizon is what its own schedule without delays passes, counting only
 /// the choice points where more than one thread can run: fewer than PCT's, and every one of
 /// them a place where a delay changes who runs.

@@ -18,9 +18,6 @@ use crate::verdict::Verdict;
 /// The strategy every generated case is explored with (its horizons resolved per scenario).
 pub const STRATEGY: StrategyFamily = StrategyFamily::COMMAND_LINE;
 
-/// The pilot runs that resolve [`STRATEGY`]'s horizons (PCT's and delay bounding's).
-const PILOT_RUNS: u64 = 2;
-
 /// What kind of failure a failing run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Class {
@@ -109,7 +106,7 @@ pub struct Failed {
 /// Runs `seeds` seeds of `scenario` under `variant`; the first that does not pass, and the
 /// number of runs made (the pilots included).
 pub fn first_failure(scenario: &Arc<Scenario>, variant: Variant, seeds: u64) -> (Option<Failed>, u64) {
-    let strategy = STRATEGY.resolved(scenario, variant);
+    let (strategy, pilot_runs) = STRATEGY.resolved_counting_runs(scenario, variant);
     for seed in 0..seeds {
         let spec = RunSpec::new(variant, strategy.spec(seed)).with_faults(scenario.faults);
         let run = try_run(scenario, &spec).expect("a seeded strategy never stops a run");
@@ -119,10 +116,10 @@ pub fn first_failure(scenario: &Arc<Scenario>, variant: Variant, seeds: u64) -> 
                 _ => first_invariant(&run.details),
             };
             let kind = Kind { verdict: run.verdict, invariant };
-            return (Some(Failed { seed, strategy, kind, details: run.details }), seed + 1 + PILOT_RUNS);
+            return (Some(Failed { seed, strategy, kind, details: run.details }), seed + 1 + pilot_runs);
         }
     }
-    (None, seeds + PILOT_RUNS)
+    (None, seeds + pilot_runs)
 }
 
 /// The invariant of the first `I-n violated at …` line.
