@@ -7,14 +7,15 @@
 //! - [`SimPlatform`]: the model's platform seam on the simulation kernel;
 //! - [`strategy`]: who decides each choice point; decision lists replay a run;
 //! - [`Outcome`]: completed, deadlock (with the wait-for cycle), livelock, panic, service died;
-//! - [`trace`]: the tracing-subscriber layer that records canonical trace lines.
+//! - [`trace`]: the tracing-subscriber layer that records canonical trace lines;
+//! - [`RunSink`]: what a run delivers its model events and platform facts to.
 //!
 //! This crate must never read a wall clock, start an OS thread or draw ambient randomness,
 //! and never depends on the real backend.
 //!
 //! The simulator is built on Linux and macOS only. On Windows this crate holds just what
-//! real runs share with simulated ones — [`Budget`], [`Outcome`], [`strategy`] and
-//! [`trace`] — and the simulator itself (the kernel, [`run`], the platform) is absent.
+//! real runs share with simulated ones — [`Budget`], [`Outcome`], [`strategy`], [`trace`]
+//! and [`RunSink`] — and the simulator itself (the kernel, [`run`], the platform) is absent.
 
 // On Windows the kernel that uses some crate-internal helpers (strategy building, trace
 // lines) is absent.
@@ -32,7 +33,6 @@ mod outcome;
 mod platform;
 #[cfg(not(windows))]
 mod run;
-#[cfg(not(windows))]
 mod sink;
 pub mod strategy;
 pub mod trace;
@@ -49,6 +49,5 @@ pub use platform::{
 };
 #[cfg(not(windows))]
 pub use run::{Ends, RunConfig, RunReport, install_quiet_panic_hook, run, run_with_sink};
-#[cfg(not(windows))]
 pub use sink::RunSink;
 pub use strategy::{Stop, StrategySpec};
