@@ -206,7 +206,9 @@ pub trait EventSink: Send + Sync + 'static {
 
 /// How traces name a hook's session: `session#N` for WSL hooks, `wslc#N` for WSLC hooks.
 fn subject(hook: &HookKind, session: &SessionCookie) -> String {
-    if hook.is_wslc() { format!("wslc#{}", session.0) } else { session.to_string() }
+    let mut name = String::new();
+    session.push_name(&mut name, hook.is_wslc());
+    name
 }
 
 fn opt_message(message: &Option<String>) -> String {
