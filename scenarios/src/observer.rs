@@ -125,11 +125,13 @@ impl EventSink for Observer {
 impl Observer {
     /// What a simulated run on `design` delivers to, keeping every model event's text when
     /// `keep_texts` (as [`Observer::keeping_event_texts`] does).
+    #[cfg(not(windows))]
     pub(crate) fn seeing(design: Design, keep_texts: bool) -> Seen {
         Seen::new(design, keep_texts.then(Vec::new))
     }
 
     /// The observer of a run of `scenario` that delivered to `seen`.
+    #[cfg(not(windows))]
     pub(crate) fn of_run(scenario: Arc<Scenario>, seen: Seen) -> Observer {
         Observer { scenario, seen: Mutex::new(seen) }
     }
