@@ -68,7 +68,7 @@ impl Header {
         Header {
             format: FORMAT,
             scenario: scenario.name.clone(),
-            scenario_hash: format!("{:016x}", scenario.content_hash),
+            scenario_hash: format!("{:016x}", scenario.content_hash()),
             design: variant.design.name().to_string(),
             mutant: variant.mutant.map_or("none", |m| m.name()).to_string(),
             strategy: strategy.to_string(),

@@ -61,10 +61,7 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Scenario, ScenarioErr
         field: None,
         message: e.to_string().trim_end().to_string(),
     })?;
-    let mut scenario = Checker { file }.scenario(name, raw)?;
-    scenario.content_hash = crate::scenario::content_hash(text);
-    scenario.text = Arc::from(text);
-    Ok(scenario)
+    Checker { file }.scenario(name, text, raw)
 }
 
 struct Checker<'a> {
@@ -121,7 +118,7 @@ impl Checker<'_> {
         ScenarioError { file: self.file.to_string(), field: Some(field.into()), message: message.into() }
     }
 
-    fn scenario(&self, name: &str, raw: ScenarioFile) -> Checked<Scenario> {
+    fn scenario(&self, name: &str, text: &str, raw: ScenarioFile) -> Checked<Scenario> {
         let mut world = self.world(&raw.world)?;
         if raw.plugins.is_empty() {
             return Err(self.error("plugin", "a scenario needs at least one [[plugin]]"));
@@ -151,8 +148,7 @@ impl Checker<'_> {
         Ok(Scenario {
             name: name.to_string(),
             source: name.to_string(),
-            content_hash: 0,
-            text: Arc::from(""),
+            text: Arc::from(text),
             description: raw.description,
             spec: raw.spec,
             world: Arc::new(world),

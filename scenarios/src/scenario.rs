@@ -24,10 +24,8 @@ pub struct Scenario {
     /// What `--scenario` takes to load it again: the catalogue name, or the file's path as
     /// it was given. Printed commands carry it.
     pub source: String,
-    /// A hash of the file's bytes (FNV-1a, 64 bits): decision lists carry it, so a list is
-    /// never replayed against a scenario that changed.
-    pub content_hash: u64,
-    /// The file's text, as parsed: [`Scenario::unshared`] parses it again.
+    /// The file's text, as parsed: [`Scenario::unshared`] parses it again, and
+    /// [`Scenario::content_hash`] hashes it.
     pub text: Arc<str>,
     /// What it exercises.
     pub description: String,
@@ -84,14 +82,17 @@ pub struct RealExpectations {
     pub max_runs: Option<u32>,
 }
 
-/// FNV-1a over `text`: stable across platforms and releases, which is all a decision list's
-/// header needs (it detects a changed file; it is not a defence against forgery).
-pub fn content_hash(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
-}
-
 impl Scenario {
+    /// A hash of the file's bytes (FNV-1a, 64 bits): decision lists carry it, so a list is
+    /// never replayed against a scenario that changed. Stable across platforms and
+    /// releases, which is all a list's header needs (it detects a changed file; it is not a
+    /// defence against forgery).
+    pub fn content_hash(&self) -> u64 {
+        self.text
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+    }
+
     /// A copy that shares no allocation with this scenario: parsed again from its text, with
     /// the same `source`. Every run clones the scenario's names and script blocks (reference
     /// counted), so OS threads running one scenario each take their own copy: counts written
