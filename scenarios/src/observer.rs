@@ -76,24 +76,23 @@ pub struct Judgement {
 /// run, from many OS threads, through the observer's lock.
 impl RunSink for Seen {
     fn record(&mut self, at: Duration, thread: ThreadId, event: &ModelEvent) {
-        let seen = self;
         match event {
             ModelEvent::StepEnd { step, result } => {
-                seen.results.insert(*step, result.clone());
+                self.results.insert(*step, result.clone());
             }
             ModelEvent::PluginLog { plugin, line } => {
-                seen.logs.entry(plugin.clone()).or_default().push(line.clone())
+                self.logs.entry(plugin.clone()).or_default().push(line.clone())
             }
             _ => {}
         }
-        let before = seen.oracles.violations().len();
-        seen.oracles.observe(at, thread, event);
-        if seen.texts.is_some() || seen.oracles.violations().len() > before {
+        let before = self.oracles.violations().len();
+        self.oracles.observe(at, thread, event);
+        if self.texts.is_some() || self.oracles.violations().len() > before {
             let text = event.to_string();
-            if let Some(ordinal) = seen.oracles.violations().get(before).and_then(|v| v.event) {
-                seen.violating.insert(ordinal, text.clone());
+            if let Some(ordinal) = self.oracles.violations().get(before).and_then(|v| v.event) {
+                self.violating.insert(ordinal, text.clone());
             }
-            if let Some(texts) = &mut seen.texts {
+            if let Some(texts) = &mut self.texts {
                 texts.push(text);
             }
         }
@@ -124,7 +123,7 @@ impl EventSink for Observer {
 
 impl Observer {
     /// What a simulated run on `design` delivers to, keeping every model event's text when
-    /// `keep_texts` (as [`Observer::keeping_event_texts`] does).
+    /// `keep_texts`, so that [`Observer::marks`] can place violations in the trace.
     #[cfg(not(windows))]
     pub(crate) fn seeing(design: Design, keep_texts: bool) -> Seen {
         Seen::new(design, keep_texts.then(Vec::new))
@@ -141,14 +140,8 @@ impl Observer {
         Observer { scenario, seen: Mutex::new(Seen::new(design, None)) }
     }
 
-    /// An observer that also keeps every model event's text, so [`Observer::marks`] can
-    /// place violations in the trace.
-    pub fn keeping_event_texts(scenario: Arc<Scenario>, design: Design) -> Observer {
-        Observer { scenario, seen: Mutex::new(Seen::new(design, Some(Vec::new()))) }
-    }
-
     /// Where each violation happened in `trace` (an observer made with
-    /// [`Observer::keeping_event_texts`]): the trace line of the model event that violated it
+    /// [`Observer::seeing`] keeping texts): the trace line of the model event that violated it
     /// (the k-th model event is the line with its text that is that text's n-th occurrence
     /// among model events).
     pub fn marks(&self, trace: &str) -> Vec<ViolationMark> {

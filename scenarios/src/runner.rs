@@ -145,11 +145,8 @@ fn run_covered<Fut: Future<Output = ()> + Send + 'static>(
     config: &RunConfig,
     root: impl FnOnce(SimPlatform) -> Fut,
 ) -> (RunReport, Option<String>, Observer, Option<BTreeSet<Served>>) {
-    let observer = Arc::new(if spec.record_trace {
-        Observer::keeping_event_texts(scenario.clone(), spec.variant.design)
-    } else {
-        Observer::new(scenario.clone(), spec.variant.design)
-    });
+    let seen = Observer::seeing(spec.variant.design, spec.record_trace);
+    let observer = Arc::new(Observer::of_run(scenario.clone(), seen));
     let coverage = Arc::new(CoverageSink::new(observer.clone()));
     let go = || plughost_sim::run(config, coverage.clone(), root);
     let (report, trace) = plughost_sim::trace::record_if(spec.record_trace, go);
