@@ -20,7 +20,7 @@ use crate::faults::FaultBudget;
 use crate::kernel::{Budget, Kernel};
 use crate::outcome::Outcome;
 use crate::platform::SimPlatform;
-use crate::sink::{HandedBack, RunSink};
+use crate::sink::{Deaf, RunSink};
 use crate::strategy::StrategySpec;
 use crate::trace;
 
@@ -136,7 +136,7 @@ where
     IN_SIMULATION.with(|flag| flag.set(false));
     let report = kernel.teardown(outcome);
     let mut state = kernel.end();
-    let sink: Box<dyn RunSink> = std::mem::replace(&mut state.sink, Box::new(HandedBack));
+    let sink: Box<dyn RunSink> = std::mem::replace(&mut state.sink, Box::new(Deaf));
     let sink: Box<dyn Any> = sink;
     drop(state);
     let sink =

@@ -84,8 +84,7 @@ impl Kernel {
     /// be empty (runs on one OS thread never nest).
     pub fn new(strategy: Box<dyn Strategy>, budget: Budget, sink: Box<dyn RunSink>, tracing: bool) -> Kernel {
         let run = NEXT_RUN.with(|next| next.replace(next.get() + 1));
-        let mut state = Box::new(State::new(strategy, budget, sink, tracing));
-        state.run = run;
+        let state = Box::new(State::new(run, strategy, budget, sink, tracing));
         let previous = STATE.with(|slot| slot.replace(Some(state)));
         assert!(previous.is_none(), "a run started on an OS thread where another had not ended");
         Kernel { run }
@@ -205,21 +204,9 @@ impl Kernel {
 mod tests {
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
-    use plughost_model::fact::Fact;
-    use plughost_model::platform::ThreadId;
-
     use super::*;
+    use crate::sink::Deaf;
     use crate::strategy::StrategySpec;
-
-    struct Deaf;
-
-    impl RunSink for Deaf {
-        fn record(&mut self, _: Duration, _: ThreadId, _: &ModelEvent) {}
-        fn fact(&mut self, _: Duration, _: &Fact) {}
-        fn violated(&self) -> bool {
-            false
-        }
-    }
 
     fn kernel() -> Kernel {
         let budget =

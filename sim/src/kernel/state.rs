@@ -156,7 +156,13 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub fn new(strategy: Box<dyn Strategy>, budget: Budget, sink: Box<dyn RunSink>, tracing: bool) -> State {
+    pub fn new(
+        run: u64,
+        strategy: Box<dyn Strategy>,
+        budget: Budget,
+        sink: Box<dyn RunSink>,
+        tracing: bool,
+    ) -> State {
         let recorder = strategy.records_steps().then(|| Recorder {
             actor: None,
             footprint: Footprint::default(),
@@ -187,7 +193,7 @@ impl State {
             doomed: Vec::new(),
             sink,
             tracing,
-            run: 0,
+            run,
             halt_on_violation: false,
         }
     }
