@@ -155,10 +155,13 @@ impl<P: Platform> UserSession<P> {
         self.this.upgrade().expect("a session in use is alive")
     }
 
-    /// Runs `body` with `m_instanceLock` held, as a `lock_guard` block does.
-    async fn locked<T>(&self, body: impl std::future::Future<Output = T>) -> T {
+    /// Runs the future `body` makes with `m_instanceLock` held, as a `lock_guard` block does.
+    /// `body` is called once the lock is held: a future handed in would sit in this one's
+    /// state twice (as the argument and as the awaited value), and every spawned thread's
+    /// future is copied whole when it is boxed.
+    async fn locked<T, F: Future<Output = T>>(&self, body: impl FnOnce() -> F) -> T {
         let guard = self.instance_lock.lock().await;
-        let result = body.await;
+        let result = body().await;
         guard.unlock().await;
         result
     }
@@ -177,7 +180,7 @@ impl<P: Platform> UserSession<P> {
 
     /// `CreateInstance` for a WSL2 distribution: creates the VM if needed, then the instance.
     pub async fn create_instance(&self, distro: &Name) -> Result<(), UserError> {
-        self.locked(self.create_instance_locked(distro)).await
+        self.locked(|| self.create_instance_locked(distro)).await
     }
 
     async fn create_instance_locked(&self, distro: &Name) -> Result<(), UserError> {
@@ -226,12 +229,12 @@ impl<P: Platform> UserSession<P> {
     /// A client operation that needs only the VM (`wsl --mount`, the system distribution):
     /// `_CreateVm` under the lock.
     pub async fn start_vm(&self) -> Result<(), UserError> {
-        self.locked(self.create_vm()).await
+        self.locked(|| self.create_vm()).await
     }
 
     /// `TerminateDistribution`.
     pub async fn terminate_distribution(&self, distro: &Name) -> Result<(), UserError> {
-        self.locked(async {
+        self.locked(|| async {
             // A running instance is keyed by its registration's id.
             let id = self.state.lock().registered.get(distro).copied();
             if let Some(id) = id {

@@ -25,14 +25,14 @@ impl<P: Platform> UserSession<P> {
     /// no longer converting, idle check) — that last step runs on failure too.
     pub async fn register_distribution(&self, distro: &Name) -> Result<(), UserError> {
         let id = self
-            .locked(async {
+            .locked(|| async {
                 let id = self.add_registration(distro)?;
                 self.state.lock().converting.insert(id);
                 Ok(id)
             })
             .await?;
         let result = self.import_tar(distro, id).await;
-        self.locked(async {
+        self.locked(|| async {
             self.state.lock().converting.remove(&id);
             self.vm_check_idle().await;
         })
@@ -41,7 +41,7 @@ impl<P: Platform> UserSession<P> {
     }
 
     async fn import_tar(&self, distro: &Name, id: u32) -> Result<(), UserError> {
-        if let Err(error) = self.locked(self.create_vm()).await {
+        if let Err(error) = self.locked(|| self.create_vm()).await {
             // The cleanup scope exit deletes the registration.
             self.state.lock().registered.remove(distro);
             return Err(error);
@@ -50,7 +50,7 @@ impl<P: Platform> UserSession<P> {
             self.platform.sleep(self.world.import_time).await;
         }
         // `_SetDistributionInstalled`: a locked block the model has nothing to write in.
-        self.locked(async {}).await;
+        self.locked(|| async {}).await;
         let info = DistroInfo { name: distro.clone(), id, init_pid: 0 };
         self.plugins.on_distribution_registered(self.site(), &info).await;
         Ok(())
@@ -59,7 +59,7 @@ impl<P: Platform> UserSession<P> {
     /// `ImportDistributionInplace`: one locked block that registers, creates the VM for the
     /// import and fires `OnDistributionRegistered` with the lock held (§2.1 (b)).
     pub async fn import_in_place(&self, distro: &Name) -> Result<(), UserError> {
-        self.locked(async {
+        self.locked(|| async {
             let id = self.add_registration(distro)?;
             if let Err(error) = self.create_vm().await {
                 self.state.lock().registered.remove(distro);
@@ -87,7 +87,7 @@ impl<P: Platform> UserSession<P> {
 
     /// `UnregisterDistribution`: stops the instance, deletes it, fires the hook under the lock.
     pub async fn unregister_distribution(&self, distro: &Name) -> Result<(), UserError> {
-        self.locked(async {
+        self.locked(|| async {
             let Some(id) = self.state.lock().registered.get(distro).copied() else {
                 return Err(UserError::hr(WSL_E_DISTRO_NOT_FOUND));
             };

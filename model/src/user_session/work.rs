@@ -28,7 +28,7 @@ impl<P: Platform> UserSession<P> {
     pub async fn run_api(&self, api: &ApiCall) -> CallbackReply {
         let variant = self.plugins.variant();
         if variant.design != Design::CallbackLock || variant.has(Mutant::CallbackLockOrderReversed) {
-            return self.locked(self.api_work(api)).await;
+            return self.locked(|| self.api_work(api)).await;
         }
         // PR 40120: the caller holds `m_callbackLock` shared (`invoke_under_callback_lock`).
         self.api_work(api).await
@@ -38,15 +38,16 @@ impl<P: Platform> UserSession<P> {
     /// RPC thread, concurrently with the hook and with other callbacks.
     pub async fn invoke_under_callback_lock<W: PumpWork>(&self, work: &W) -> CallbackReply {
         if self.plugins.variant().has(Mutant::CallbackTakesInstanceLock) {
-            return self.locked(self.shared_callback_lock(work.run(WorkSite::Shared))).await;
+            return self.locked(|| self.shared_callback_lock(|| work.run(WorkSite::Shared))).await;
         }
-        self.shared_callback_lock(work.run(WorkSite::Shared)).await
+        self.shared_callback_lock(|| work.run(WorkSite::Shared)).await
     }
 
-    /// `std::shared_lock lock(m_callbackLock)` around `body`.
-    async fn shared_callback_lock<T>(&self, body: impl std::future::Future<Output = T>) -> T {
+    /// `std::shared_lock lock(m_callbackLock)` around the future `body` makes (called once
+    /// the lock is held, as [`UserSession::locked`] calls its body).
+    async fn shared_callback_lock<T, F: Future<Output = T>>(&self, body: impl FnOnce() -> F) -> T {
         let guard = self.callback_lock.lock_shared().await;
-        let result = body.await;
+        let result = body().await;
         guard.unlock().await;
         result
     }
@@ -123,6 +124,6 @@ impl<P: Platform> UserSession<P> {
     /// `work` under a blocking acquire of `m_instanceLock`: the in-process design's
     /// callbacks, and the direct path of the `no-timed-acquire` mutant.
     pub async fn invoke_under_instance_lock<W: PumpWork>(&self, work: &W, site: WorkSite) -> CallbackReply {
-        self.locked(work.run(site)).await
+        self.locked(|| work.run(site)).await
     }
 }
