@@ -170,7 +170,7 @@ impl Judge for FatalJudge {
             Fact::CallStarted { call, caller, target, request: CallRequest::Hook { hook, .. } } => {
                 let plugin = seen.plugin_of(*target).cloned().unwrap_or_else(|| "an unknown plugin".into());
                 let step = seen.step_of(*caller);
-                let lineage = seen.lineage(*caller);
+                let lineage = seen.lineage(*caller).collect::<Vec<_>>();
                 self.hook_called(*hook, &plugin, step, &lineage, out);
                 self.calls.insert(*call, HookCall { hook: *hook, plugin, step, lineage });
             }

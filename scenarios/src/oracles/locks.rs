@@ -81,7 +81,7 @@ impl Judge for LockJudge {
                     out.violate("I-5", format!("{who} makes a cross-process call while holding {name}"));
                 }
                 if let CallRequest::Hook { hook, .. } = request
-                    && seen.lineage(*caller).into_iter().any(|t| seen.holds(t, WSLC_SESSIONS_LOCK))
+                    && seen.lineage(*caller).any(|t| seen.holds(t, WSLC_SESSIONS_LOCK))
                 {
                     out.violate("I-5", format!("{hook} was called while {WSLC_SESSIONS_LOCK} was held"));
                 }

@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use plughost_model::event::ModelEvent;
 use plughost_model::fact::{CallId, CallOutcome, CallRequest, Fact, LockId, ProcessId};
 use plughost_model::hresult::HResult;
-use plughost_model::ids::Name;
+use plughost_model::ids::{Name, SessionCookie};
 use plughost_model::platform::ThreadId;
 
 use super::sorted::SortedMap;
-use super::spec::{is_instance_lock, is_leaf_lock};
+use super::spec::{is_instance_lock, is_instance_lock_of, is_leaf_lock};
 
 #[derive(Default)]
 struct ThreadView {
@@ -289,6 +289,17 @@ impl Observed {
         self.held.iter().filter(move |h| h.thread == thread).map(|h| self.lock_name(h.lock))
     }
 
+    /// The locks `thread` holds, in acquisition order.
+    pub fn held_locks(&self, thread: ThreadId) -> impl Iterator<Item = LockId> + '_ {
+        self.held.iter().filter(move |h| h.thread == thread).map(|h| h.lock)
+    }
+
+    /// Whether `thread` holds `session`'s instance lock.
+    pub fn holds_instance_lock_of(&self, thread: ThreadId, session: SessionCookie) -> bool {
+        self.held_locks(thread)
+            .any(|lock| self.is_instance_lock(lock) && is_instance_lock_of(self.lock_name(lock), session))
+    }
+
     /// Whether `thread` holds the lock named `name`.
     pub fn holds(&self, thread: ThreadId, name: &str) -> bool {
         self.held_names(thread).any(|held| held == name)
@@ -332,16 +343,11 @@ impl Observed {
     }
 
     /// `thread`, then the thread that started it, and so on (a pump worker, then its
-    /// notifying thread, then whoever started that).
-    pub fn lineage(&self, thread: ThreadId) -> Vec<ThreadId> {
-        let mut lineage = vec![thread];
-        while let Some(parent) = self.parent_of(*lineage.last().expect("never empty")) {
-            if lineage.contains(&parent) || lineage.len() > 64 {
-                break;
-            }
-            lineage.push(parent);
-        }
-        lineage
+    /// notifying thread, then whoever started that). At most 64 threads: a thread starts
+    /// after its parent, so a lineage never loops, and the bound keeps a malformed real-run
+    /// fact from making it.
+    pub fn lineage(&self, thread: ThreadId) -> impl Iterator<Item = ThreadId> + '_ {
+        std::iter::successors(Some(thread), |t| self.parent_of(*t)).take(64)
     }
 
     /// A call.

@@ -10,7 +10,7 @@
 //! from the work's own account of its routing.
 
 use plughost_model::event::ModelEvent;
-use plughost_model::fact::Fact;
+use plughost_model::fact::{Fact, LockId};
 use plughost_model::hresult::HResult;
 use plughost_model::ids::{CallbackId, PumpId, SessionCookie};
 use plughost_model::platform::ThreadId;
@@ -18,14 +18,14 @@ use plughost_model::platform::ThreadId;
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::sorted::{SortedMap, SortedSet};
-use super::spec::{ERROR_NOT_FOUND, instance_lock, is_instance_lock};
+use super::spec::{ERROR_NOT_FOUND, instance_lock, is_instance_lock_of};
 use super::{Findings, Judge};
 
 struct PumpRun {
     thread: ThreadId,
     running: bool,
     /// The instance locks its notifying thread held when `Run` began.
-    held_at_begin: Vec<String>,
+    held_at_begin: Vec<LockId>,
     /// Threads the notifying thread started during `Run` (its worker).
     children: SortedSet<ThreadId>,
     worker_ended: bool,
@@ -116,8 +116,7 @@ impl Judge for PumpJudge {
 
 impl PumpJudge {
     fn run_begins(&mut self, seen: &Observed, thread: ThreadId, pump: PumpId) {
-        let held_at_begin =
-            seen.held_names(thread).filter(|n| is_instance_lock(n)).map(str::to_string).collect();
+        let held_at_begin = seen.held_locks(thread).filter(|&lock| seen.is_instance_lock(lock)).collect();
         let run = PumpRun {
             thread,
             running: true,
@@ -189,8 +188,7 @@ impl PumpJudge {
         session: SessionCookie,
         out: &mut Findings,
     ) {
-        let lock = instance_lock(session);
-        let held = seen.holds(thread, &lock);
+        let held = seen.holds_instance_lock_of(thread, session);
         let running_here: Option<PumpId> =
             self.pumps.iter().find(|(_, r)| r.running && r.thread == thread).map(|(p, _)| *p);
         let work = self.works.or_default(callback);
@@ -201,7 +199,8 @@ impl PumpJudge {
         let (enqueued_on, refused_by) = (work.enqueued_on, work.refused_by.clone());
         let mut needs_lock = true;
         if let Some(pump) = enqueued_on {
-            needs_lock = self.pumped_work_begins(thread, callback, pump, &lock, held, &refused_by, out);
+            needs_lock =
+                self.pumped_work_begins(seen, thread, callback, session, pump, held, &refused_by, out);
         } else if let Some(pump) = running_here {
             out.violate(
                 "I-1",
@@ -221,10 +220,11 @@ impl PumpJudge {
     #[allow(clippy::too_many_arguments)]
     fn pumped_work_begins(
         &mut self,
+        seen: &Observed,
         thread: ThreadId,
         callback: CallbackId,
+        session: SessionCookie,
         pump: PumpId,
-        lock: &str,
         held: bool,
         refused_by: &[PumpId],
         out: &mut Findings,
@@ -238,8 +238,10 @@ impl PumpJudge {
                 ),
             );
         }
-        let hook_held_lock = run.held_at_begin.iter().any(|l| l == lock);
+        let hook_held_lock =
+            run.held_at_begin.iter().any(|&lock| is_instance_lock_of(seen.lock_name(lock), session));
         if hook_held_lock && !held {
+            let lock = instance_lock(session);
             out.violate("I-1", format!("{callback} ran on {pump} without the {lock} its hook held"));
         }
         if let Some(other) = run.active.replace(callback) {

@@ -102,6 +102,21 @@ pub fn instance_lock(session: SessionCookie) -> String {
     format!("{session}.instance_lock")
 }
 
+/// Whether `name` is `session`'s `m_instanceLock` (the name [`instance_lock`] makes), read
+/// without building that name.
+pub fn is_instance_lock_of(name: &str, session: SessionCookie) -> bool {
+    name.strip_prefix("session#")
+        .and_then(|rest| rest.strip_suffix(".instance_lock"))
+        .is_some_and(|number| writes_decimal(number, session.0))
+}
+
+/// Whether `text` is `n` as `Display` writes it: decimal digits, no sign, no leading zero.
+fn writes_decimal(text: &str, n: u32) -> bool {
+    text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
+        && text.parse::<u32>() == Ok(n)
+}
+
 /// Whether `name` is some session's `m_instanceLock`.
 pub fn is_instance_lock(name: &str) -> bool {
     name.starts_with("session#") && name.ends_with(".instance_lock")
@@ -115,3 +130,29 @@ pub fn is_leaf_lock(name: &str) -> bool {
 
 /// I-5: the lock never held during any plugin hook.
 pub const WSLC_SESSIONS_LOCK: &str = "m_wslcSessionsLock";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_lock_is_its_sessions_by_the_name_it_was_made_with_only() {
+        for n in [1, 9, 10, 12, 4_294_967_295] {
+            let session = SessionCookie(n);
+            assert!(is_instance_lock_of(&instance_lock(session), session));
+            assert!(!is_instance_lock_of(&instance_lock(SessionCookie(n - 1)), session));
+        }
+        let one = SessionCookie(1);
+        for name in [
+            "session#01.instance_lock",
+            "session#+1.instance_lock",
+            "session#1.instance_lock2",
+            "session#1.callback_lock",
+            "wslc#1.instance_lock",
+            "session#.instance_lock",
+            "session#11.instance_lock",
+        ] {
+            assert!(!is_instance_lock_of(name, one), "{name}");
+        }
+    }
+}

@@ -65,8 +65,7 @@ impl Judge for TeardownJudge {
     fn fact(&mut self, seen: &Observed, fact: &Fact, _out: &mut Findings) {
         match fact {
             Fact::CallStarted { call, caller, target, request: CallRequest::Hook { hook, .. } } => {
-                let Some(notifier) = seen.lineage(*caller).into_iter().find(|t| self.open.contains_key(t))
-                else {
+                let Some(notifier) = seen.lineage(*caller).find(|t| self.open.contains_key(t)) else {
                     return;
                 };
                 if let Some(fan_out) = self.open.get_mut(&notifier)
