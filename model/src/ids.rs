@@ -44,11 +44,18 @@ pub fn push_number(text: &mut String, mut n: u64) {
     text.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
-/// `{prefix}{n}.{member}`: the name of an object a numbered owner holds.
-fn member_name(prefix: &str, n: u64, member: &str) -> String {
-    let mut name = String::with_capacity(prefix.len() + 21 + member.len());
+/// `{prefix}{n}`: the name of the `n`th of a kind of thread or object (`R-3`, `W-1`).
+pub fn numbered(prefix: &str, n: u64) -> String {
+    let mut name = String::with_capacity(prefix.len() + 20);
     name.push_str(prefix);
     push_number(&mut name, n);
+    name
+}
+
+/// `{prefix}{n}.{member}`: the name of an object a numbered owner holds.
+fn member_name(prefix: &str, n: u64, member: &str) -> String {
+    let mut name = numbered(prefix, n);
+    name.reserve(1 + member.len());
     name.push('.');
     name.push_str(member);
     name

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::ids::Name;
+use crate::ids::{Name, numbered};
 
 /// What exists outside the service.
 #[derive(Clone, Debug)]
@@ -120,7 +120,7 @@ impl World {
         let index = usize::try_from(cookie).ok().and_then(|c| c.checked_sub(1));
         match index.and_then(|i| self.users.get(i)) {
             Some(user) => user.clone(),
-            None => format!("PLUGHOST\\user{cookie}").into(),
+            None => numbered("PLUGHOST\\user", u64::from(cookie)).into(),
         }
     }
 }

@@ -20,7 +20,7 @@ use parking_lot::Mutex;
 use plughost_model::design::Variant;
 use plughost_model::event::{ModelEvent, UserError};
 use plughost_model::hresult::WSLC_E_SESSION_NOT_FOUND;
-use plughost_model::ids::Name;
+use plughost_model::ids::{Name, numbered};
 use plughost_model::platform::Platform;
 use plughost_model::service::Service;
 use plughost_model::user_session::{ShutdownBehavior, UserSession};
@@ -79,7 +79,9 @@ async fn start_step<P: Platform>(
         1 => action.describe(),
         _ => format!("{} ({})", action.describe(), session.cookie()),
     };
-    let name = format!("T-{index}-{}", action.label());
+    let mut name = numbered("T-", u64::from(index));
+    name.push('-');
+    name.push_str(action.label());
     platform
         .spawn(name, async move {
             thread_platform.emit(ModelEvent::StepBegin { step: index, op: action.label(), what });

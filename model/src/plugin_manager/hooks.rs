@@ -15,7 +15,7 @@ use super::{HookSite, PluginManager, PluginSlot, WslPump};
 use crate::call_pump::CallPump;
 use crate::design::{Design, Mutant};
 use crate::event::{ModelEvent, UserError};
-use crate::ids::{PumpId, SessionCookie};
+use crate::ids::{PumpId, SessionCookie, numbered};
 use crate::platform::{LockGuard, Platform, SrwLock};
 use crate::wire::{DistroInfo, HookCall, HookKind, HostReply, HostRequest};
 
@@ -157,7 +157,7 @@ impl<P: Platform> PluginManager<P> {
         self.platform.emit(ModelEvent::PumpRunBegin { pump: pump.id() });
         self.register_wsl_pump(session, &pump).await;
         let reply = pump
-            .run(format!("W-{}", pump.id().0), move || async move {
+            .run(numbered("W-", pump.id().0), move || async move {
                 host.call(HostRequest::Hook(call)).await.unwrap_or_else(HostReply::hr)
             })
             .await;

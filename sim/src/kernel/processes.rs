@@ -10,6 +10,7 @@
 //! judges by value). Callbacks a host already handed to the service keep running; their
 //! replies are dropped. The service dying ends the run.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use plughost_model::fact::{self, CallOutcome, CallRequest, Fact};
@@ -45,7 +46,8 @@ pub(crate) struct ProcessState {
 }
 
 pub(crate) struct CallState {
-    pub label: String,
+    /// How traces name the call: a hook call's method, a callback's method and session.
+    pub label: Cow<'static, str>,
     pub caller: ThreadId,
     pub target: ProcessId,
     pub server: Option<ThreadId>,
@@ -68,7 +70,7 @@ impl State {
     /// Records a call from `caller` to `target`.
     pub fn add_call(
         &mut self,
-        label: String,
+        label: Cow<'static, str>,
         request: CallRequest,
         caller: ThreadId,
         target: ProcessId,

@@ -1,11 +1,12 @@
 //! The kernel's cross-process operations: hook calls to a host, callbacks to the service,
 //! host activation and process death.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use plughost_model::fact::CallRequest;
 use plughost_model::hresult::{HResult, RPC_E_CALL_REJECTED, RPC_S_SERVER_UNAVAILABLE};
-use plughost_model::ids::Name;
+use plughost_model::ids::{Name, numbered};
 use plughost_model::platform::CallbackServer;
 use plughost_model::plugin_host::PluginHost;
 use plughost_model::wire::{CallbackReply, CallbackRequest, HostReply, HostRequest};
@@ -34,7 +35,7 @@ impl Kernel {
     /// host RPC thread.
     pub async fn call_host(&self, process: ProcessId, request: HostRequest) -> Result<HostReply, HResult> {
         self.choice_point().await;
-        let label = request.method().to_string();
+        let label = request.method();
         let summary = CallRequest::from(&request);
         let Some(host) = self.live_host(process) else {
             let mut state = self.state();
@@ -43,15 +44,15 @@ impl Kernel {
                 format!("calls {label} on dead {}: {code}", state.processes[process].name)
             });
             let me = state.current();
-            let call = state.add_call(label, summary, me, process);
+            let call = state.add_call(label.into(), summary, me, process);
             state.complete_call(call, CallResult::Host(Err(code)));
             return Err(code);
         };
-        let fault = self.request_fault(process, &label);
+        let fault = self.request_fault(process, label);
         if fault == Some(Fault::Reject) {
             let mut state = self.state();
             let me = state.current();
-            let call = state.add_call(label, summary, me, process);
+            let call = state.add_call(label.into(), summary, me, process);
             state.complete_call(call, CallResult::Host(Err(RPC_E_CALL_REJECTED)));
             return Err(RPC_E_CALL_REJECTED);
         }
@@ -63,7 +64,7 @@ impl Kernel {
             AfterSend::Nothing
         };
         let result = self
-            .call(process, label, summary, after_send, move |call| async move {
+            .call(process, label.into(), summary, after_send, move |call| async move {
                 match fault {
                     Some(Fault::Hang) => kernel.hang().await,
                     Some(Fault::Slow) => kernel.sleep(slow_by).await,
@@ -141,7 +142,7 @@ impl Kernel {
         let summary = CallRequest::from(&request);
         let kernel = self.clone();
         let result = self
-            .call(Kernel::SERVICE, label, summary, AfterSend::MayCrashCaller, move |call| async move {
+            .call(Kernel::SERVICE, label.into(), summary, AfterSend::MayCrashCaller, move |call| async move {
                 let reply = server.serve(request).await;
                 kernel.choice_point().await;
                 kernel.state().complete_call(call, CallResult::Callback(Ok(reply)));
@@ -158,7 +159,7 @@ impl Kernel {
     async fn call<F, Fut>(
         &self,
         target: ProcessId,
-        label: String,
+        label: Cow<'static, str>,
         request: CallRequest,
         after_send: AfterSend,
         serve: F,
@@ -173,8 +174,8 @@ impl Kernel {
             let call = state.add_call(label, request, me, target);
             let process = &mut state.processes[target];
             process.rpc_threads += 1;
-            let prefix = if target == Kernel::SERVICE { "R" } else { "H" };
-            (me, call, format!("{prefix}-{}", process.rpc_threads))
+            let prefix = if target == Kernel::SERVICE { "R-" } else { "H-" };
+            (me, call, numbered(prefix, u64::from(process.rpc_threads)))
         };
         self.trace(|state| format!("calls {} on {}", state.calls[call].label, state.processes[target].name));
         let server = self.spawn_thread(target, &rpc_name, Some(call), Box::pin(serve(call)));
