@@ -6,6 +6,7 @@
 //! process termination) or the [`PluginApi`] (callbacks into the service).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
@@ -315,31 +316,37 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
     }
 
     fn render(&self, template: &Template, frame: &Frame) -> String {
-        render_template(&template.0, |key| self.placeholder(key, frame))
+        render_template(&template.0, |key, out| self.placeholder(key, frame, out))
     }
 
-    fn placeholder(&self, key: &str, frame: &Frame) -> Option<String> {
+    /// Appends the value of placeholder `key` in `frame` to `out`; false if it has none there.
+    fn placeholder(&self, key: &str, frame: &Frame, out: &mut String) -> bool {
+        fn put(out: &mut String, value: Option<impl std::fmt::Display>) -> bool {
+            value.is_some_and(|value| write!(out, "{value}").is_ok())
+        }
+        let last = frame.last.as_ref();
+        let (distro, wslc) = (frame.distro.as_ref(), frame.wslc.as_ref());
         match key {
-            "hr" => frame.last.as_ref().map(|r| r.hr.to_string()),
-            "output" => frame.last.as_ref().map(|r| r.output.clone().unwrap_or_default()),
-            "errno" => frame.last.as_ref().and_then(|r| r.errno).map(|errno| errno.to_string()),
-            "wslc_session" => frame.wslc.as_ref().map(|w| w.name.to_string()),
-            "object" => frame.wslc.as_ref().and_then(|w| w.object.as_ref()).map(|o| o.to_string()),
-            "distro" => frame.distro.as_ref().map(|d| d.name.to_string()),
-            "distro_id" => frame.distro.as_ref().map(|d| d.id.to_string()),
-            "init_pid" => frame.distro.as_ref().map(|d| d.init_pid.to_string()),
-            "session" => Some(frame.session.0.to_string()),
-            "user" => Some(frame.user.as_ref().map_or_else(|| "(no token)".to_string(), |u| u.to_string())),
-            "vm_flags" => frame.vm_flags.map(|flags| flags.to_string()),
-            "worker" => frame.worker.as_ref().map(|w| w.to_string()),
+            "hr" => put(out, last.map(|r| r.hr)),
+            "output" => put(out, last.map(|r| r.output.as_deref().unwrap_or_default())),
+            "errno" => put(out, last.and_then(|r| r.errno)),
+            "wslc_session" => put(out, wslc.map(|w| &w.name)),
+            "object" => put(out, wslc.and_then(|w| w.object.as_ref())),
+            "distro" => put(out, distro.map(|d| &d.name)),
+            "distro_id" => put(out, distro.map(|d| d.id)),
+            "init_pid" => put(out, distro.map(|d| d.init_pid)),
+            "session" => put(out, Some(frame.session.0)),
+            "user" => put(out, Some(frame.user.as_deref().unwrap_or("(no token)"))),
+            "vm_flags" => put(out, frame.vm_flags),
+            "worker" => put(out, frame.worker.as_ref()),
             _ => {
                 let state = self.state.lock();
                 if self.script.remembers(key) {
-                    return Some(state.texts.get(key).cloned().unwrap_or_default());
+                    return put(out, Some(state.texts.get(key).map_or("", |text| text.as_str())));
                 }
                 match key.strip_suffix(".max") {
-                    Some(counter) => Some(state.counters.get(counter).map_or(0, |c| c.max).to_string()),
-                    None => Some(state.counters.get(key).map_or(0, |c| c.value).to_string()),
+                    Some(counter) => put(out, Some(state.counters.get(counter).map_or(0, |c| c.max))),
+                    None => put(out, Some(state.counters.get(key).map_or(0, |c| c.value))),
                 }
             }
         }
@@ -370,12 +377,13 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     pattern[p..].iter().all(|&c| c == '*')
 }
 
-/// Renders `{key}` placeholders through `lookup`; unknown or unavailable keys render as
-/// `{key}` so a mistake shows in the log instead of vanishing.
-pub fn render_template(text: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Renders `{key}` placeholders through `lookup`, which appends a key's value to the text
+/// and says whether it had one; unknown or unavailable keys render as `{key}` so a mistake
+/// shows in the log instead of vanishing.
+pub fn render_template(text: &str, mut lookup: impl FnMut(&str, &mut String) -> bool) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
     let mut rest = text;
-    while let Some(start) = rest.find(['{', '}']) {
+    while let Some(start) = rest.bytes().position(|b| b == b'{' || b == b'}') {
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
         if tail.starts_with("{{") || tail.starts_with("}}") {
@@ -386,7 +394,9 @@ pub fn render_template(text: &str, mut lookup: impl FnMut(&str) -> Option<String
         match (tail.starts_with('{'), tail.find('}')) {
             (true, Some(end)) => {
                 let key = &tail[1..end];
-                out.push_str(&lookup(key).unwrap_or_else(|| format!("{{{key}}}")));
+                if !lookup(key, &mut out) {
+                    out.push_str(&tail[..=end]);
+                }
                 rest = &tail[end + 1..];
             }
             _ => {
@@ -459,7 +469,10 @@ mod tests {
 
     #[test]
     fn templates_substitute_escape_and_keep_unknown_keys() {
-        let lookup = |key: &str| (key == "hr").then(|| "S_OK".to_string());
+        let lookup = |key: &str, out: &mut String| {
+            out.push_str(if key == "hr" { "S_OK" } else { return false });
+            true
+        };
         assert_eq!(render_template("result={hr}", lookup), "result=S_OK");
         assert_eq!(render_template("{{literal}} {nope}", lookup), "{literal} {nope}");
         assert_eq!(render_template("dangling { brace", lookup), "dangling { brace");

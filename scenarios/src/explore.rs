@@ -527,25 +527,33 @@ impl Tally {
 #[cfg(not(windows))]
 /// Runs the exploration.
 pub fn explore(exploration: &Exploration) -> Summary {
-    explore_with_progress(exploration, &|| {})
+    explore_with_progress(exploration, &|_| {})
 }
 
 #[cfg(not(windows))]
-/// Runs the exploration, calling `on_seed` after every seed (from any job's thread).
-pub fn explore_with_progress(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
-    explore_seeds(exploration, on_seed, false)
+/// Runs the exploration, calling `on_seeds(n)` as a job finishes `n` more seeds (from any
+/// job's thread; every [`SEEDS_PER_REPORT`] seeds and at the job's end, or after every run
+/// of a search).
+pub fn explore_with_progress(exploration: &Exploration, on_seeds: &(dyn Fn(u64) + Sync)) -> Summary {
+    explore_seeds(exploration, on_seeds, false)
 }
 
 #[cfg(not(windows))]
 /// Runs the exploration collecting coverage (`crate::coverage`): the summary's `coverage`
 /// says which combinations its runs reached, and how often (for a search, its schedules
 /// within the bound).
-pub fn explore_with_coverage(exploration: &Exploration, on_seed: &(dyn Fn() + Sync)) -> Summary {
-    explore_seeds(exploration, on_seed, true)
+pub fn explore_with_coverage(exploration: &Exploration, on_seeds: &(dyn Fn(u64) + Sync)) -> Summary {
+    explore_seeds(exploration, on_seeds, true)
 }
 
+/// How many seeds a job runs between two reports of its progress: a report touches what
+/// every job shares (a progress bar's counter, its clock), a run of a small scenario takes
+/// microseconds.
 #[cfg(not(windows))]
-fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered: bool) -> Summary {
+pub const SEEDS_PER_REPORT: u64 = 256;
+
+#[cfg(not(windows))]
+fn explore_seeds(exploration: &Exploration, on_seeds: &(dyn Fn(u64) + Sync), covered: bool) -> Summary {
     if let StrategyFamily::Dfs(config) = exploration.strategy {
         let plan = crate::search::SearchPlan {
             variant: exploration.variant,
@@ -554,7 +562,7 @@ fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered
             max_runs: Some(exploration.seeds),
             coverage: covered,
         };
-        return crate::search::search(&exploration.scenario, &plan, on_seed);
+        return crate::search::search(&exploration.scenario, &plan, &|| on_seeds(1));
     }
     let expected = Expectation::of(&exploration.scenario, exploration.variant);
     let strategy = exploration.strategy.resolved(&exploration.scenario, exploration.variant);
@@ -571,7 +579,7 @@ fn explore_seeds(exploration: &Exploration, on_seed: &(dyn Fn() + Sync), covered
             if jobs == 1 { exploration.scenario.clone() } else { Arc::new(exploration.scenario.unshared()) };
         let mut own = Tally { coverage: coverage.clone(), ..Tally::default() };
         let stride = Stride { scenario: &scenario, expected, job, jobs };
-        run_stride(exploration, &stride, &mut own, &lowest_failure, on_seed);
+        run_stride(exploration, &stride, &mut own, &lowest_failure, on_seeds);
         tally.lock().merge(own);
     };
     if jobs == 1 {
@@ -631,14 +639,15 @@ fn run_stride(
     stride: &Stride<'_>,
     tally: &mut Tally,
     lowest_failure: &AtomicU64,
-    on_seed: &(dyn Fn() + Sync),
+    on_seeds: &(dyn Fn(u64) + Sync),
 ) {
     let Stride { scenario, expected, job, jobs } = *stride;
     let end = exploration.start_seed + exploration.seeds;
     let mut seed = exploration.start_seed + job;
+    let mut unreported = 0;
     while seed < end {
         if exploration.stop_at_first_failure && seed > lowest_failure.load(Ordering::Relaxed) {
-            return;
+            break;
         }
         let mut spec = RunSpec::new(exploration.variant, exploration.strategy.spec(seed))
             .with_faults(exploration.faults);
@@ -655,7 +664,12 @@ fn run_stride(
             lowest_failure.fetch_min(seed, Ordering::Relaxed);
             tally.first_failure = Some(Failure { seed, verdict: run.verdict, details: run.details });
         }
-        on_seed();
+        unreported += 1;
+        if unreported == SEEDS_PER_REPORT {
+            on_seeds(unreported);
+            unreported = 0;
+        }
         seed += jobs;
     }
+    on_seeds(unreported);
 }

@@ -363,12 +363,12 @@ impl Checker<'_> {
             "worker",
         ];
         let mut unknown = None;
-        plughost_model::scripted_plugin::render_template(text, |key| {
+        plughost_model::scripted_plugin::render_template(text, |key, _| {
             let counter = key.strip_suffix(".max").unwrap_or(key);
             if !BUILT_IN.contains(&key) && !counters.contains(counter) && unknown.is_none() {
                 unknown = Some(key.to_string());
             }
-            Some(String::new())
+            true
         });
         match unknown {
             Some(key) => Err(self.error(

@@ -27,7 +27,7 @@ fn covered(name: &str, mutant: Option<Mutant>, faults: Option<FaultBudget>, jobs
             jobs,
             stop_at_first_failure: false,
         },
-        &|| {},
+        &|_| {},
     );
     summary.coverage.expect("coverage was asked for")
 }
@@ -83,7 +83,7 @@ fn searched(bound: u32, sleep_sets: bool) -> Summary {
             jobs: 1,
             stop_at_first_failure: false,
         },
-        &|| {},
+        &|_| {},
     )
 }
 

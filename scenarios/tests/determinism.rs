@@ -121,3 +121,34 @@ fn stopping_at_the_first_failure_counts_the_same_seeds_on_any_number_of_jobs() {
         }
     }
 }
+
+/// A job reports its progress in batches, and the reports add up to the seeds run, one job
+/// or several.
+#[test]
+fn progress_reports_add_up_to_the_seeds_run() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use plughost_scenarios::explore::{Exploration, SEEDS_PER_REPORT, StrategyFamily, explore_with_progress};
+    let scenario = crate::util::scenario("pump_kernel");
+    for jobs in [1, 2] {
+        let (seeds, reports) = (AtomicU64::new(0), AtomicU64::new(0));
+        let exploration = Exploration {
+            faults: scenario.faults,
+            scenario: scenario.clone(),
+            variant: crate::util::variant(None),
+            strategy: StrategyFamily::Random,
+            start_seed: 0,
+            seeds: 1_000,
+            jobs,
+            stop_at_first_failure: false,
+        };
+        let summary = explore_with_progress(&exploration, &|done| {
+            seeds.fetch_add(done, Ordering::Relaxed);
+            reports.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(summary.seeds_run, 1_000, "jobs {jobs}");
+        assert_eq!(seeds.load(Ordering::Relaxed), summary.seeds_run, "jobs {jobs}");
+        let batched = 1_000 / SEEDS_PER_REPORT + jobs as u64;
+        assert!(reports.load(Ordering::Relaxed) <= batched, "jobs {jobs}: one report per seed");
+    }
+}

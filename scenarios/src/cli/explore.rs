@@ -150,9 +150,9 @@ fn run_with_progress(exploration: &Exploration, coverage: bool) -> Summary {
         _ => Progress::new(exploration.seeds, &exploration.scenario.name),
     };
     let summary = if coverage {
-        explore_with_coverage(exploration, &|| progress.tick())
+        explore_with_coverage(exploration, &|seeds| progress.advance(seeds))
     } else {
-        explore_with_progress(exploration, &|| progress.tick())
+        explore_with_progress(exploration, &|seeds| progress.advance(seeds))
     };
     progress.finish();
     summary

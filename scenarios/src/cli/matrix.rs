@@ -148,7 +148,7 @@ pub(super) fn matrix_command(args: MatrixArgs) -> Result<ExitCode, UsageError> {
             let label = format!("{} [{}]", scenario.name, column.title());
             let progress = Progress::new(seeds, &label);
             let cell_started = std::time::Instant::now();
-            let summary = explore_with_progress(&exploration, &|| progress.tick());
+            let summary = explore_with_progress(&exploration, &|seeds| progress.advance(seeds));
             progress.finish();
             let ok = summary.meets_expectation();
             all_ok &= ok;

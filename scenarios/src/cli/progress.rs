@@ -33,7 +33,12 @@ impl Progress {
 
     /// One more run done (callable from any thread).
     pub(super) fn tick(&self) {
-        self.bar.inc(1);
+        self.advance(1);
+    }
+
+    /// `runs` more runs done (callable from any thread).
+    pub(super) fn advance(&self, runs: u64) {
+        self.bar.inc(runs);
     }
 
     /// Sets the count of runs done.
