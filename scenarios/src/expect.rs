@@ -132,8 +132,9 @@ fn unordered_mismatch(patterns: &[String], lines: &[String]) -> Option<String> {
         return Some(format!("{} lines for {} patterns; log: {lines:?}", lines.len(), patterns.len()));
     }
     let mut line_owner: Vec<Option<usize>> = vec![None; lines.len()];
+    let mut visited = vec![false; lines.len()];
     for pattern in 0..patterns.len() {
-        let mut visited = vec![false; lines.len()];
+        visited.fill(false);
         if !augment(pattern, patterns, lines, &mut line_owner, &mut visited) {
             return Some(format!("no line left for `{}`; log: {lines:?}", patterns[pattern]));
         }

@@ -125,12 +125,12 @@ impl Scenario {
 
     /// Every step that runs on a thread of its own, numbered from 1 in the order the driver
     /// starts them (a parallel group contributes its members, not itself).
-    pub fn numbered_steps(&self) -> Vec<(u32, &Step)> {
+    pub fn numbered_steps(&self) -> impl Iterator<Item = (u32, &Step)> {
         let leaves = self.steps.iter().flat_map(|step| match &step.action {
-            StepAction::Parallel(members) => members.iter().collect::<Vec<_>>(),
-            _ => vec![step],
+            StepAction::Parallel(members) => members.as_slice(),
+            _ => std::slice::from_ref(step),
         });
-        (1..).zip(leaves).collect()
+        (1..).zip(leaves)
     }
 }
 
