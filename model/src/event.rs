@@ -206,8 +206,13 @@ pub trait EventSink: Send + Sync + 'static {
 
 /// How traces name a hook's session: `session#N` for WSL hooks, `wslc#N` for WSLC hooks.
 fn subject(hook: &HookKind, session: &SessionCookie) -> String {
+    session_name(*session, hook.is_wslc())
+}
+
+/// A session's name as [`SessionCookie::push_name`] spells it.
+fn session_name(session: SessionCookie, wslc: bool) -> String {
     let mut name = String::new();
-    session.push_name(&mut name, hook.is_wslc());
+    session.push_name(&mut name, wslc);
     name
 }
 
@@ -283,9 +288,13 @@ impl fmt::Display for ModelEvent {
                 write!(f, "{plugin} PluginError(\"{message}\"): {hr}")
             }
             ServiceStopped => f.write_str("service stopped"),
-            WslcResolved { session, found: true } => write!(f, "wslc#{session} resolved"),
-            WslcResolved { session, found: false } => write!(f, "wslc#{session} not found"),
-            WslcSessionTerminated { session } => write!(f, "wslc#{session} terminated"),
+            WslcResolved { session, found } => {
+                let outcome = if *found { "resolved" } else { "not found" };
+                write!(f, "{} {outcome}", session_name(SessionCookie(*session), true))
+            }
+            WslcSessionTerminated { session } => {
+                write!(f, "{} terminated", session_name(SessionCookie(*session), true))
+            }
         }
     }
 }
