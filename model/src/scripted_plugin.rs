@@ -355,37 +355,26 @@ impl<P: Platform, A: PluginApi> ScriptedPlugin<P, A> {
 
 /// Wildcard matching as the test plugin's callers use it (`PathMatchSpec`): `*` any run of
 /// characters, `?` any one character, everything else itself.
-///
-/// ASCII text (all of a run's logs, as a rule: this runs after every run of an exploration)
-/// is matched byte by byte; other text character by character.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    if pattern.is_ascii() && text.is_ascii() {
-        return matches_wildcards(pattern.as_bytes(), text.as_bytes(), b'*', b'?');
-    }
     let (pattern, text): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    matches_wildcards(&pattern, &text, '*', '?')
-}
-
-/// [`wildcard_match`] over characters of either kind: `star` and `any` are `*` and `?`.
-fn matches_wildcards<C: Copy + PartialEq>(pattern: &[C], text: &[C], star: C, any: C) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut backtrack: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == any || pattern[p] == text[t]) {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
             p += 1;
             t += 1;
-        } else if p < pattern.len() && pattern[p] == star {
+        } else if p < pattern.len() && pattern[p] == '*' {
             backtrack = Some((p, t));
             p += 1;
-        } else if let Some((star_at, matched)) = backtrack {
-            p = star_at + 1;
+        } else if let Some((star, matched)) = backtrack {
+            p = star + 1;
             t = matched + 1;
-            backtrack = Some((star_at, matched + 1));
+            backtrack = Some((star, matched + 1));
         } else {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == star)
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 /// Renders `{key}` placeholders through `lookup`, which appends a key's value to the text
