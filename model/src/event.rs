@@ -206,14 +206,7 @@ pub trait EventSink: Send + Sync + 'static {
 
 /// How traces name a hook's session: `session#N` for WSL hooks, `wslc#N` for WSLC hooks.
 fn subject(hook: &HookKind, session: &SessionCookie) -> String {
-    session_name(*session, hook.is_wslc())
-}
-
-/// A session's name as [`SessionCookie::push_name`] spells it.
-fn session_name(session: SessionCookie, wslc: bool) -> String {
-    let mut name = String::new();
-    session.push_name(&mut name, wslc);
-    name
+    session.name(hook.is_wslc())
 }
 
 fn opt_message(message: &Option<String>) -> String {
@@ -290,10 +283,10 @@ impl fmt::Display for ModelEvent {
             ServiceStopped => f.write_str("service stopped"),
             WslcResolved { session, found } => {
                 let outcome = if *found { "resolved" } else { "not found" };
-                write!(f, "{} {outcome}", session_name(SessionCookie(*session), true))
+                write!(f, "{} {outcome}", SessionCookie(*session).name(true))
             }
             WslcSessionTerminated { session } => {
-                write!(f, "{} terminated", session_name(SessionCookie(*session), true))
+                write!(f, "{} terminated", SessionCookie(*session).name(true))
             }
         }
     }

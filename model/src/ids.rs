@@ -72,6 +72,13 @@ impl SessionCookie {
         member_name(SESSION_PREFIX, u64::from(self.0), member)
     }
 
+    /// The session's name: `session#N`, or `wslc#N` for a WSLC session.
+    pub fn name(self, wslc: bool) -> String {
+        let mut name = String::new();
+        self.push_name(&mut name, wslc);
+        name
+    }
+
     /// Appends the session's name to `text`: `session#N`, or `wslc#N` for a WSLC session.
     pub fn push_name(self, text: &mut String, wslc: bool) {
         text.push_str(if wslc { WSLC_PREFIX } else { SESSION_PREFIX });

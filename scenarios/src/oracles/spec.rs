@@ -105,9 +105,12 @@ pub fn instance_lock(session: SessionCookie) -> String {
 /// Whether `name` is `session`'s `m_instanceLock` (the name [`instance_lock`] makes), read
 /// without building that name.
 pub fn is_instance_lock_of(name: &str, session: SessionCookie) -> bool {
-    name.strip_prefix("session#")
-        .and_then(|rest| rest.strip_suffix(".instance_lock"))
-        .is_some_and(|number| writes_decimal(number, session.0))
+    instance_lock_number(name).is_some_and(|number| writes_decimal(number, session.0))
+}
+
+/// The session number written in an instance lock's name (`session#N.instance_lock`).
+fn instance_lock_number(name: &str) -> Option<&str> {
+    name.strip_prefix("session#")?.strip_suffix(".instance_lock")
 }
 
 /// Whether `text` is `n` as `Display` writes it: decimal digits, no sign, no leading zero.
@@ -119,7 +122,7 @@ fn writes_decimal(text: &str, n: u32) -> bool {
 
 /// Whether `name` is some session's `m_instanceLock`.
 pub fn is_instance_lock(name: &str) -> bool {
-    name.starts_with("session#") && name.ends_with(".instance_lock")
+    instance_lock_number(name).is_some()
 }
 
 /// I-5: locks never held while waiting on another thread, a COM call or another lock.
