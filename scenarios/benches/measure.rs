@@ -23,7 +23,7 @@ use plughost_scenarios::scenario::Scenario;
 /// The allocator the `plughost` binary uses, so the figures are the binary's.
 #[cfg(not(windows))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn exploration(
     scenario: &Arc<Scenario>,

@@ -64,7 +64,8 @@ impl SimGuard {
 
     /// Acquires `lock` in `mode`, however long that takes.
     async fn acquire_untimed(kernel: &Kernel, lock: LockId, mode: Mode) -> SimGuard {
-        SimGuard::acquire(kernel, lock, mode, None).await.expect("an untimed acquire succeeds")
+        let thread = kernel.acquire(lock, mode, None).await.expect("an untimed acquire succeeds");
+        SimGuard { kernel: kernel.clone(), lock, thread, mode, held: true }
     }
 }
 
@@ -93,12 +94,12 @@ pub struct SimRecursiveMutex {
 impl RecursiveMutex for SimRecursiveMutex {
     type Guard = SimGuard;
 
-    async fn lock(&self) -> SimGuard {
-        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive).await
+    fn lock(&self) -> impl Future<Output = SimGuard> + Send {
+        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive)
     }
 
-    async fn try_lock_for(&self, timeout: Duration) -> Option<SimGuard> {
-        SimGuard::acquire(&self.kernel, self.lock, Mode::Exclusive, Some(timeout)).await
+    fn try_lock_for(&self, timeout: Duration) -> impl Future<Output = Option<SimGuard>> + Send {
+        SimGuard::acquire(&self.kernel, self.lock, Mode::Exclusive, Some(timeout))
     }
 
     fn held_by_current_thread(&self) -> bool {
@@ -115,12 +116,12 @@ pub struct SimSrwLock {
 impl SrwLock for SimSrwLock {
     type Guard = SimGuard;
 
-    async fn lock_shared(&self) -> SimGuard {
-        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Shared).await
+    fn lock_shared(&self) -> impl Future<Output = SimGuard> + Send {
+        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Shared)
     }
 
-    async fn lock_exclusive(&self) -> SimGuard {
-        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive).await
+    fn lock_exclusive(&self) -> impl Future<Output = SimGuard> + Send {
+        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive)
     }
 }
 
@@ -133,8 +134,8 @@ pub struct SimMutex {
 impl PlainMutex for SimMutex {
     type Guard = SimGuard;
 
-    async fn lock(&self) -> SimGuard {
-        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive).await
+    fn lock(&self) -> impl Future<Output = SimGuard> + Send {
+        SimGuard::acquire_untimed(&self.kernel, self.lock, Mode::Exclusive)
     }
 }
 
@@ -145,12 +146,12 @@ pub struct SimEvent {
 }
 
 impl Event for SimEvent {
-    async fn set(&self) {
-        self.kernel.set_event(self.event).await;
+    fn set(&self) -> impl Future<Output = ()> + Send {
+        self.kernel.set_event(self.event)
     }
 
-    async fn reset(&self) {
-        self.kernel.reset_event(self.event).await;
+    fn reset(&self) -> impl Future<Output = ()> + Send {
+        self.kernel.reset_event(self.event)
     }
 
     async fn wait(&self) {

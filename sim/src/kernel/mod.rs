@@ -74,8 +74,12 @@ impl DerefMut for StateGuard {
 }
 
 impl Drop for StateGuard {
+    #[inline]
     fn drop(&mut self) {
-        STATE.with(|slot| slot.set(self.state.take()));
+        // The slot is empty while a guard holds the state: what it held is `None`, which
+        // has nothing to drop (forgetting it keeps a `State`'s destructor out of every
+        // guard's).
+        STATE.with(|slot| std::mem::forget(slot.replace(self.state.take())));
     }
 }
 
@@ -92,6 +96,7 @@ impl Kernel {
 
     /// Borrows the run's state; panics if it is borrowed already (the kernel re-entered
     /// itself), or if this handle's run ended.
+    #[inline]
     pub fn state(&self) -> StateGuard {
         let guard = StateGuard { state: STATE.with(Cell::take) };
         match guard.state.as_deref() {

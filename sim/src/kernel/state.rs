@@ -337,6 +337,7 @@ impl State {
     }
 
     /// Makes a blocked thread runnable with `wake`, taking it off every waiter list.
+    #[inline]
     pub fn unblock(&mut self, thread: ThreadId, wake: Wake) {
         self.detach(thread);
         self.thread(thread).wake = Some(wake);
@@ -614,6 +615,7 @@ impl State {
     }
 
     /// Hands the step being recorded to the strategy.
+    #[inline]
     pub(super) fn end_step(&mut self, runnable_after: bool) {
         let Some(recorder) = &mut self.recorder else { return };
         let Some(actor) = recorder.actor.take() else { return };
@@ -631,6 +633,7 @@ impl State {
         }
     }
 
+    #[inline]
     fn grant(&mut self, thread: ThreadId) {
         self.running = Some(thread);
         self.begin_step(Actor::Thread(thread));

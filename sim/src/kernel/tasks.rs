@@ -69,6 +69,7 @@ impl Kernel {
 impl State {
     /// The running thread and its future, to poll; `None` once the run has an outcome;
     /// `Err` if the run stopped without one (a kernel bug).
+    #[inline]
     fn take_running_task(&mut self) -> Result<Option<(ThreadId, BoxFuture<()>)>, String> {
         if self.outcome.is_some() {
             return Ok(None);
