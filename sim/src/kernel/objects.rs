@@ -93,7 +93,7 @@ impl State {
             Mode::Exclusive => LockMode::Exclusive,
             Mode::Shared => LockMode::Shared,
         };
-        self.fact(&Fact::LockAcquired { thread: me, lock: fact::LockId(lock as u32), mode, timed });
+        self.plain_fact(Fact::LockAcquired { thread: me, lock: fact::LockId(lock as u32), mode, timed });
         Some(depth)
     }
 
@@ -123,7 +123,7 @@ impl State {
                 }
             }
         }
-        self.fact(&Fact::LockReleased { thread, lock: fact::LockId(lock as u32) });
+        self.plain_fact(Fact::LockReleased { thread, lock: fact::LockId(lock as u32) });
         let state = &self.locks[lock];
         if state.owner.is_none() && (state.shared.is_empty() || mode == Mode::Shared) {
             for waiter in std::mem::take(&mut self.locks[lock].waiters) {

@@ -130,7 +130,7 @@ impl State {
         }
         self.touch(Object::Global);
         self.processes[process].alive = false;
-        self.fact(&Fact::ProcessDied { process: fact::ProcessId(process as u32) });
+        self.plain_fact(Fact::ProcessDied { process: fact::ProcessId(process as u32) });
         let running_dies = self.running.is_some_and(|t| self.threads[t.0 as usize].process == process);
         for index in 0..self.threads.len() {
             if self.threads[index].process == process {

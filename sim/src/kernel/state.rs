@@ -229,6 +229,21 @@ impl State {
         self.sink.fact(self.clock, fact);
     }
 
+    /// Delivers a fact that owns nothing (ids and flags only: a lock taken or released, a
+    /// wait, a thread's end, a process's death), which then needs no drop: most of a run's
+    /// facts, each of which would otherwise pass through the drop code of every variant.
+    pub fn plain_fact(&mut self, fact: Fact) {
+        debug_assert!(matches!(
+            fact,
+            Fact::LockAcquired { .. }
+                | Fact::LockReleased { .. }
+                | Fact::Blocked { .. }
+                | Fact::ThreadEnded { .. }
+                | Fact::ProcessDied { .. }
+        ));
+        self.sink.fact(self.clock, &std::mem::ManuallyDrop::new(fact));
+    }
+
     /// Adds a runnable thread named `process/name` (made unique with `#n`), started by the
     /// running thread, or to serve inbound call `serves`.
     pub fn add_thread(&mut self, process: ProcessId, name: &str, serves: Option<CallId>) -> ThreadId {
@@ -308,7 +323,7 @@ impl State {
             Wait::Hung => None,
         };
         if let Some(on) = on {
-            self.fact(&Fact::Blocked { thread: me, on, timed: deadline.is_some() });
+            self.plain_fact(Fact::Blocked { thread: me, on, timed: deadline.is_some() });
         }
         if self.recorder.is_some() {
             self.touch_wait(&wait);
@@ -400,7 +415,7 @@ impl State {
     fn retire(&mut self, thread: ThreadId, end: ThreadState) {
         self.touch(Object::Thread(thread.0));
         self.thread(thread).state = end;
-        self.fact(&Fact::ThreadEnded { thread });
+        self.plain_fact(Fact::ThreadEnded { thread });
         self.remove_runnable(thread);
         for joiner in std::mem::take(&mut self.thread(thread).joiners) {
             self.unblock(joiner, Wake::Joined);
