@@ -7,7 +7,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 /// A WSL user session's cookie (`SessionId` in the plugin API).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
@@ -25,8 +24,10 @@ pub struct CallbackId(pub u64);
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct PumpId(pub u64);
 
-/// A cheaply clonable name (plugin, distribution, worker).
-pub type Name = Arc<str>;
+/// A cheaply clonable name (plugin, distribution, worker): up to 23 bytes inline, so that
+/// the many copies a run makes (into events, facts, calls and the oracles' tables) cost no
+/// atomic reference count; a longer one is shared.
+pub type Name = smol_str::SmolStr;
 
 /// Appends `n` in decimal to `text`, without the formatting machinery: names of per-run
 /// objects are built many thousands of times a second.

@@ -74,13 +74,13 @@ impl HostConnection {
         command
             .args(&config.host_args)
             .arg("--plugin")
-            .arg(plugin.as_ref())
+            .arg(plugin.as_str())
             .arg("--service-pid")
             .arg(std::process::id().to_string());
         if !matches!(core.trace, crate::platform::TraceOut::Off) {
             command.arg("--trace");
         }
-        if let Some(mode) = config.hostile.get(plugin.as_ref()) {
+        if let Some(mode) = config.hostile.get(plugin.as_str()) {
             command.arg("--hostile").arg(mode);
         }
         command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());

@@ -90,7 +90,7 @@ impl RunOutcome {
 /// WSL's test leaves to the schedule (how many of the callbacks racing a termination got
 /// through, a session id); and the lines are sorted when the expectation ignores order.
 fn comparable_log(scenario: &Scenario, plugin: &str, lines: &[String]) -> Vec<String> {
-    let expectation = scenario.expect.logs.iter().find(|(name, _)| name.as_ref() == plugin).map(|(_, e)| e);
+    let expectation = scenario.expect.logs.iter().find(|(name, _)| name.as_str() == plugin).map(|(_, e)| e);
     let (patterns, unordered) = match expectation {
         Some(LogExpectation::Ordered(patterns)) => (patterns.as_slice(), false),
         Some(LogExpectation::Unordered(patterns)) => (patterns.as_slice(), true),

@@ -94,9 +94,10 @@ impl Scenario {
     }
 
     /// A copy that shares no allocation with this scenario: parsed again from its text, with
-    /// the same `source`. Every run clones the scenario's names and script blocks (reference
-    /// counted), so OS threads running one scenario each take their own copy: counts written
-    /// from two cores at once cost `pump_kernel` about a sixth of its runs per second.
+    /// the same `source`. Every run clones the scenario's script blocks, world and long
+    /// names (reference counted), so OS threads running one scenario each take their own
+    /// copy: counts written from two cores at once cost `pump_kernel` about a sixth of its
+    /// runs per second.
     pub fn unshared(&self) -> Scenario {
         let parsed = crate::parse::parse(&self.name, &self.source, &self.text)
             .unwrap_or_else(|e| panic!("a scenario that parsed once parses again: {e}"));
