@@ -330,7 +330,7 @@ fn host_options(core: &ProcessCore, config: &RealConfig, plugin: &Name) -> Strin
     if !matches!(core.trace, crate::platform::TraceOut::Off) {
         options.push("trace".to_string());
     }
-    if let Some(mode) = config.hostile.get(plugin.as_ref()) {
+    if let Some(mode) = config.hostile.get(plugin.as_str()) {
         options.push(format!("hostile={mode}"));
     }
     options.join(" ")
