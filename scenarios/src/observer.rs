@@ -23,6 +23,7 @@ use crate::verdict::Verdict;
 
 /// What an observer has seen of a run so far: a simulated run owns it while it lasts
 /// ([`Observer::seeing`], [`Observer::of_run`]).
+#[derive(Debug)]
 pub(crate) struct Seen {
     oracles: Oracles,
     results: BTreeMap<u32, Result<(), UserError>>,
@@ -43,9 +44,32 @@ impl Seen {
             texts,
         }
     }
+
+    /// Forgets the run seen so far, as [`Seen::new`] would make it (keeping every event's
+    /// text when `keep_texts`), but in the tables already allocated.
+    #[cfg(not(windows))]
+    fn reset(&mut self, keep_texts: bool) {
+        let Seen { oracles, results, logs, violating, texts } = self;
+        oracles.reset();
+        results.clear();
+        logs.clear();
+        violating.clear();
+        match texts {
+            Some(texts) if keep_texts => texts.clear(),
+            _ => *texts = keep_texts.then(Vec::new),
+        }
+    }
+}
+
+#[cfg(not(windows))]
+thread_local! {
+    /// What the last simulated run on this OS thread saw, once judged: the next run's
+    /// observer starts from it ([`Observer::seeing`], [`Observer::recycle`]).
+    static SPARE: std::cell::RefCell<Option<Seen>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Watches one run of one scenario.
+#[derive(Debug)]
 pub struct Observer {
     scenario: Arc<Scenario>,
     seen: Mutex<Seen>,
@@ -123,10 +147,42 @@ impl EventSink for Observer {
 
 impl Observer {
     /// What a simulated run on `design` delivers to, keeping every model event's text when
-    /// `keep_texts`, so that [`Observer::marks`] can place violations in the trace.
+    /// `keep_texts`, so that [`Observer::marks`] can place violations in the trace. Reuses
+    /// what the last run on this OS thread saw when it judged the same design.
     #[cfg(not(windows))]
     pub(crate) fn seeing(design: Design, keep_texts: bool) -> Seen {
-        Seen::new(design, keep_texts.then(Vec::new))
+        match SPARE.try_with(|spare| spare.borrow_mut().take()).ok().flatten() {
+            Some(mut seen) if seen.oracles.design() == design => {
+                seen.reset(keep_texts);
+                seen
+            }
+            _ => Seen::new(design, keep_texts.then(Vec::new)),
+        }
+    }
+
+    /// Drops what the last run on this OS thread saw: the next run starts from nothing.
+    #[cfg(all(test, not(windows)))]
+    pub(crate) fn forget_spare() {
+        SPARE.with(|spare| spare.borrow_mut().take());
+    }
+
+    /// What the last run on this OS thread saw, once reset, and what a new observer of the same
+    /// design starts from, both as `Debug` prints them (emptied tables print as new ones).
+    #[cfg(all(test, not(windows)))]
+    pub(crate) fn spare_reset_and_new() -> Option<(String, String)> {
+        let mut seen = SPARE.with(|spare| spare.borrow_mut().take())?;
+        let keep_texts = seen.texts.is_some();
+        seen.reset(keep_texts);
+        let new = Seen::new(seen.oracles.design(), keep_texts.then(Vec::new));
+        Some((format!("{seen:?}"), format!("{new:?}")))
+    }
+
+    /// Done with a simulated run's observer: what it saw is kept for the next run on this OS
+    /// thread to start from (see [`Observer::seeing`]).
+    #[cfg(not(windows))]
+    pub(crate) fn recycle(self) {
+        let seen = self.seen.into_inner();
+        let _ = SPARE.try_with(|spare| spare.borrow_mut().replace(seen));
     }
 
     /// The observer of a run of `scenario` that delivered to `seen`.

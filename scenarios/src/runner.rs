@@ -120,6 +120,8 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
     }
     let judgement = observer.judge_as(&report.outcome, report.faults.is_empty());
     let marks = trace.as_deref().map_or_else(Vec::new, |trace| observer.marks(trace));
+    let outcome = spec.outcome.then(|| observer.outcome(judgement.verdict));
+    observer.recycle();
     Ok(SimRun {
         verdict: judgement.verdict,
         details: judgement.details,
@@ -133,7 +135,7 @@ pub fn try_run(scenario: &Arc<Scenario>, spec: &RunSpec) -> Result<SimRun, Stop>
         trace,
         marks,
         served,
-        outcome: spec.outcome.then(|| observer.outcome(judgement.verdict)),
+        outcome,
     })
 }
 
@@ -167,4 +169,92 @@ pub fn run_sim(
 ) -> SimRun {
     let spec = RunSpec { record_trace, ..RunSpec::new(variant, strategy) };
     try_run(scenario, &spec).unwrap_or_else(|stop| panic!("a seeded strategy stopped a run: {stop}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use plughost_model::design::{Design, Variant};
+
+    use super::*;
+
+    /// What one run left: its judgement, where its violations are in its trace, and the trace.
+    type Judged = (crate::verdict::Verdict, Vec<String>, bool, Vec<ViolationMark>, Option<String>);
+
+    /// One run: a scenario, a variant, a seed, whether it is traced, where it ends.
+    type Case = (Arc<Scenario>, Variant, u64, bool, Ends);
+
+    fn judged((scenario, variant, seed, traced, ends): &Case) -> Judged {
+        let spec = RunSpec {
+            record_trace: *traced,
+            ends: *ends,
+            ..RunSpec::new(*variant, StrategySpec::Random { seed: *seed })
+        };
+        let run = try_run(scenario, &spec).expect("a seeded strategy never stops a run");
+        (run.verdict, run.details, run.oracle_failed, run.marks, run.trace)
+    }
+
+    /// The observer of a run starts from what the last run on its OS thread saw (its judges'
+    /// tables, emptied). A run must be judged exactly as on a thread that ran nothing before:
+    /// whatever the runs before it left behind (violations, locks still held and hook calls
+    /// still open when a run halted at its first violation or wedged, another design's judges,
+    /// a trace's texts) must not reach it.
+    #[test]
+    fn a_run_is_judged_after_others_exactly_as_on_its_own() {
+        let cases = cases();
+        let alone: Vec<Judged> = cases
+            .iter()
+            .map(|case| {
+                Observer::forget_spare();
+                judged(case)
+            })
+            .collect();
+        let failing = alone.iter().filter(|j| j.2).count();
+        assert!(failing > 0, "some of the runs break invariants, so their judges are left holding state");
+        Observer::forget_spare();
+        for (case, expected) in cases.iter().zip(&alone).rev() {
+            let (scenario, variant, seed, _, ends) = case;
+            assert_eq!(&judged(case), expected, "{} under {variant:?}, seed {seed}, {ends:?}", scenario.name);
+        }
+    }
+
+    /// Every table of the observer and its judges is emptied for the next run: after any run
+    /// (one that halted at its first violation, or wedged, included), the reset observer
+    /// prints field for field as a new one does.
+    #[test]
+    fn a_reset_observer_reads_as_a_new_one() {
+        for case in cases() {
+            judged(&case);
+            let (reset, new) = Observer::spare_reset_and_new().expect("a run leaves what it saw");
+            assert_eq!(reset, new, "after {} under {:?}, seed {}, {:?}", case.0.name, case.1, case.2, case.4);
+        }
+    }
+
+    /// Runs of every catalogue scenario: the pump, a mutant it catches (to completion and halted
+    /// at the first violation) and another design, two seeds each, traced or not in turn.
+    fn cases() -> Vec<Case> {
+        let scenarios = crate::catalogue::all().expect("the catalogue loads");
+        let mut cases: Vec<Case> = Vec::new();
+        for (at, scenario) in scenarios.iter().enumerate() {
+            let mutant = scenario.catches.first().map(|(mutant, _)| *mutant);
+            let design = Design::ALL[at % Design::ALL.len()];
+            let caught = Variant { design: Design::Pump, mutant };
+            for (variant, ends) in [
+                (Variant::PUMP, Ends::Completion),
+                (caught, Ends::Completion),
+                (caught, Ends::FirstViolation),
+                (Variant { design, mutant: None }, Ends::Completion),
+            ] {
+                for seed in [0, 1] {
+                    cases.push((
+                        scenario.clone(),
+                        variant,
+                        seed,
+                        (at + seed as usize).is_multiple_of(2),
+                        ends,
+                    ));
+                }
+            }
+        }
+        cases
+    }
 }

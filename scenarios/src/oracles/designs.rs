@@ -36,6 +36,7 @@ fn callback_lock(session: SessionCookie) -> String {
 }
 
 /// A design's rule for where callback work runs.
+#[derive(Debug)]
 pub struct CallbackRule {
     design: Design,
     /// Rules a callback's work broke, held until its reply shows whether it ran at all.
@@ -50,6 +51,11 @@ impl CallbackRule {
 }
 
 impl Judge for CallbackRule {
+    fn reset(&mut self) {
+        let CallbackRule { design: _, pending } = self;
+        pending.clear();
+    }
+
     fn interest(&self) -> Interest {
         let interest = Interest::NONE.events(&[EventKind::WorkBegin, EventKind::CallbackReplied]);
         if self.design == Design::CallbackLock { interest.facts(&[FactKind::LockAcquired]) } else { interest }

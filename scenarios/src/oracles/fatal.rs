@@ -26,6 +26,7 @@ use super::spec::{
 };
 use super::{Findings, Judge};
 
+#[derive(Debug)]
 struct HookCall {
     hook: HookKind,
     plugin: Name,
@@ -35,13 +36,14 @@ struct HookCall {
 }
 
 /// What a step must end with, and why.
+#[derive(Debug)]
 struct Required {
     error: UserError,
     invariant: &'static str,
     why: String,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct StepFacts {
     /// The client call (`start-distro`, `wslc-create-session`, …).
     op: &'static str,
@@ -53,7 +55,7 @@ struct StepFacts {
 /// The fatal error every later VM creation must report (§5.3): settled after the fan-out
 /// that first saw a crash ended; `candidates` are the crashes seen until then (concurrent
 /// fan-outs may race to latch), `pinned` the one clients were shown.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Gate {
     /// The last plugin that failed to load, with its HRESULT when the platform saw one (a
     /// host that died before answering `Initialize` failed with whatever its activation got).
@@ -64,6 +66,15 @@ struct Gate {
 }
 
 impl Gate {
+    /// No latch, no candidates (keeping the candidates' room).
+    fn reset(&mut self) {
+        let Gate { load_failure, candidates, settled, pinned } = self;
+        *load_failure = None;
+        candidates.clear();
+        *settled = false;
+        *pinned = None;
+    }
+
     fn is_set(&self) -> bool {
         self.load_failure.is_some() || self.settled
     }
@@ -90,7 +101,7 @@ impl Gate {
 }
 
 /// I-8, I-10 and §2's start-hook rules.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct FatalJudge {
     calls: SortedMap<CallId, HookCall>,
     steps: SortedMap<u32, StepFacts>,
@@ -108,6 +119,17 @@ pub struct FatalJudge {
 }
 
 impl Judge for FatalJudge {
+    fn reset(&mut self) {
+        let FatalJudge { calls, steps, gate, unsettled, telemetry, activated, latched_at_lock } = self;
+        calls.clear();
+        steps.clear();
+        gate.reset();
+        unsettled.clear();
+        telemetry.clear();
+        activated.clear();
+        latched_at_lock.clear();
+    }
+
     fn interest(&self) -> Interest {
         use FactKind::*;
         Interest::NONE

@@ -20,6 +20,7 @@ use super::sorted::SortedMap;
 use super::spec::{E_ILLEGAL_METHOD_CALL, E_ILLEGAL_STATE_CHANGE, S_OK, carries_message};
 use super::{Findings, Judge};
 
+#[derive(Debug)]
 struct ActiveHook {
     hook: HookKind,
     thread: ThreadId,
@@ -27,6 +28,7 @@ struct ActiveHook {
 }
 
 /// I-14 and I-15.
+#[derive(Debug)]
 pub struct HostJudge {
     /// Whether plugins run in hosts of their own (I-14 then applies).
     hosts: bool,
@@ -46,6 +48,13 @@ impl HostJudge {
 }
 
 impl Judge for HostJudge {
+    fn reset(&mut self) {
+        let HostJudge { hosts: _, active, set, calls } = self;
+        active.clear();
+        set.clear();
+        calls.clear();
+    }
+
     fn interest(&self) -> Interest {
         Interest::NONE.facts(&[FactKind::ProcessDied, FactKind::CallStarted, FactKind::CallEnded]).events(&[
             EventKind::PluginHookEntered,

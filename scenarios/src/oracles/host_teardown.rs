@@ -15,7 +15,7 @@ use super::sorted::{SortedMap, SortedSet};
 use super::{Findings, Judge};
 
 /// §9.10.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct HostTeardownJudge {
     /// Callbacks in flight, by the host process whose stub made them.
     callbacks: SortedMap<CallId, ProcessId>,
@@ -26,6 +26,13 @@ pub struct HostTeardownJudge {
 }
 
 impl Judge for HostTeardownJudge {
+    fn reset(&mut self) {
+        let HostTeardownJudge { callbacks, releases, destroyed } = self;
+        callbacks.clear();
+        releases.clear();
+        destroyed.clear();
+    }
+
     fn interest(&self) -> Interest {
         Interest::NONE.facts(&[FactKind::CallStarted, FactKind::CallEnded])
     }

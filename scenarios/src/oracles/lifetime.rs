@@ -13,12 +13,17 @@ use super::observed::Observed;
 use super::{Findings, Judge};
 
 /// I-16.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct LifetimeJudge {
     stopped: bool,
 }
 
 impl Judge for LifetimeJudge {
+    fn reset(&mut self) {
+        let LifetimeJudge { stopped } = self;
+        *stopped = false;
+    }
+
     fn interest(&self) -> Interest {
         Interest::NONE.events(&[EventKind::ServiceStopped])
     }

@@ -18,6 +18,7 @@ use super::spec::WSLC_SESSIONS_LOCK;
 use super::{Findings, Judge};
 
 /// I-5 and I-6.
+#[derive(Debug)]
 pub struct LockJudge {
     /// RPC threads whose callback work has begun (routing was decided).
     routed: SortedSet<ThreadId>,
@@ -44,6 +45,11 @@ fn describe(seen: &Observed, on: &Blocker) -> String {
 }
 
 impl Judge for LockJudge {
+    fn reset(&mut self) {
+        let LockJudge { routed, routing: _ } = self;
+        routed.clear();
+    }
+
     fn interest(&self) -> Interest {
         Interest::NONE
             .facts(&[FactKind::Blocked, FactKind::LockAcquired, FactKind::CallStarted])

@@ -66,7 +66,7 @@ pub struct Violation {
 
 /// Where judges record violations, stamped with the time (and the model event) of what they
 /// were judging.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Findings {
     now: Duration,
     event: Option<u64>,
@@ -85,6 +85,14 @@ impl Findings {
         Findings { now: self.now, event: self.event, list: Vec::new() }
     }
 
+    /// Nothing found, at time zero (keeping the list's room).
+    fn reset(&mut self) {
+        let Findings { now, event, list } = self;
+        *now = Duration::ZERO;
+        *event = None;
+        list.clear();
+    }
+
     /// Whether nothing was found.
     fn is_empty(&self) -> bool {
         self.list.is_empty()
@@ -98,17 +106,24 @@ impl Findings {
 
 /// One family of checks. A judge sees each fact after the [`Observed`] view took it in, and
 /// only the facts and model events of its [`Interest`].
-trait Judge: Send {
+trait Judge: Send + std::fmt::Debug {
     /// The facts and model events this judge takes: every variant its `event` and `fact`
     /// match on.
     fn interest(&self) -> Interest;
     fn event(&mut self, _seen: &Observed, _thread: ThreadId, _event: &ModelEvent, _out: &mut Findings) {}
     fn fact(&mut self, _seen: &Observed, _fact: &Fact, _out: &mut Findings) {}
     fn finish(&mut self, _seen: &Observed, _out: &mut Findings) {}
+    /// Forgets the run judged so far, as if just made, keeping the room its tables took:
+    /// the next run on this OS thread is judged by the same judge (see `Oracles::reset`).
+    /// Name every field (no `..`), so that a field added later cannot be left out.
+    fn reset(&mut self);
 }
 
 /// Oracle state for one run.
+#[derive(Debug)]
 pub struct Oracles {
+    /// The design whose invariants the judges check.
+    design: Design,
     /// Model events observed so far.
     events: u64,
     seen: Observed,
@@ -158,6 +173,7 @@ impl Oracles {
             interest.event_kinds().for_each(|kind| event_judges[kind] |= 1 << at);
         }
         Oracles {
+            design,
             events: 0,
             seen: Observed::default(),
             findings: Findings::default(),
@@ -176,6 +192,25 @@ impl Oracles {
         oracles.fact_judges = [every_judge; FACT_KINDS];
         oracles.event_judges = [every_judge; EVENT_KINDS];
         oracles
+    }
+
+    /// The design whose invariants these oracles judge.
+    pub fn design(&self) -> Design {
+        self.design
+    }
+
+    /// Ready for another run, as [`Oracles::new`] made them, without allocating again: every
+    /// judge and the observed view forget the run so far but keep the room their tables took.
+    /// A run builds a few dozen such tables, and building them afresh for each run was a
+    /// measurable share of it.
+    pub fn reset(&mut self) {
+        let Oracles { design: _, events, seen, findings, judges, fact_judges: _, event_judges: _ } = self;
+        *events = 0;
+        seen.reset();
+        findings.reset();
+        for judge in judges {
+            judge.reset();
+        }
     }
 
     /// The violations found so far.

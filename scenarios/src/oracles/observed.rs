@@ -18,7 +18,7 @@ use plughost_model::platform::ThreadId;
 use super::sorted::SortedMap;
 use super::spec::{is_instance_lock, is_instance_lock_of, is_leaf_lock};
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct ThreadView {
     /// Its name, in [`Observed::names`].
     name: NameSpan,
@@ -31,7 +31,7 @@ struct ThreadView {
 }
 
 /// A lock: its name, and what the spec's names make of it.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct LockView {
     name: NameSpan,
     /// A session's `m_instanceLock` ([`is_instance_lock`]).
@@ -42,18 +42,20 @@ struct LockView {
 
 /// Where a name lies in [`Observed::names`] (every name of a run in one buffer: a run
 /// names a few dozen threads and locks, and the names are read only to explain a violation).
-#[derive(Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 struct NameSpan {
     start: u32,
     len: u32,
 }
 
+#[derive(Debug)]
 struct ProcessView {
     plugin: Option<Name>,
     alive: bool,
 }
 
 /// One cross-process call.
+#[derive(Debug)]
 pub struct CallView {
     /// The calling thread.
     pub caller: ThreadId,
@@ -67,6 +69,7 @@ pub struct CallView {
 
 /// A table keyed by a platform's small, dense ids (a vector), with a map for the rare large
 /// id (a host thread as the real service numbers it).
+#[derive(Debug)]
 struct Dense<V> {
     dense: Vec<Option<V>>,
     sparse: BTreeMap<u64, V>,
@@ -110,6 +113,13 @@ impl<V> Dense<V> {
         }
     }
 
+    /// Empties the table, keeping its room.
+    fn clear(&mut self) {
+        let Dense { dense, sparse } = self;
+        dense.clear();
+        sparse.clear();
+    }
+
     fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         self.dense.iter_mut().flatten().chain(self.sparse.values_mut())
     }
@@ -125,6 +135,7 @@ impl<V: Default> Dense<V> {
 }
 
 /// The platform's view of the run so far.
+#[derive(Debug)]
 pub struct Observed {
     threads: Dense<ThreadView>,
     processes: SortedMap<ProcessId, ProcessView>,
@@ -139,6 +150,7 @@ pub struct Observed {
 }
 
 /// One lock a thread holds.
+#[derive(Debug)]
 struct Held {
     thread: ThreadId,
     lock: LockId,
@@ -167,6 +179,19 @@ impl Default for Observed {
 }
 
 impl Observed {
+    /// Forgets everything observed, keeping the room the tables took (the next run on this
+    /// OS thread is observed in them).
+    pub fn reset(&mut self) {
+        let Observed { threads, processes, locks, names, held, calls, initialized } = self;
+        threads.clear();
+        processes.clear();
+        locks.clear();
+        names.clear();
+        held.clear();
+        calls.clear();
+        initialized.clear();
+    }
+
     /// Takes a fact into the view (before any oracle judges it).
     pub fn apply(&mut self, fact: &Fact) {
         match fact {

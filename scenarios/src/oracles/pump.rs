@@ -21,6 +21,7 @@ use super::sorted::{SortedMap, SortedSet};
 use super::spec::{ERROR_NOT_FOUND, instance_lock, is_instance_lock_of};
 use super::{Findings, Judge};
 
+#[derive(Debug)]
 struct PumpRun {
     thread: ThreadId,
     running: bool,
@@ -34,7 +35,7 @@ struct PumpRun {
     enqueued: Vec<CallbackId>,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Work {
     session: Option<SessionCookie>,
     runs: u32,
@@ -52,13 +53,19 @@ struct Work {
 }
 
 /// I-1 to I-4 and the pump-lifetime bound.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct PumpJudge {
     pumps: SortedMap<PumpId, PumpRun>,
     works: SortedMap<CallbackId, Work>,
 }
 
 impl Judge for PumpJudge {
+    fn reset(&mut self) {
+        let PumpJudge { pumps, works } = self;
+        pumps.clear();
+        works.clear();
+    }
+
     fn interest(&self) -> Interest {
         use EventKind::*;
         Interest::NONE.facts(&[FactKind::ThreadStarted, FactKind::ThreadEnded]).events(&[

@@ -25,6 +25,11 @@ impl<K: Ord, V> SortedMap<K, V> {
         SortedMap::default()
     }
 
+    /// Removes every entry, keeping the room they took.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     fn find<Q>(&self, key: &Q) -> Result<usize, usize>
     where
         K: Borrow<Q>,
@@ -131,6 +136,11 @@ impl<T: Ord> SortedSet<T> {
     /// An empty set (no allocation until the first insertion).
     pub fn new() -> Self {
         SortedSet::default()
+    }
+
+    /// Removes every item, keeping the room they took.
+    pub fn clear(&mut self) {
+        self.items.clear();
     }
 
     /// Adds `item`; returns whether it was new.

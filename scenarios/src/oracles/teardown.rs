@@ -19,6 +19,7 @@ use super::sorted::{SortedMap, SortedSet};
 use super::spec::{is_crash, is_fatal};
 use super::{Findings, Judge};
 
+#[derive(Debug)]
 struct FanOut {
     hook: HookKind,
     reached: SortedSet<Name>,
@@ -26,7 +27,7 @@ struct FanOut {
 }
 
 /// I-9, I-11 and the start-hook fan-out rule.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct TeardownJudge {
     open: SortedMap<ThreadId, FanOut>,
     /// Hook calls in flight, with the notifying thread whose fan-out they belong to.
@@ -36,6 +37,13 @@ pub struct TeardownJudge {
 }
 
 impl Judge for TeardownJudge {
+    fn reset(&mut self) {
+        let TeardownJudge { open, calls, mirror_owed } = self;
+        open.clear();
+        calls.clear();
+        mirror_owed.clear();
+    }
+
     fn interest(&self) -> Interest {
         Interest::NONE.facts(&[FactKind::CallStarted, FactKind::CallEnded]).events(&[
             EventKind::FanOutBegin,

@@ -20,7 +20,7 @@ use super::sorted::SortedMap;
 use super::spec::{ERROR_NOT_FOUND, is_crash, is_wslc_callback};
 use super::{Findings, Judge};
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct SessionFacts {
     created: bool,
     vetoed: bool,
@@ -37,7 +37,7 @@ struct SessionFacts {
 }
 
 /// I-12 and I-13.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct WslcJudge {
     sessions: SortedMap<u32, SessionFacts>,
     /// Sessions whose stopping fan-out ended on a thread, until that thread's step ends.
@@ -49,7 +49,7 @@ pub struct WslcJudge {
     service_stopped: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
     Resolves,
     Gone,
@@ -57,6 +57,15 @@ enum Expect {
 }
 
 impl Judge for WslcJudge {
+    fn reset(&mut self) {
+        let WslcJudge { sessions, pending_unregister, created_calls, callbacks, service_stopped } = self;
+        sessions.clear();
+        pending_unregister.clear();
+        created_calls.clear();
+        callbacks.clear();
+        *service_stopped = false;
+    }
+
     fn interest(&self) -> Interest {
         use EventKind::*;
         Interest::NONE.facts(&[FactKind::CallStarted, FactKind::CallEnded]).events(&[
