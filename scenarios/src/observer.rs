@@ -2,7 +2,9 @@
 //! and plugin logs, and the judge that turns the run's outcome plus all of that into a
 //! [`Verdict`] with its explanation.
 //!
-//! Owns nothing that outlives a run; it never influences the run it watches.
+//! Keeps nothing of one run for the next: what a simulated run's observer saw is emptied in
+//! place (every judge's and the view's tables, `Judge::reset`) before the next run on its OS
+//! thread starts from it. It never influences the run it watches.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
