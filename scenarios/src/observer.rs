@@ -67,14 +67,14 @@ impl Seen {
 thread_local! {
     /// What the last simulated run on this OS thread saw, once judged: the next run's
     /// observer starts from it ([`Observer::seeing`], [`Observer::recycle`]).
-    static SPARE: std::cell::RefCell<Option<Seen>> = const { std::cell::RefCell::new(None) };
+    static SPARE: std::cell::RefCell<Option<Box<Seen>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Watches one run of one scenario.
 #[derive(Debug)]
 pub struct Observer {
     scenario: Arc<Scenario>,
-    seen: Mutex<Seen>,
+    seen: Mutex<Box<Seen>>,
 }
 
 /// Where a violation happened in the trace: its invariant and the 0-based index of the
@@ -152,13 +152,13 @@ impl Observer {
     /// `keep_texts`, so that [`Observer::marks`] can place violations in the trace. Reuses
     /// what the last run on this OS thread saw when it judged the same design.
     #[cfg(not(windows))]
-    pub(crate) fn seeing(design: Design, keep_texts: bool) -> Seen {
+    pub(crate) fn seeing(design: Design, keep_texts: bool) -> Box<Seen> {
         match SPARE.try_with(|spare| spare.borrow_mut().take()).ok().flatten() {
             Some(mut seen) if seen.oracles.design() == design => {
                 seen.reset(keep_texts);
                 seen
             }
-            _ => Seen::new(design, keep_texts.then(Vec::new)),
+            _ => Box::new(Seen::new(design, keep_texts.then(Vec::new))),
         }
     }
 
@@ -189,13 +189,13 @@ impl Observer {
 
     /// The observer of a run of `scenario` that delivered to `seen`.
     #[cfg(not(windows))]
-    pub(crate) fn of_run(scenario: Arc<Scenario>, seen: Seen) -> Observer {
+    pub(crate) fn of_run(scenario: Arc<Scenario>, seen: Box<Seen>) -> Observer {
         Observer { scenario, seen: Mutex::new(seen) }
     }
 
     /// An observer for a run of `scenario` on `design`, whose invariants it judges.
     pub fn new(scenario: Arc<Scenario>, design: Design) -> Observer {
-        Observer { scenario, seen: Mutex::new(Seen::new(design, None)) }
+        Observer { scenario, seen: Mutex::new(Box::new(Seen::new(design, None))) }
     }
 
     /// Where each violation happened in `trace` (an observer made with

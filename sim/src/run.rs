@@ -105,18 +105,19 @@ where
     F: FnOnce(SimPlatform) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    run_with_sink(config, sink, root).0
+    run_with_sink(config, Box::new(sink), root).0
 }
 
 /// Runs `root` as [`run`] does, delivering to `sink`, which the run owns while it lasts
-/// and hands back with its report.
-pub fn run_with_sink<S, F, Fut>(config: &RunConfig, sink: S, root: F) -> (RunReport, S)
+/// and hands back with its report (boxed: a sink that keeps a run's oracles is large, and it
+/// is only ever moved by its pointer).
+pub fn run_with_sink<S, F, Fut>(config: &RunConfig, sink: Box<S>, root: F) -> (RunReport, Box<S>)
 where
     S: RunSink,
     F: FnOnce(SimPlatform) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let kernel = Kernel::new(config.strategy.build(), config.budget, Box::new(sink), trace::enabled());
+    let kernel = Kernel::new(config.strategy.build(), config.budget, sink, trace::enabled());
     {
         let mut state = kernel.state();
         state.halt_on_violation = config.ends == Ends::FirstViolation;
@@ -141,7 +142,7 @@ where
     drop(state);
     let sink =
         sink.downcast::<S>().unwrap_or_else(|_| unreachable!("the run's sink is the one it was given"));
-    (report, *sink)
+    (report, sink)
 }
 
 impl Kernel {
