@@ -237,7 +237,7 @@ mod tests {
         for (at, scenario) in scenarios.iter().enumerate() {
             let mutant = scenario.catches.first().map(|(mutant, _)| *mutant);
             let design = Design::ALL[at % Design::ALL.len()];
-            let caught = Variant { design: Design::Pump, mutant };
+            let caught = Variant { design: mutant.map_or(Design::Pump, |m| m.home_design()), mutant };
             for (variant, ends) in [
                 (Variant::PUMP, Ends::Completion),
                 (caught, Ends::Completion),

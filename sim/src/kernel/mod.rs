@@ -79,7 +79,9 @@ impl Drop for StateGuard {
         // The slot is empty while a guard holds the state: what it held is `None`, which
         // has nothing to drop (forgetting it keeps a `State`'s destructor out of every
         // guard's).
-        STATE.with(|slot| std::mem::forget(slot.replace(self.state.take())));
+        let previous = STATE.with(|slot| slot.replace(self.state.take()));
+        debug_assert!(previous.is_none(), "two borrows of a run's state at once");
+        std::mem::forget(previous);
     }
 }
 
