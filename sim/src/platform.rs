@@ -59,12 +59,17 @@ impl SimGuard {
         timeout: Option<Duration>,
     ) -> Option<SimGuard> {
         let thread = kernel.acquire(lock, mode, timeout).await?;
-        Some(SimGuard { kernel: kernel.clone(), lock, thread, mode, held: true })
+        Some(SimGuard::held(kernel, lock, thread, mode))
     }
 
     /// Acquires `lock` in `mode`, however long that takes.
     async fn acquire_untimed(kernel: &Kernel, lock: LockId, mode: Mode) -> SimGuard {
         let thread = kernel.acquire(lock, mode, None).await.expect("an untimed acquire succeeds");
+        SimGuard::held(kernel, lock, thread, mode)
+    }
+
+    /// The guard of `lock`, which `thread` has just acquired in `mode`.
+    fn held(kernel: &Kernel, lock: LockId, thread: ThreadId, mode: Mode) -> SimGuard {
         SimGuard { kernel: kernel.clone(), lock, thread, mode, held: true }
     }
 }

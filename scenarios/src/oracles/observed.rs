@@ -319,10 +319,14 @@ impl Observed {
         self.held.iter().filter(move |h| h.thread == thread).map(|h| h.lock)
     }
 
+    /// Whether `lock` is `session`'s `m_instanceLock`.
+    pub fn is_instance_lock_of(&self, lock: LockId, session: SessionCookie) -> bool {
+        self.is_instance_lock(lock) && is_instance_lock_of(self.lock_name(lock), session)
+    }
+
     /// Whether `thread` holds `session`'s instance lock.
     pub fn holds_instance_lock_of(&self, thread: ThreadId, session: SessionCookie) -> bool {
-        self.held_locks(thread)
-            .any(|lock| self.is_instance_lock(lock) && is_instance_lock_of(self.lock_name(lock), session))
+        self.held_locks(thread).any(|lock| self.is_instance_lock_of(lock, session))
     }
 
     /// Whether `thread` holds the lock named `name`.

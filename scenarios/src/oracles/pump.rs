@@ -18,7 +18,7 @@ use plughost_model::platform::ThreadId;
 use super::interest::{EventKind, FactKind, Interest};
 use super::observed::Observed;
 use super::sorted::{SortedMap, SortedSet};
-use super::spec::{ERROR_NOT_FOUND, instance_lock, is_instance_lock_of};
+use super::spec::{ERROR_NOT_FOUND, instance_lock};
 use super::{Findings, Judge};
 
 #[derive(Debug)]
@@ -245,8 +245,7 @@ impl PumpJudge {
                 ),
             );
         }
-        let hook_held_lock =
-            run.held_at_begin.iter().any(|&lock| is_instance_lock_of(seen.lock_name(lock), session));
+        let hook_held_lock = run.held_at_begin.iter().any(|&lock| seen.is_instance_lock_of(lock, session));
         if hook_held_lock && !held {
             let lock = instance_lock(session);
             out.violate("I-1", format!("{callback} ran on {pump} without the {lock} its hook held"));
